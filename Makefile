@@ -1,0 +1,49 @@
+# worldbuilder — every target installs what it needs (virtualenv, packages, engines) itself.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+WB := $(VENV)/bin/worldbuilder
+PERSONA ?= a senior financial advisor at a wealth management firm in Denver
+SEED ?= 0
+SIZE ?= standard
+OUT ?= computers/$(shell echo '$(PERSONA) $(SEED)' | sha1sum | cut -c1-10)
+PYTEST_ARGS ?=
+
+.PHONY: venv computer image simulate test test-fast lint bench clean engines
+
+venv:
+	@scripts/bootstrap.sh
+
+## Generate a synthetic computer into a directory (spec.json, tree/, manifest.json).
+computer: venv
+	$(WB) generate --persona "$(PERSONA)" --seed $(SEED) --size $(SIZE) --out $(OUT) --force
+
+## Generate a computer and build its Docker image (starts Docker, builds the base once).
+image: computer
+	@scripts/ensure-engine.sh docker build
+	$(WB) image build $(OUT)
+
+## Generate → image → objectives → simulate (offline agent and collaborators).
+simulate: image
+	$(WB) objectives $(OUT)
+	$(WB) simulate $(OUT) --days $${DAYS:-5}
+
+engines:
+	@scripts/ensure-engine.sh docker build office vm
+
+## The full test suite, as CI runs it (Docker, QEMU and LibreOffice included).
+test: venv engines
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+## Fast local loop: skips tests that need Docker, QEMU or LibreOffice.
+test-fast: venv
+	$(PY) -m pytest -m "not slow and not docker and not vm" $(PYTEST_ARGS)
+
+lint: venv
+	$(VENV)/bin/ruff check worldbuilder agent_harness tests benchmarks
+
+bench: venv
+	$(PY) benchmarks/generate_bench.py
+
+clean:
+	rm -rf $(VENV) computers build .pytest_cache

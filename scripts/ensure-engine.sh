@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Make sure the engines worldbuilder needs are installed and running.
+#   ensure-engine.sh docker   Docker daemon answering (installs docker.io, starts dockerd)
+#   ensure-engine.sh vm       debootstrap, qemu-system-x86, qemu-utils, libvirt (daemon + dev)
+#   ensure-engine.sh office   LibreOffice headless (for rendering checks)
+#   ensure-engine.sh build    debootstrap (to build base images without a registry)
+# On a machine where the engine already runs this does nothing. Needs root + apt to install.
+set -euo pipefail
+
+log() { echo "[ensure-engine] $*" >&2; }
+APT_UPDATED=0
+apt_install() {
+  local missing=()
+  for pkg in "$@"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
+    echo "error: missing packages ${missing[*]} and cannot install them (need root on Debian)" >&2; exit 1
+  fi
+  log "installing ${missing[*]}"
+  if [ $APT_UPDATED = 0 ]; then apt-get update -qq; APT_UPDATED=1; fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+docker_up() { docker info >/dev/null 2>&1; }
+
+ensure_docker() {
+  if docker_up; then return 0; fi
+  command -v dockerd >/dev/null || apt_install docker.io
+  command -v docker >/dev/null || apt_install docker.io
+  if docker_up; then return 0; fi
+  if [ "$(id -u)" != 0 ]; then echo "error: no Docker daemon answers and we are not root to start one" >&2; exit 1; fi
+  log "starting dockerd"
+  mkdir -p /var/log
+  nohup dockerd --storage-driver=overlay2 >/var/log/worldbuilder-dockerd.log 2>&1 &
+  for _ in $(seq 1 60); do docker_up && return 0; sleep 1; done
+  echo "error: dockerd did not come up; see /var/log/worldbuilder-dockerd.log" >&2; exit 1
+}
+
+ensure_build() { apt_install debootstrap ca-certificates; }
+
+ensure_vm() {
+  apt_install debootstrap qemu-system-x86 qemu-utils libvirt-daemon-system libvirt-clients libvirt-dev \
+    libxml2-utils pkg-config openssh-client
+  if ! virsh -c qemu:///system version >/dev/null 2>&1; then
+    log "starting libvirtd"
+    mkdir -p /run/libvirt
+    (command -v virtlogd >/dev/null && virtlogd -d) || true
+    libvirtd -d || true
+    for _ in $(seq 1 20); do virsh -c qemu:///system version >/dev/null 2>&1 && break; sleep 0.5; done
+  fi
+}
+
+ensure_office() { command -v soffice >/dev/null || apt_install libreoffice-core-nogui libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui; }
+
+[ $# -gt 0 ] || { echo "usage: $0 docker|vm|office|build ..." >&2; exit 2; }
+for what in "$@"; do
+  case "$what" in
+    docker) ensure_docker ;;
+    vm) ensure_vm ;;
+    office) ensure_office ;;
+    build) ensure_build ;;
+    *) echo "error: unknown engine '$what'" >&2; exit 2 ;;
+  esac
+done
