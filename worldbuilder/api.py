@@ -11,7 +11,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from worldbuilder.errors import GenerationError
+from worldbuilder.errors import GenerationError, RenderError, WorldbuilderError
 from worldbuilder.output import atomic_dir
 from worldbuilder.spec import ComputerSize, ComputerSpec
 
@@ -48,7 +48,12 @@ def render(spec: ComputerSpec, out: Path, force: bool = False, progress: Progres
     out = Path(out)
     with atomic_dir(out, force=force) as tmp:
         spec.save(tmp / SPEC_FILE)
-        render_tree(spec, tmp / TREE_DIR, progress=progress)
+        try:
+            render_tree(spec, tmp / TREE_DIR, progress=progress)
+        except WorldbuilderError:
+            raise
+        except Exception as exc:  # a renderer bug or an inconsistent spec: one line, nothing left behind
+            raise RenderError(f"cannot render computer {spec.id}: {type(exc).__name__}: {exc}") from exc
         (tmp / MANIFEST_FILE).write_text(json.dumps(manifest(tmp / TREE_DIR), indent=1) + "\n")
     return out
 

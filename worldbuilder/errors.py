@@ -41,3 +41,7 @@ class GenerationError(WorldbuilderError):
 
 class OutputDirError(WorldbuilderError):
     """The output directory is unwritable or not empty (without --force)."""
+
+
+class RenderError(WorldbuilderError):
+    """A file of a spec could not be rendered."""
