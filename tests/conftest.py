@@ -6,6 +6,7 @@ import shutil
 import subprocess
 
 import pytest
+from scripted_llm import scripted_llm_server  # noqa: F401  (shared fixture: a scripted OpenAI-compatible server)
 
 
 def docker_available() -> bool:

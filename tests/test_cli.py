@@ -131,7 +131,9 @@ def test_interrupted_render_leaves_nothing(tmp_path: Path) -> None:
     out = tmp_path / "c"
     out.mkdir()
     (out / "old.txt").write_text("old")
-    with pytest.raises(Exception):
+    from worldbuilder.errors import RenderError
+
+    with pytest.raises(RenderError):
         api.render(broken, out, force=True)
     assert (out / "old.txt").read_text() == "old"
     assert not no_leftovers(tmp_path)

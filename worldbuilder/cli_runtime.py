@@ -1,9 +1,207 @@
-"""CLI commands for images, booting, shells and snapshots (filled by the materialize/runtime stage)."""
+"""CLI commands for images, booting, shells and snapshots (thin over materialize/ and runtime/)."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
 import click
+
+from worldbuilder.errors import WorldbuilderError
+
+
+def _human(n: int) -> str:
+    for unit in ("B", "kB", "MB", "GB"):
+        if n < 1000:
+            return f"{n:.0f}{unit}"
+        n /= 1000  # type: ignore[assignment]
+    return f"{n:.1f}TB"
+
+
+@click.group("image")
+def image() -> None:
+    """Build, list and remove per-computer Docker images."""
+
+
+@image.command("build")
+@click.argument("source", metavar="SPEC_OR_DIR", type=click.Path(exists=True, path_type=Path))
+@click.option("--variant", type=click.Choice(["base", "office"]), default="base", show_default=True,
+              help="Shared base: workstation, or workstation + LibreOffice headless.")
+@click.option("--sudo", is_flag=True, help="Give the user passwordless sudo (default: no sudo).")
+def image_build(source: Path, variant: str, sudo: bool) -> None:
+    """Build the image of a computer directory (or render a spec file first)."""
+    from worldbuilder.materialize.docker_image import build_image
+
+    if source.is_dir() and (source / "tree").is_dir():
+        ref = build_image(source, variant=variant, sudo=sudo, log=lambda m: click.echo(m, err=True))
+    else:
+        from worldbuilder import api
+        from worldbuilder.spec import ComputerSpec
+
+        spec = ComputerSpec.load(source)
+        tmp = Path(tempfile.mkdtemp(prefix="wb-render-"))
+        try:
+            api.render(spec, tmp / "computer")
+            ref = build_image(tmp / "computer", variant=variant, sudo=sudo, log=lambda m: click.echo(m, err=True))
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    state = "cached" if ref.cached else "built"
+    click.echo(f"{ref.tag} ({state}, {_human(ref.size)}, user {ref.user}, home {ref.home})")
+
+
+@image.command("ls")
+def image_ls() -> None:
+    """List computer images and snapshot tags."""
+    from worldbuilder.materialize.docker_image import list_images
+
+    for ref in list_images():
+        click.echo(f"{ref.tag}\t{ref.computer_id}\t{ref.user}\t{ref.variant}\t{_human(ref.size)}")
+
+
+@image.command("rm")
+@click.argument("ref")
+def image_rm(ref: str) -> None:
+    """Remove an image tag (a computer id means its :latest)."""
+    from worldbuilder.materialize.docker_image import remove_image
+
+    remove_image(ref)
+    click.echo(f"removed {ref}")
+
+
+@click.command("boot")
+@click.argument("image_ref", metavar="IMAGE")
+@click.option("--name", help="Container name (default wb-<computer-id>-<random>).")
+@click.option("--cpus", type=float, default=1.0, show_default=True)
+@click.option("--memory", default="1g", show_default=True)
+@click.option("--pids", type=int, default=512, show_default=True)
+def boot(image_ref: str, name: str | None, cpus: float, memory: str, pids: int) -> None:
+    """Start a computer (no outbound network) and print how to reach it over SSH."""
+    from worldbuilder.runtime.docker_backend import DockerBackend, Limits
+
+    comp = DockerBackend(Limits(cpus, memory, pids)).boot(image_ref, name=name)
+    comp.close()
+    click.echo(f"{comp.name} is up: {comp.endpoint.user}@{comp.endpoint.host}, home {comp.home}")
+    click.echo(f"  key:  {comp.endpoint.key_path}")
+    click.echo(f"  ssh:  {comp.endpoint.command()}")
+    click.echo(f"  or:   worldbuilder shell {comp.name}")
+
+
+@click.command("shell")
+@click.argument("target", metavar="NAME_OR_IMAGE")
+def shell(target: str) -> None:
+    """Open an interactive SSH shell as the computer's user (boots IMAGE if no such computer runs)."""
+    from worldbuilder.runtime.docker_backend import ComputerNotRunning, DockerBackend
+
+    backend = DockerBackend()
+    try:
+        ep = backend.endpoint(target)
+    except ComputerNotRunning:
+        comp = backend.boot(target)
+        comp.close()
+        click.echo(f"booted {comp.name} (stop it with: worldbuilder stop {comp.name})", err=True)
+        ep = comp.endpoint
+    ssh = shutil.which("ssh")
+    if ssh is None:
+        raise WorldbuilderError("the ssh client is not installed (apt-get install openssh-client)")
+    os.execv(ssh, ["ssh", "-i", str(ep.key_path), "-p", str(ep.port), "-o", "StrictHostKeyChecking=no",
+                   "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", "-o", "IdentitiesOnly=yes",
+                   f"{ep.user}@{ep.host}"])
+
+
+@click.command("stop")
+@click.argument("names", nargs=-1, required=True)
+def stop(names: tuple[str, ...]) -> None:
+    """Stop and remove running computers (snapshot first to keep their state)."""
+    from worldbuilder.runtime.docker_backend import DockerBackend
+
+    for name in names:
+        DockerBackend().stop(name)
+        click.echo(f"stopped {name}")
+
+
+@click.command("ps")
+def ps() -> None:
+    """List running computers."""
+    from worldbuilder.runtime.docker_backend import DockerBackend
+
+    for row in DockerBackend().list_running():
+        click.echo(f"{row['name']}\t{row['computer_id']}\t{row['ip']}\t{row['image']}\t{row['status']}")
+
+
+@click.group("snapshot")
+def snapshot() -> None:
+    """Named snapshots of a computer (day-01 ...): create, ls, restore, diff, export."""
+
+
+def _snaps_for(target: str):
+    """Snapshots of a running computer (by container name) or of a computer id."""
+    from worldbuilder.materialize import docker_cli
+    from worldbuilder.runtime.docker_snapshots import DockerSnapshots
+
+    proc = docker_cli.docker("inspect", "--type", "container", "-f",
+                             '{{index .Config.Labels "org.worldbuilder.computer-id"}}', target, check=False)
+    if proc.returncode == 0 and proc.stdout.strip():
+        return DockerSnapshots(proc.stdout.decode().strip(), container=target)
+    docker_cli.ensure_daemon()
+    return DockerSnapshots(target)
+
+
+@snapshot.command("create")
+@click.argument("name")
+@click.argument("label")
+def snapshot_create(name: str, label: str) -> None:
+    """Snapshot running computer NAME as LABEL."""
+    snaps = _snaps_for(name)
+    if snaps.container is None:
+        raise WorldbuilderError(f"no running computer named {name!r}")
+    info = snaps.snapshot(label)
+    click.echo(f"{info.ref}")
+
+
+@snapshot.command("ls")
+@click.argument("computer", metavar="NAME_OR_ID")
+def snapshot_ls(computer: str) -> None:
+    """List the snapshots of a computer."""
+    for info in _snaps_for(computer).list():
+        click.echo(f"{info.label}\t{info.created.isoformat()}\t{info.ref}")
+
+
+@snapshot.command("restore")
+@click.argument("computer", metavar="NAME_OR_ID")
+@click.argument("label")
+@click.option("--name", help="Name of the new container.")
+def snapshot_restore(computer: str, label: str, name: str | None) -> None:
+    """Boot a new computer from snapshot LABEL."""
+    comp = _snaps_for(computer).restore(label, name=name)
+    comp.close()
+    click.echo(f"{comp.name} is up from {label}: {comp.endpoint.command()}")
+
+
+@snapshot.command("diff")
+@click.argument("computer", metavar="NAME_OR_ID")
+@click.argument("a")
+@click.argument("b")
+def snapshot_diff(computer: str, a: str, b: str) -> None:
+    """Files added (A), changed (M) and deleted (D) from snapshot A to snapshot B."""
+    d = _snaps_for(computer).diff(a, b)
+    for tag, paths in (("A", d.added), ("M", d.changed), ("D", d.deleted)):
+        for p in paths:
+            click.echo(f"{tag}\t{p}")
+
+
+@snapshot.command("export")
+@click.argument("computer", metavar="NAME_OR_ID")
+@click.argument("label")
+@click.argument("path", type=click.Path(path_type=Path))
+def snapshot_export(computer: str, label: str, path: Path) -> None:
+    """Save snapshot LABEL as a docker archive at PATH (load it with `docker load`)."""
+    out = _snaps_for(computer).export(label, path)
+    click.echo(str(out))
 
 
 def register(main: click.Group) -> None:
-    """Attach runtime commands (image, boot, shell, stop, snapshot, vm) to the main group."""
+    """Attach runtime commands (image, boot, shell, stop, ps, snapshot; vm is added by the VM stage)."""
+    for cmd in (image, boot, shell, stop, ps, snapshot):
+        main.add_command(cmd)

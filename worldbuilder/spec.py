@@ -10,7 +10,7 @@ import hashlib
 import json
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -204,7 +204,7 @@ class PageBreak(Model):
 
 
 Block = Annotated[
-    Union[Heading, Paragraph, Bullets, Table, Chart, PageBreak], Field(discriminator="type")
+    Heading | Paragraph | Bullets | Table | Chart | PageBreak, Field(discriminator="type")
 ]
 
 
@@ -217,7 +217,7 @@ class Cell(Model):
     bold: bool = False
 
 
-CellLike = Union[Cell, str, int, float, bool, None]
+CellLike = Cell | str | bool | int | float | None
 
 
 class Sheet(Model):
@@ -353,7 +353,7 @@ class ComputerSpec(Model):
         return path
 
     @classmethod
-    def load(cls, path: str | Path) -> "ComputerSpec":
+    def load(cls, path: str | Path) -> ComputerSpec:
         """Load a spec file, or a computer directory holding ``spec.json``."""
         path = Path(path)
         if path.is_dir():

@@ -1,0 +1,1 @@
+"""Work agents behind one interface: ScriptedAgent (offline baseline), OpenAIAgent, ExternalAgent."""

@@ -80,7 +80,7 @@ class Computer(ABC):
     @abstractmethod
     def close(self) -> None: ...
 
-    def __enter__(self) -> "Computer":
+    def __enter__(self) -> Computer:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -1,0 +1,32 @@
+"""The WorkAgent interface: one simulated working day at a time, all actions through a Toolbox."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from datetime import date
+from typing import Any
+
+from agent_harness.tools import Toolbox
+
+
+class WorkAgent(ABC):
+    name: str = "abstract"
+
+    def start(self, brief: dict[str, Any]) -> None:
+        """Receive the briefing (deliverables without rubric) before the first day."""
+        self.brief = brief
+
+    @abstractmethod
+    def run_day(self, day: int, today: date, tools: Toolbox) -> None:
+        """Work until ``finish_day`` (or until the toolbox raises DayOver)."""
+
+    def tokens(self) -> dict[str, int]:
+        return {}
+
+    def state(self) -> dict[str, Any]:
+        """JSON-able state checkpointed at each day boundary (restored on resume)."""
+        return {}
+
+    def load_state(self, state: dict[str, Any]) -> None:
+        """Restore :meth:`state` (resume, fork, restore after a dead computer)."""
+        return None

@@ -1,0 +1,204 @@
+"""Pydantic models for every record the harness writes (stable, versioned formats)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+HARNESS_FORMAT = "1.0"
+OutputFormat = Literal["docx", "xlsx", "pptx", "md", "pdf"]
+
+
+class Rec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --------------------------------------------------------------------------- objectives
+
+
+class Criterion(Rec):
+    """One checkable rubric item. ``check`` is machine-readable for a judge."""
+
+    id: str  # "dlv_001.c03"
+    text: str
+    points: int
+    check: dict[str, Any]  # {"type": "fact_cited"|"section"|"file_valid"|"source_used"|"change"|"correction", ...}
+
+
+class ExpectedOutput(Rec):
+    path: str  # relative to the home
+    format: OutputFormat
+    sheet: str | None = None  # xlsx: a required sheet name
+
+
+class Stakeholder(Rec):
+    id: str
+    name: str
+    role: str
+
+
+class ScenarioEvent(Rec):
+    """A hidden, scheduled collaborator move: a changed requirement or a correction."""
+
+    day: int
+    kind: Literal["change", "correction"]
+    deliverable: str
+    person: str  # person id
+    detail: str
+    section: str | None = None  # change: a section to add
+    fact: str | None = None  # correction: fact id
+    old: str | None = None
+    new: str | None = None
+
+
+class Deliverable(Rec):
+    id: str  # "dlv_001"
+    title: str
+    description: str
+    project: str | None = None
+    stakeholders: list[Stakeholder]
+    due_day: int
+    outputs: list[ExpectedOutput]
+    sources: list[str]  # existing paths relative to the home
+    facts: list[str] = Field(default_factory=list)  # fact ids to use
+    sections: list[str] = Field(default_factory=list)  # required section headings
+    rubric: list[Criterion]
+
+    @property
+    def points(self) -> int:
+        return sum(c.points for c in self.rubric)
+
+
+class Objectives(Rec):
+    format: str = HARNESS_FORMAT
+    computer_id: str
+    user: str
+    occupation: str
+    backend: str
+    days: int
+    deliverables: list[Deliverable]
+    scenario: list[ScenarioEvent] = Field(default_factory=list)
+
+    @property
+    def total_points(self) -> int:
+        return sum(d.points for d in self.deliverables)
+
+    def deliverable(self, did: str) -> Deliverable:
+        return next(d for d in self.deliverables if d.id == did)
+
+
+# --------------------------------------------------------------------------- logs
+
+
+class TurnRecord(Rec):
+    turn: int
+    day: int
+    actor: str  # "agent", "collaborator:<id>", "harness"
+    tool: str
+    args: dict[str, Any] = Field(default_factory=dict)
+    result: str = ""  # truncated
+    error: bool = False
+    duration_ms: float = 0.0
+    tokens: dict[str, int] = Field(default_factory=dict)  # prompt/completion
+
+
+class MessageRecord(Rec):
+    id: str
+    day: int
+    direction: Literal["to_user", "from_user"]
+    sender: str  # person id or "user"
+    to: list[str]
+    subject: str
+    body: str
+    kind: str = "message"  # kickoff, reply, review, change, correction, reminder, approval, message
+    deliverable: str | None = None
+    in_reply_to: str | None = None
+
+
+class SnapshotRecord(Rec):
+    label: str
+    day: int
+    ref: str
+    date: date
+    turn: int  # last turn number included
+    created: datetime
+    seconds: float = 0.0
+
+
+class SnapshotIndex(Rec):
+    snapshots: list[SnapshotRecord] = Field(default_factory=list)
+
+    def last(self) -> SnapshotRecord | None:
+        return max(self.snapshots, key=lambda s: s.day) if self.snapshots else None
+
+    def get(self, day: int) -> SnapshotRecord | None:
+        return next((s for s in self.snapshots if s.day == day), None)
+
+
+class Limits(Rec):
+    max_turns: int | None = None
+    max_wall: float | None = None  # seconds
+    max_tokens: int | None = None
+
+
+class RunConfig(Rec):
+    """``run.json``: everything needed to resume (never secrets)."""
+
+    format: str = HARNESS_FORMAT
+    run_id: str
+    computer: str  # computer directory
+    runtime: Literal["docker", "local"]
+    image: str  # image ref (docker) or tree dir (local) the run started from
+    days: int
+    turns_per_day: int
+    start_date: date
+    agent: str  # "offline", "openai:MODEL", "external"
+    collaborators: str  # "offline", "openai:MODEL"
+    limits: Limits = Field(default_factory=Limits)
+    command_timeout: float = 60.0
+    external_day_seconds: float = 600.0
+    forked_from: str | None = None
+    llm_base_url: str | None = None
+
+
+class DayStats(Rec):
+    day: int
+    date: date
+    turns: int = 0
+    errors: int = 0
+    messages_in: int = 0
+    messages_out: int = 0
+    wall_seconds: float = 0.0
+    snapshot_seconds: float = 0.0
+
+
+class Summary(Rec):
+    format: str = HARNESS_FORMAT
+    run_id: str
+    status: Literal["running", "completed", "stopped", "failed"]
+    stop_reason: str = ""
+    days_completed: int
+    turns: int
+    errors: int
+    error_rate: float
+    wall_seconds: float
+    tokens: dict[str, dict[str, int]] = Field(default_factory=dict)  # role -> prompt/completion
+    deliverables: dict[str, list[str]] = Field(default_factory=dict)  # id -> submitted paths
+    restores: int = 0
+    per_day: list[DayStats] = Field(default_factory=list)
+
+
+class RunState(Rec):
+    """Checkpoint written at each boundary next to the snapshot (``state/day-NN.json``)."""
+
+    day: int
+    turn: int
+    wall_seconds: float
+    tokens: dict[str, dict[str, int]] = Field(default_factory=dict)
+    collaborators: dict[str, Any] = Field(default_factory=dict)
+    agent: dict[str, Any] = Field(default_factory=dict)
+    submissions: dict[str, list[str]] = Field(default_factory=dict)
+    restores: int = 0
+    per_day: list[DayStats] = Field(default_factory=list)

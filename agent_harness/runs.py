@@ -1,0 +1,196 @@
+"""Starting, resuming and forking runs (the Python API under ``worldbuilder simulate``)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from agent_harness.agents.base import WorkAgent
+from agent_harness.clock import Clock
+from agent_harness.collaborators import make_collaborators
+from agent_harness.models import Limits, MessageRecord, RunConfig, TurnRecord
+from agent_harness.objectives import briefing, load_objectives, write_objectives
+from agent_harness.paths import home_of, stage_local
+from agent_harness.runlog import JsonlLog, RunDir, RunDirError, write_model
+from agent_harness.runtime import DockerRuntime, LocalRuntime, Runtime
+from agent_harness.simulation import Progress, Redactor, Simulation
+from worldbuilder.api import load_computer
+from worldbuilder.spec import ComputerSpec, stable_id
+
+FORK_RE = re.compile(r"^(?P<run>.+)@day-(?P<day>\d+)$")
+SECRET_ENVS = ("WORLDBUILDER_LLM_API_KEY", "OPENAI_API_KEY")
+
+
+@dataclass
+class SimOptions:
+    days: int = 20
+    turns_per_day: int = 250
+    agent: str = "offline"  # offline | openai:MODEL | external
+    collaborators: str = "offline"
+    runtime: str = "docker"  # docker | local
+    image: str | None = None  # docker image ref (default: build/resolve from the computer dir)
+    limits: Limits | None = None
+    command_timeout: float = 60.0
+    llm_base_url: str | None = None
+    external_day_seconds: float = 600.0
+
+
+def make_agent(spec: str, base_url: str | None, day_seconds: float = 600.0) -> WorkAgent:
+    from worldbuilder.errors import WorldbuilderError
+
+    if spec == "offline":
+        from agent_harness.agents.scripted import ScriptedAgent
+
+        return ScriptedAgent()
+    if spec == "external":
+        from agent_harness.agents.external import ExternalAgent
+
+        return ExternalAgent(day_seconds=day_seconds)
+    if spec.startswith("openai:"):
+        from agent_harness.agents.openai_agent import OpenAIAgent
+        from worldbuilder.llm import LLMClient, LLMConfig
+
+        return OpenAIAgent(LLMClient(LLMConfig.from_env(model=spec.split(":", 1)[1], base_url=base_url, cache=False)))
+    raise WorldbuilderError(f"unknown agent {spec!r} (use offline, external or openai:MODEL)")
+
+
+def redactor() -> Redactor:
+    return Redactor([os.environ.get(k, "") for k in SECRET_ENVS])
+
+
+def _runtime(cfg: RunConfig, run: RunDir, spec: ComputerSpec) -> Runtime:
+    if cfg.runtime == "local":
+        return LocalRuntime(run.root / "local", spec.profile.username, home_of(spec))
+    return DockerRuntime(cfg.run_id)
+
+
+def _build(run: RunDir, cfg: RunConfig, progress: Progress | None) -> tuple[Simulation, ComputerSpec]:
+    spec, _ = load_computer(Path(cfg.computer))
+    objectives = run.objectives()
+    agent = make_agent(cfg.agent, cfg.llm_base_url, cfg.external_day_seconds)
+    agent.start(briefing(objectives, spec))
+    collabs = make_collaborators(cfg.collaborators, spec, objectives, cfg.llm_base_url)
+    clock = Clock(days=cfg.days, turns_per_day=cfg.turns_per_day, start=cfg.start_date)
+    sim = Simulation(run, _runtime(cfg, run, spec), spec, objectives, agent, collabs, clock, cfg,
+                     redact=redactor(), progress=progress)
+    return sim, spec
+
+
+def new_run(computer: Path, run_dir: Path | None, opts: SimOptions, progress: Progress | None = None) -> Simulation:
+    """Prepare a fresh run directory and a simulation ready to ``run()``."""
+    computer = Path(computer).resolve()
+    spec, tree = load_computer(computer)
+    run_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{stable_id(spec.id, time.time_ns())[:6]}"
+    run = RunDir(run_dir or computer.parent / "runs" / run_id)
+    if run.root.exists() and any(run.root.iterdir()):
+        raise RunDirError(f"run directory {run.root} is not empty (use --resume to continue it)")
+    run.create()
+    obj_file = computer / "objectives.json"
+    objectives = load_objectives(obj_file) if obj_file.exists() else write_objectives(computer, days=opts.days)
+    if objectives.days != opts.days:  # objectives were written for another length: rescale them
+        objectives = write_objectives(computer, backend="offline", days=opts.days, out=run.objectives_json)
+    write_model(run.objectives_json, objectives)
+    image = opts.image or _default_image(computer, opts.runtime, run, spec, tree)
+    cfg = RunConfig(run_id=run_id, computer=str(computer), runtime=opts.runtime, image=image, days=opts.days,  # type: ignore[arg-type]
+                    turns_per_day=opts.turns_per_day, start_date=spec.world.history_end.date(), agent=opts.agent,
+                    collaborators=opts.collaborators, limits=opts.limits or Limits(),
+                    command_timeout=opts.command_timeout, llm_base_url=opts.llm_base_url,
+                    external_day_seconds=opts.external_day_seconds)
+    write_model(run.run_json, cfg)
+    sim, _ = _build(run, cfg, progress)
+    sim.start_fresh(image)
+    return sim
+
+
+def _default_image(computer: Path, runtime: str, run: RunDir, spec: ComputerSpec, tree: Path | None) -> str:
+    if runtime == "local":
+        if tree is None:
+            raise RunDirError(f"{computer} has no rendered tree/")
+        return str(stage_local(spec, tree, run.root / "local" / "image"))
+    from worldbuilder.materialize.docker_image import build_image
+
+    return build_image(computer).tag
+
+
+def resume(run_dir: Path, progress: Progress | None = None) -> Simulation:
+    """Continue a run from its last complete day; later turns and messages are discarded."""
+    run = RunDir(run_dir)
+    cfg = run.config()
+    last = run.snapshots().last()
+    if last is None:
+        raise RunDirError(f"{run.root} has no complete day to resume from")
+    sim, spec = _build(run, cfg, progress)
+    sim.runtime.cleanup(run.live())
+    _truncate_logs(run, last.day)
+    sim.turns = JsonlLog(run.turns_jsonl, TurnRecord)
+    sim.messages = JsonlLog(run.messages_jsonl, MessageRecord)
+    sim.start_from(last.day)
+    sim.harness_turn(last.day, "resume", f"resumed from {last.label}", args={"snapshot": last.label})
+    return sim
+
+
+def _truncate_logs(run: RunDir, day: int) -> None:
+    for path, model in ((run.turns_jsonl, TurnRecord), (run.messages_jsonl, MessageRecord)):
+        log = JsonlLog(path, model)  # repairs a torn last line
+        dropped = log.keep_only(lambda r: r.day <= day)
+        log.close()
+        if dropped:
+            print(f"note: discarded {dropped} record(s) of {path.name} after day {day}")
+    for p in run.state_dir.glob("day-*.json"):
+        if int(p.stem.split("-")[1]) > day:
+            p.unlink()
+
+
+def parse_fork(ref: str) -> tuple[Path, int]:
+    m = FORK_RE.match(ref)
+    if not m:
+        raise RunDirError(f"--from expects RUN@day-NN (got {ref!r})")
+    return Path(m.group("run")), int(m.group("day"))
+
+
+def fork(ref: str, run_dir: Path | None, days: int | None = None, progress: Progress | None = None) -> Simulation:
+    """A new, independent run starting from ``RUN@day-NN`` (logs copied up to that day)."""
+    src_dir, day = parse_fork(ref)
+    src = RunDir(src_dir)
+    cfg = src.config()
+    snap = src.snapshots().get(day)
+    if snap is None:
+        raise RunDirError(f"{src.root} has no snapshot for day {day}")
+    run_id = f"{cfg.run_id}-f{day:02d}-{stable_id(time.time_ns())[:4]}"
+    run = RunDir(run_dir or src.root.parent / run_id)
+    if run.root.exists() and any(run.root.iterdir()):
+        raise RunDirError(f"run directory {run.root} is not empty")
+    run.create()
+    shutil.copy2(src.objectives_json, run.objectives_json)
+    for name in ("daily_sim_turns.jsonl", "messages.jsonl"):
+        shutil.copy2(src.root / name, run.root / name)
+    _truncate_logs_copy(run, day)
+    for d in range(day + 1):
+        if src.state_path(d).exists():
+            shutil.copy2(src.state_path(d), run.state_path(d))
+    idx = src.snapshots()
+    idx.snapshots = [s for s in idx.snapshots if s.day <= day]
+    write_model(run.snapshots_json, idx)
+    new_cfg = cfg.model_copy(update={"run_id": run_id, "forked_from": f"{src.root}@day-{day:02d}",
+                                     "days": days or cfg.days})
+    write_model(run.run_json, new_cfg)
+    if cfg.runtime == "local":  # local snapshots live inside the source run directory
+        shutil.copytree(src.root / "local" / "snapshots", run.root / "local" / "snapshots")
+        idx.snapshots = [s.model_copy(update={"ref": s.ref.replace(str(src.root.resolve()), str(run.root.resolve()))})
+                         for s in idx.snapshots]
+        write_model(run.snapshots_json, idx)
+    sim, _ = _build(run, new_cfg, progress)
+    sim.start_from(day)
+    sim.harness_turn(day, "fork", f"forked from {src.root}@{snap.label}", args={"snapshot": snap.label})
+    return sim
+
+
+def _truncate_logs_copy(run: RunDir, day: int) -> None:
+    for path, model in ((run.turns_jsonl, TurnRecord), (run.messages_jsonl, MessageRecord)):
+        log = JsonlLog(path, model)
+        log.keep_only(lambda r: r.day <= day)
+        log.close()

@@ -1,0 +1,193 @@
+"""Offline generator: spec validity, persona mapping, determinism, size/type/depth targets."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections import Counter
+
+import pytest
+
+from worldbuilder.errors import GenerationError
+from worldbuilder.generate import plan_computer
+from worldbuilder.generate.match import match_persona
+from worldbuilder.generate.pipeline import spec_problems
+from worldbuilder.generate.tree_layout import TYPE_MIX
+from worldbuilder.personas import load_personas, sample_personas
+from worldbuilder.spec import ComputerSpec
+
+ADVISOR = "a senior financial advisor at a wealth management firm in Denver"
+OTHERS = frozenset({"csv", "eml", "ics", "zip"})
+
+
+def tv_distance(spec: ComputerSpec) -> float:
+    def pooled(counts: dict[str, float]) -> Counter[str]:
+        out: Counter[str] = Counter()
+        for t, v in counts.items():
+            out["others" if t in OTHERS else t] += v
+        return out
+
+    n = len(spec.files)
+    obs = pooled({t: c / n for t, c in Counter(f.type for f in spec.files).items()})
+    ref = pooled(TYPE_MIX)
+    return sum(abs(obs[k] - ref[k]) for k in set(obs) | set(ref)) / 2
+
+
+def max_depth(spec: ComputerSpec) -> int:
+    """Directory levels below the home (Linux) / profile folder or drive root (Windows)."""
+    root = spec.layout.profile_root
+    depths = []
+    for f in spec.files:
+        parts = f.path.split("/")
+        if root and f.path.startswith(root + "/"):
+            depths.append(len(parts) - len(root.split("/")) - 1)
+        elif spec.layout.kind == "windows":
+            depths.append(len(parts) - 2)
+        else:
+            depths.append(len(parts) - 1)
+    return max(depths)
+
+
+@pytest.fixture(scope="module")
+def advisor() -> ComputerSpec:
+    return plan_computer(ADVISOR, seed=0)
+
+
+def test_spec_is_valid_and_round_trips(advisor: ComputerSpec, tmp_path) -> None:
+    assert spec_problems(advisor) == []
+    path = advisor.save(tmp_path / "spec.json")
+    again = ComputerSpec.load(path)
+    assert again.to_json() == advisor.to_json()
+    assert advisor.generation.backend == "offline" and advisor.generation.size == "standard"
+    assert re.fullmatch(r"[a-z_][a-z0-9_-]{0,31}", advisor.profile.username)
+    assert 8 <= len(advisor.world.people) <= 20 and 3 <= len(advisor.world.projects) <= 7
+    assert 15 <= len(advisor.world.facts) <= 40
+    assert len({f.display for f in advisor.world.facts}) == len(advisor.world.facts)
+
+
+def test_times_are_ordered(advisor: ComputerSpec) -> None:
+    dirs = {d.path: d.created for d in advisor.dirs}
+    span = advisor.world.history_end - advisor.world.history_start
+    assert 365 * 2 - 40 <= span.days <= 366 * 6 + 90
+    for f in advisor.files:
+        assert f.created <= f.modified <= advisor.world.history_end
+        parent = f.path.rsplit("/", 1)[0] if "/" in f.path else ""
+        assert not parent or dirs[parent] <= f.created
+
+
+@pytest.mark.parametrize(("persona", "occupation", "seniority"), [
+    (ADVISOR, "financial_advisor", "senior"),
+    ("junior backend developer at a fintech startup in Berlin", "software_engineer", "junior"),
+    ("VP of engineering who writes Python on weekends", "software_engineer", "executive"),
+    ("wealth planner helping retirees with their portfolio", "financial_advisor", "mid"),
+])
+def test_persona_mapping(persona: str, occupation: str, seniority: str) -> None:
+    m = match_persona(persona)
+    assert (m.occupation.id, m.seniority) == (occupation, seniority)
+
+
+def test_location_and_timezone_follow_the_persona() -> None:
+    spec = plan_computer("junior backend developer in Berlin", seed=1, size="small")
+    assert spec.profile.location.startswith("Berlin") and spec.profile.timezone == "Europe/Berlin"
+
+
+@pytest.mark.parametrize("persona", ["a person who likes kites", "someone", "Zorblax the intergalactic yodeler"])
+def test_unknown_persona_still_generates(persona: str) -> None:
+    spec = plan_computer(persona, seed=0, size="small")
+    assert spec.profile.occupation and len(spec.files) >= 40
+    assert spec_problems(spec) == []
+
+
+@pytest.mark.parametrize("persona", ["", "   ", "!!", "12345"])
+def test_empty_or_absurd_persona_fails(persona: str) -> None:
+    with pytest.raises(GenerationError):
+        plan_computer(persona)
+
+
+def test_determinism_and_seed_sensitivity(advisor: ComputerSpec) -> None:
+    again = plan_computer(ADVISOR, seed=0)
+    assert again.to_json() == advisor.to_json()
+    other = plan_computer(ADVISOR, seed=1)
+    assert other.id != advisor.id
+    assert [f.path for f in other.files] != [f.path for f in advisor.files]
+
+
+def test_sizes_scale() -> None:
+    small = plan_computer(ADVISOR, seed=2, size="small")
+    large = plan_computer(ADVISOR, seed=2, size="large")
+    assert 50 <= len(small.files) <= 80
+    assert 550 <= len(large.files) <= 700
+    assert spec_problems(large) == []
+
+
+def test_progress_callback_reports_stages() -> None:
+    seen: list[tuple[str, int, int]] = []
+    spec = plan_computer(ADVISOR, seed=0, size="small", progress=lambda s, d, t: seen.append((s, d, t)))
+    stages = [s for s, _, _ in seen]
+    assert stages[0] == "profile" and "tree" in stages
+    assert ("plan", len(spec.files), len(spec.files)) in seen
+
+
+def test_content_is_coherent(advisor: ComputerSpec) -> None:
+    facts = {f.id: f for f in advisor.world.facts}
+    cited = [r for f in advisor.files for r in f.content.refs if r in facts]
+    assert len(set(cited)) >= len(facts) // 2
+    blob = advisor.to_json()
+    for f in advisor.world.facts[:5]:
+        if any(f.id in x.content.refs for x in advisor.files if x.type == "docx"):
+            assert f"{f.label}: {f.display}" in blob
+    sheets = [s for f in advisor.files if f.type == "xlsx" for s in f.content.sheets]
+    totals = [c for s in sheets for r in s.rows for c in r if getattr(c, "formula", None)]
+    assert totals, "no formulas in any workbook"
+    for s in sheets:  # every SUM total equals the sum of the cells it covers
+        for r in s.rows:
+            for j, c in enumerate(r):
+                if getattr(c, "formula", None):
+                    vals = [row[j].value if hasattr(row[j], "value") else row[j] for row in s.rows if row is not r]
+                    assert abs(sum(v for v in vals if isinstance(v, int | float)) - c.value) < 0.01
+    py = [f for f in advisor.files if f.type == "py" and f.content.kind == "code_script"]
+    paths = {f.path for f in advisor.files}
+    for f in py:
+        for ref in re.findall(r'Path\.home\(\) / "([^"]+)"', f.content.text or ""):
+            assert f"{advisor.layout.profile_root}/{ref}".lstrip("/") in paths
+
+
+def test_plan_speed() -> None:
+    plan_computer(ADVISOR, seed=5)  # warm caches (Faker, occupations)
+    t = time.perf_counter()
+    plan_computer(ADVISOR, seed=6)
+    assert time.perf_counter() - t < 3.0  # target < 1 s; generous for loaded CI machines
+
+
+def test_twenty_builtin_personas_meet_targets() -> None:
+    personas = sample_personas(20, seed=7)
+    assert len(set(personas)) == 20
+    occupations = set()
+    for i, persona in enumerate(personas):
+        spec = plan_computer(persona, seed=i)
+        occupations.add(spec.profile.occupation)
+        kinds = Counter(f.type for f in spec.files)
+        assert len(spec.files) >= 150, persona
+        assert len(kinds) >= 12, (persona, kinds)
+        assert tv_distance(spec) <= 0.15, persona
+        assert 4 <= max_depth(spec) <= 10, persona
+        assert spec_problems(spec) == [], persona
+    assert len(occupations) >= 5
+
+
+def test_sample_personas_is_deterministic_without_replacement() -> None:
+    pool = load_personas()
+    assert len(pool) >= 200
+    a, b = sample_personas(50, seed=3), sample_personas(50, seed=3)
+    assert a == b and len(set(a)) == 50 and set(a) <= set(pool)
+    assert sample_personas(50, seed=4) != a
+    everything = sample_personas(len(pool), seed=1)
+    assert sorted(everything) == sorted(pool)
+
+
+def test_json_content_parses(advisor: ComputerSpec) -> None:
+    for f in advisor.files:
+        if f.type in ("json", "jsonl", "toml"):
+            json.dumps(f.content.data)
+            assert f.content.data

@@ -1,0 +1,330 @@
+"""Renderers: every type renders, opens with its own library, is deterministic and timestamped."""
+
+from __future__ import annotations
+
+import csv
+import email
+import hashlib
+import io
+import json
+import os
+import subprocess
+import sys
+import tomllib
+import zipfile
+from datetime import date, datetime
+from email import policy
+from pathlib import Path
+
+import docx
+import openpyxl
+import pptx
+import pypdf
+import pytest
+from PIL import Image
+
+from tests.sample_spec import make_sample_spec
+from worldbuilder.api import manifest
+from worldbuilder.render import RENDERERS, RenderContext, RenderError, render_file, render_tree, times
+from worldbuilder.render.xlsx import render_xlsx
+from worldbuilder.spec import FILE_TYPES, Cell, ComputerSpec, ContentSpec, FileSpec, Paragraph, Table
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def spec() -> ComputerSpec:
+    return make_sample_spec()
+
+
+@pytest.fixture(scope="module")
+def tree(spec: ComputerSpec, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("render") / "tree"
+    calls: list[tuple[str, int, int]] = []
+    render_tree(spec, root, progress=lambda *a: calls.append(a))
+    assert calls[-1] == ("render", len(spec.files), len(spec.files))
+    return root
+
+
+def by_type(spec: ComputerSpec, tree: Path, ftype: str) -> tuple[FileSpec, Path]:
+    f = next(f for f in spec.files if f.type == ftype)
+    return f, tree / f.path
+
+
+def test_every_type_is_registered_and_rendered(spec: ComputerSpec, tree: Path) -> None:
+    assert set(RENDERERS) == set(FILE_TYPES)
+    assert {f.type for f in spec.files} == set(FILE_TYPES)
+    for f in spec.files:
+        assert (tree / f.path).stat().st_size > 0, f.path
+    for d in spec.dirs:
+        assert (tree / d.path).is_dir()
+
+
+def test_docx(spec: ComputerSpec, tree: Path) -> None:
+    f, path = by_type(spec, tree, "docx")
+    doc = docx.Document(str(path))
+    styles = [(p.style.name, p.text) for p in doc.paragraphs]
+    assert ("Heading 1", f.content.title) in styles
+    assert ("Heading 2", "Highlights") in styles
+    assert sum(s == "List Bullet" for s, _ in styles) == 3 and sum(s == "List Number" for s, _ in styles) == 4
+    table = doc.tables[0]
+    assert table.style.name == "Light Grid Accent 1"
+    assert [c.text for c in table.rows[0].cells] == ["Asset class", "Target", "Actual", "Drift"]
+    assert table.rows[0].cells[0].paragraphs[0].runs[0].bold
+    assert table.rows[1].cells[0].text == "US Large Cap Equity"
+    assert len(doc.inline_shapes) == 1  # the chart picture
+    assert doc.sections[0].header.paragraphs[0].text == f.content.header
+    assert doc.sections[0].footer.paragraphs[0].text.startswith(f.content.footer)
+    cp = doc.core_properties
+    assert (cp.author, cp.title, cp.last_modified_by) == (spec.profile.full_name, f.content.title, spec.profile.full_name)
+    assert cp.created == times.utc(f.created, spec.profile.timezone)
+    assert cp.modified == times.utc(f.modified, spec.profile.timezone)
+    # the second numbered list restarts at 1: its own w:num with a startOverride
+    second = next(p for p in doc.paragraphs if p.text == "Keep the real-estate allocation")
+    num_id = second._p.pPr.numPr.numId.val
+    num = doc.part.numbering_part.element.num_having_numId(num_id)
+    assert num.xpath("./w:lvlOverride/w:startOverride/@w:val") == ["1"]
+    with zipfile.ZipFile(path) as zf:
+        assert zf.namelist()[0] == "[Content_Types].xml"
+        assert {i.date_time for i in zf.infolist()} == {times.zip_time(f.modified, spec.profile.timezone)}
+
+
+def test_xlsx(spec: ComputerSpec, tree: Path) -> None:
+    f, path = by_type(spec, tree, "xlsx")
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == [s.name for s in f.content.sheets]
+    ws = wb["Holdings"]
+    assert ws.freeze_panes == "A2" and ws["A1"].font.bold
+    assert ws["C2"].value == 1850 and isinstance(ws["C2"].value, int)
+    assert ws["E2"].value == "=C2*D2" and ws["E2"].number_format == '"$"#,##0.00'
+    assert ws["F2"].number_format == "0.0%"
+    assert ws.column_dimensions["A"].width == 24
+    assert len(ws._charts) == 1
+    cash = wb["Cash flows Q3"]
+    assert cash["A2"].value == datetime(2024, 7, 15) and cash["A2"].is_date
+    assert len(cash._charts) == 1
+    # formula cells carry the stated value as cached result, like files saved by Excel
+    cached = openpyxl.load_workbook(path, data_only=True)["Holdings"]
+    total = f.content.sheets[0].rows[-1][4]
+    assert isinstance(total, Cell) and cached["E7"].value == pytest.approx(total.value)
+    assert wb.properties.creator == spec.profile.full_name
+    assert wb.properties.modified == times.utc(f.modified, spec.profile.timezone).replace(tzinfo=None)
+
+
+def test_pptx(spec: ComputerSpec, tree: Path) -> None:
+    f, path = by_type(spec, tree, "pptx")
+    prs = pptx.Presentation(str(path))
+    slides = list(prs.slides)
+    assert [s.shapes.title.text for s in slides] == [s.title for s in f.content.slides]
+    assert slides[0].placeholders[1].text == f.content.slides[0].subtitle
+    assert "AUM $1,245,300 (+3.9%)" in slides[1].placeholders[1].text_frame.text
+    tables = [sh for sh in slides[2].shapes if sh.has_table]
+    assert tables and tables[0].table.cell(1, 0).text == "US Large Cap Equity"
+    charts = [sh.chart for s in slides for sh in s.shapes if sh.has_chart]
+    assert len(charts) == 2 and charts[0].plots[0].categories[3] == "Q3 2024"
+    assert slides[1].notes_slide.notes_text_frame.text == "Open with the AUM figure."
+    assert prs.core_properties.author == spec.profile.full_name
+
+
+def test_pdf(spec: ComputerSpec, tree: Path) -> None:
+    f, path = by_type(spec, tree, "pdf")
+    reader = pypdf.PdfReader(path)
+    assert len(reader.pages) > 1
+    assert reader.metadata.title == f.content.title and reader.metadata.author == spec.profile.full_name
+    text = reader.pages[0].extract_text()
+    assert "Annual Compliance Summary 2024" in text and f.content.header in text
+    assert reader.metadata.creation_date.year == 2024
+
+
+def test_png(spec: ComputerSpec, tree: Path) -> None:
+    _, path = by_type(spec, tree, "png")
+    with Image.open(path) as img:
+        img.load()
+        assert img.format == "PNG" and img.size == (800, 480)
+        assert len(img.getcolors(100000) or []) > 10  # something was drawn
+        assert not {k for k in img.info if k not in ("dpi", "gamma")}  # no text chunks / timestamps
+
+
+def test_eml(spec: ComputerSpec, tree: Path) -> None:
+    f, path = by_type(spec, tree, "eml")
+    msg = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+    e = f.content.email
+    assert msg["Message-ID"] == e.message_id and msg["In-Reply-To"] == e.in_reply_to
+    assert msg["Subject"] == e.subject and "Tom Becker" in msg["Cc"]
+    assert msg.get_body(("plain",)).get_content().startswith("Hi Daniel")
+    (att,) = list(msg.iter_attachments())
+    assert att.get_filename() == "2024-Q3 Portfolio Review.docx"
+    assert att.get_content() == (tree / e.attachments[0]).read_bytes()
+    assert msg.get_boundary() and hashlib.sha256(e.message_id.encode()).hexdigest()[:24] in msg.get_boundary()
+
+
+def test_ics(spec: ComputerSpec, tree: Path) -> None:
+    f, path = by_type(spec, tree, "ics")
+    raw = path.read_bytes()
+    assert raw.count(b"\r\n") == raw.count(b"\n")
+    assert all(len(line) <= 75 for line in raw.split(b"\r\n"))
+    unfolded = raw.decode().replace("\r\n ", "")
+    assert unfolded.count("BEGIN:VEVENT") == len(f.content.events)
+    assert "SUMMARY:Harlow family: Q3 review\\, 529 plan\\; next steps" in unfolded
+    assert "DTSTART:20241015T160000Z" in unfolded  # 10:00 in Denver (MDT)
+    assert "ATTENDEE;CN=\"Daniel Harlow\"" in unfolded and "DTSTAMP:20241008T150000Z" in unfolded
+
+
+def test_data_files(spec: ComputerSpec, tree: Path) -> None:
+    f, path = by_type(spec, tree, "json")
+    assert json.loads(path.read_text()) == f.content.data
+    f, path = by_type(spec, tree, "jsonl")
+    assert [json.loads(x) for x in path.read_text().splitlines()] == f.content.data
+    _, path = by_type(spec, tree, "toml")
+    conf = tomllib.loads(path.read_text())
+    assert conf["general"] == {"currency": "USD", "timezone": "America/Denver"}  # None dropped
+    f, path = by_type(spec, tree, "csv")
+    rows = list(csv.reader(io.StringIO(path.read_text())))
+    assert rows[0] == f.content.sheets[0].columns and rows[1][:3] == ["US Large Cap Equity", "VTI", "1850"]
+    assert len(rows) == len(f.content.sheets[0].rows) + 1
+
+
+def test_text_files(spec: ComputerSpec, tree: Path) -> None:
+    f, path = by_type(spec, tree, "py")
+    compile(path.read_text(), str(path), "exec")
+    assert path.read_text() == f.content.text
+    _, path = by_type(spec, tree, "md")
+    md = path.read_text()
+    assert md.startswith("# Client folder conventions") and "| Folder | Holds |" in md and "|---|---|" in md
+    _, path = by_type(spec, tree, "txt")
+    assert "US Large Cap Equity   40%" in path.read_text()
+
+
+def test_zip(spec: ComputerSpec, tree: Path) -> None:
+    f, path = by_type(spec, tree, "zip")
+    with zipfile.ZipFile(path) as zf:
+        assert zf.testzip() is None
+        names = zf.namelist()
+        assert names == ["Harlow Family/2024-Q3 Portfolio Review.docx", "Harlow Family/Harlow_Allocation_2024.xlsx"]
+        for name, member in zip(names, f.content.members, strict=True):
+            assert zf.read(name) == (tree / member).read_bytes()
+            info = zf.getinfo(name)
+            assert info.date_time == times.zip_time(spec.file(member).modified, spec.profile.timezone)
+
+
+def test_times(spec: ComputerSpec, tree: Path, tmp_path: Path) -> None:
+    tz = spec.profile.timezone
+    for f in spec.files:
+        assert (tree / f.path).stat().st_mtime == times.epoch(f.modified, tz), f.path
+    small = spec.model_copy(update={"files": [f for f in spec.files if f.type in ("txt", "md", "json")]})
+    render_tree(small, tmp_path / "small")  # a fresh tree: nothing has read the files yet
+    for f in small.files:
+        st = (tmp_path / "small" / f.path).stat()
+        assert st.st_atime == st.st_mtime == times.epoch(f.modified, tz), f.path
+    clients = tree / "Documents/Clients/Harlow Family"
+    latest = max(times.epoch(f.modified, tz) for f in spec.files if f.path.startswith("Documents/Clients/"))
+    assert clients.stat().st_mtime == latest == (tree / "Documents/Clients").stat().st_mtime
+    archive = tree / "Documents/Archive"  # an empty folder keeps its creation time
+    assert archive.stat().st_mtime == times.epoch(datetime(2024, 1, 8, 9, 0), tz)
+
+
+def test_render_twice_is_identical(spec: ComputerSpec, tree: Path, tmp_path: Path) -> None:
+    render_tree(make_sample_spec(), tmp_path / "again")
+    assert manifest(tmp_path / "again") == manifest(tree)
+    # a fresh interpreter (cold caches, another hash seed) on the JSON round-tripped spec
+    spec.save(tmp_path / "spec.json")
+    code = ("import sys; from worldbuilder.spec import ComputerSpec; from worldbuilder.render import render_tree; "
+            "render_tree(ComputerSpec.load(sys.argv[1]), sys.argv[2])")
+    env = {**os.environ, "PYTHONHASHSEED": "12345", "TZ": "Asia/Tokyo"}
+    subprocess.run([sys.executable, "-c", code, str(tmp_path / "spec.json"), str(tmp_path / "cold")],
+                   check=True, env=env, cwd=ROOT)
+    assert manifest(tmp_path / "cold") == manifest(tree)
+    assert (tmp_path / "cold" / spec.files[0].path).stat().st_mtime == (tree / spec.files[0].path).stat().st_mtime
+
+
+MINIMAL = [
+    ContentSpec(kind="note", title="Only a title"),
+    ContentSpec(kind="note", title="Text only", text="# Plan\n\nFirst paragraph\nwraps here.\n\n- one\n- two\n"),
+    ContentSpec(kind="note", title="Blocks only", blocks=[Paragraph(text="Hello\x0bworld"), Table(
+        columns=["a", "b"], rows=[[1, "x"], [2.5, None], ["2024-01-02", True]])]),
+    ContentSpec(kind="data", title="Data only", data=[{"a": 1, "b": None}, {"a": 2, "c": "2024-05-01"}]),
+]
+
+
+@pytest.mark.parametrize("ftype", FILE_TYPES)
+@pytest.mark.parametrize("variant", range(len(MINIMAL)))
+def test_sparse_content_falls_back(spec: ComputerSpec, ftype: str, variant: int) -> None:
+    when = datetime(2024, 5, 1, 12, 0)
+    f = FileSpec(path=f"x/file.{ftype}", type=ftype, created=when, modified=when, content=MINIMAL[variant])
+    data = render_file(f, spec)
+    assert data or ftype == "jsonl"
+    assert render_file(f, spec) == data
+    if ftype == "py":
+        compile(data, "file.py", "exec")
+    elif ftype == "docx":
+        docx.Document(io.BytesIO(data))
+    elif ftype == "xlsx":
+        openpyxl.load_workbook(io.BytesIO(data))
+    elif ftype == "pptx":
+        assert len(pptx.Presentation(io.BytesIO(data)).slides) >= 1
+    elif ftype == "pdf":
+        assert len(pypdf.PdfReader(io.BytesIO(data)).pages) >= 1
+    elif ftype in ("json", "toml"):
+        (json.loads if ftype == "json" else tomllib.loads)(data.decode())
+
+
+def test_bad_references_raise_render_error(spec: ComputerSpec) -> None:
+    when = datetime(2024, 5, 1)
+    z = FileSpec(path="a.zip", type="zip", created=when, modified=when,
+                 content=ContentSpec(kind="archive", title="z", members=["missing.txt"]))
+    with pytest.raises(RenderError, match="missing.txt"):
+        render_file(z, spec)
+    loop = spec.model_copy(update={"files": [
+        FileSpec(path="a.zip", type="zip", created=when, modified=when,
+                 content=ContentSpec(kind="archive", title="a", members=["b.zip"])),
+        FileSpec(path="b.zip", type="zip", created=when, modified=when,
+                 content=ContentSpec(kind="archive", title="b", members=["a.zip"]))]})
+    with pytest.raises(RenderError, match="circular"):
+        render_file(loop.files[0], loop)
+
+
+def test_cell_values_typed() -> None:
+    from worldbuilder.render.base import typed_value
+
+    assert typed_value("2024-03-01") == date(2024, 3, 1)
+    assert typed_value("2024-03-01T10:30:00") == datetime(2024, 3, 1, 10, 30)
+    assert typed_value("Q1 2024") == "Q1 2024"
+
+
+# ----------------------------------------------------------------------------- LibreOffice
+
+
+def _soffice(soffice: str, profile: Path, fmt: str, src: Path, out: Path) -> Path:
+    proc = subprocess.run([soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--norestore",
+                           "--convert-to", fmt, "--outdir", str(out), str(src)],
+                          capture_output=True, text=True, timeout=180)
+    result = out / (src.stem + "." + fmt.split(":")[0])
+    assert proc.returncode == 0 and result.exists(), f"soffice failed on {src.name}: {proc.stderr[-500:]}"
+    return result
+
+
+@pytest.mark.slow
+def test_libreoffice_opens_office_files_and_recalculates(spec: ComputerSpec, tree: Path, tmp_path: Path,
+                                                         soffice: str) -> None:
+    profile = tmp_path / "lo-profile"
+    for ftype in ("docx", "xlsx", "pptx"):
+        _, path = by_type(spec, tree, ftype)
+        pdf = _soffice(soffice, profile, "pdf", path, tmp_path / ftype)
+        assert len(pypdf.PdfReader(pdf).pages) >= 1
+    # Formulas: a copy without cached values, so every number below is LibreOffice's own result.
+    f, _ = by_type(spec, tree, "xlsx")
+    bare = tmp_path / "bare" / "book.xlsx"
+    bare.parent.mkdir()
+    bare.write_bytes(render_xlsx(f, RenderContext(spec, {}), cached_values=False))
+    assert openpyxl.load_workbook(bare, data_only=True)["Holdings"]["E7"].value is None
+    recalculated = openpyxl.load_workbook(_soffice(soffice, profile, "xlsx", bare, tmp_path / "calc"), data_only=True)
+    checked = 0
+    for sheet in f.content.sheets:
+        ws = recalculated[sheet.name]
+        for i, row in enumerate(sheet.rows, start=2):
+            for j, cell in enumerate(row, start=1):
+                if isinstance(cell, Cell) and cell.formula:
+                    got = ws.cell(row=i, column=j).value
+                    assert got == pytest.approx(cell.value, rel=1e-6, abs=1e-6), (sheet.name, i, j, cell.formula)
+                    checked += 1
+    assert checked >= 10

@@ -1,0 +1,139 @@
+"""Offline content stage: a ContentSpec per FilePlan, deterministic per file path."""
+
+from __future__ import annotations
+
+from worldbuilder.generate.base import FilePlan, PlanContext
+from worldbuilder.generate.content_offline import code, comms, documents
+from worldbuilder.generate.content_offline.prose import Writer
+from worldbuilder.generate.content_offline.tables import data_sheet, facts_sheet
+from worldbuilder.generate.occupation import DocumentKind
+from worldbuilder.generate.world_offline import occupation_of
+from worldbuilder.spec import ContentSpec, Layout, Paragraph, Profile, Sheet, World
+
+SHEET_COLUMNS = {"budget": ["Category", "Budget", "Actual", "Difference"], "expenses": ["Date", "Item", "Amount"],
+                 "tracker": ["Task", "Owner", "Status", "Due date"], "bank_export": ["Date", "Description", "Amount"],
+                 "data_export": ["Item", "Owner", "Amount", "Date"]}
+
+
+class ContentMaker:
+    """Builds content for the files of one tree (needs the whole tree for links between files)."""
+
+    def __init__(self, profile: Profile, world: World, ctx: PlanContext, files: list[FilePlan], layout: Layout):
+        self.profile, self.world, self.ctx, self.layout = profile, world, ctx, layout
+        self.occ = occupation_of(profile)
+        self.by_path = {f.path: f for f in files}
+        self.by_project: dict[str, list[FilePlan]] = {}
+        for f in files:
+            if f.project:
+                self.by_project.setdefault(f.project, []).append(f)
+
+    def doc_kind(self, kind: str) -> DocumentKind | None:
+        return next((d for d in self.occ.documents if d.kind == kind), None)
+
+    def make(self, plan: FilePlan) -> ContentSpec:
+        if plan.duplicate_of and plan.duplicate_of in self.by_path:
+            spec = self.make(self.by_path[plan.duplicate_of])
+            if spec.blocks:  # a near-duplicate: same document with one more line
+                spec.blocks.append(Paragraph(text=f"Revised {plan.modified:%Y-%m-%d} after review."))
+            return spec
+        w = Writer(self.ctx.child_rng("content", plan.path), self.profile, self.world, self.occ, plan)
+        spec = ContentSpec(kind=plan.kind, title=plan.title, author=self.profile.full_name)
+        getattr(self, f"_{plan.type}")(spec, w)
+        spec.refs = list(w.refs)
+        return spec
+
+    # ------------------------------------------------------------------ per type
+    def _blocks(self, w: Writer) -> list:
+        doc = self.doc_kind(w.plan.kind)
+        if doc is None and w.plan.kind in documents.PERSONAL_KINDS:
+            return documents.personal_blocks(w, w.plan.title)
+        return documents.work_blocks(w, doc, w.plan.title, w.plan.size_class)
+
+    def _docx(self, spec: ContentSpec, w: Writer) -> None:
+        spec.blocks = self._blocks(w)
+        spec.header = self.profile.employer if w.plan.kind not in documents.PERSONAL_KINDS else ""
+        spec.footer = f"{w.plan.title} · {w.plan.modified:%Y-%m-%d}"
+
+    def _pdf(self, spec: ContentSpec, w: Writer) -> None:
+        self._docx(spec, w)
+
+    def _md(self, spec: ContentSpec, w: Writer) -> None:
+        if w.plan.kind == "readme":
+            files = self._data_files(w.plan)
+            spec.blocks = documents.work_blocks(w, None, w.plan.title, "tiny")
+            spec.blocks.append(Paragraph(text="Data files: " + ", ".join(f.path.rsplit("/", 1)[-1] for f in files)))
+        else:
+            spec.blocks = self._blocks(w)
+        spec.text = documents.flatten(spec.blocks, markdown=True)
+
+    def _txt(self, spec: ContentSpec, w: Writer) -> None:
+        text = code.dotfile_text(w)
+        if text:
+            spec.text = text
+            return
+        spec.blocks = self._blocks(w)
+        spec.text = documents.flatten(spec.blocks, markdown=False)
+
+    def _xlsx(self, spec: ContentSpec, w: Writer) -> None:
+        doc = self.doc_kind(w.plan.kind)
+        cols = doc.columns if doc and doc.columns else SHEET_COLUMNS.get(w.plan.kind, [])
+        sheets: list[Sheet] = [data_sheet(w.plan.kind.replace("_", " ").title()[:31], cols, w.plan.size_class, w)]
+        facts = w.some_facts(3 if w.plan.size_class in ("tiny", "small") else 5)
+        if facts and w.plan.kind not in documents.PERSONAL_KINDS and w.plan.kind not in ("budget", "expenses"):
+            sheets.append(facts_sheet(facts))
+        spec.sheets = sheets
+
+    def _csv(self, spec: ContentSpec, w: Writer) -> None:
+        doc = self.doc_kind(w.plan.kind)
+        cols = doc.columns if doc and doc.columns else SHEET_COLUMNS.get(w.plan.kind, SHEET_COLUMNS["data_export"])
+        sheet = data_sheet("Data", cols, w.plan.size_class, w)
+        rows = [[c.value if hasattr(c, "value") else c for c in r] for r in sheet.rows if not _is_total(r)]
+        spec.sheets = [Sheet(name="Data", columns=sheet.columns, rows=rows)]  # type: ignore[arg-type]
+
+    def _pptx(self, spec: ContentSpec, w: Writer) -> None:
+        spec.slides = documents.deck(w, self.doc_kind(w.plan.kind), w.plan.title, w.plan.size_class)
+
+    def _png(self, spec: ContentSpec, w: Writer) -> None:
+        spec.chart = documents.chart_for(w)
+
+    def _eml(self, spec: ContentSpec, w: Writer) -> None:
+        siblings = self.by_project.get(w.plan.project or "", [])
+        spec.email = comms.email(w, siblings)
+
+    def _ics(self, spec: ContentSpec, w: Writer) -> None:
+        spec.events = comms.events(w)
+
+    def _py(self, spec: ContentSpec, w: Writer) -> None:
+        spec.text = code.py_text(w, self._data_files(w.plan), self.layout)
+
+    def _json(self, spec: ContentSpec, w: Writer) -> None:
+        spec.data = code.json_data(w)
+
+    def _jsonl(self, spec: ContentSpec, w: Writer) -> None:
+        spec.data = code.jsonl_data(w)
+
+    def _toml(self, spec: ContentSpec, w: Writer) -> None:
+        spec.data = code.toml_data(w, self._data_files(w.plan))
+
+    def _zip(self, spec: ContentSpec, w: Writer) -> None:
+        spec.members = list(w.plan.members)
+        spec.summary = f"{len(spec.members)} files"
+
+    # ------------------------------------------------------------------ links
+    def _data_files(self, plan: FilePlan) -> list[FilePlan]:
+        """Data files a script/config of this repo reads: the repo's data/ files plus the project's workbooks."""
+        parts = plan.path.split("/")
+        root = "/".join(parts[: max(1, len(parts) - 3)])
+        for i in range(len(parts) - 1, 0, -1):
+            cand = "/".join(parts[:i])
+            if any(p.startswith(cand + "/data/") for p in self.by_path):
+                root = cand
+                break
+        own = [f for p, f in sorted(self.by_path.items()) if p.startswith(root + "/data/")]
+        books = [f for f in self.by_project.get(plan.project or "", []) if f.type in ("xlsx", "csv")
+                 and not f.path.startswith(root + "/")]
+        return own + sorted(books, key=lambda f: f.path)[:2]
+
+
+def _is_total(row: list) -> bool:
+    return bool(row) and getattr(row[0], "value", None) == "Total"

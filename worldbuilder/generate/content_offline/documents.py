@@ -1,0 +1,152 @@
+"""Documents (docx, pdf, md, txt) and decks (pptx) from occupation document kinds or generic kinds."""
+
+from __future__ import annotations
+
+from worldbuilder.generate.content_offline.prose import Writer, fact_clause, long_date
+from worldbuilder.generate.content_offline.tables import data_sheet, doc_table, facts_table
+from worldbuilder.generate.occupation import DocumentKind
+from worldbuilder.spec import Block, Bullets, Chart, Heading, Paragraph, Series, Slide, Table
+
+SECTIONS = {"tiny": 2, "small": 3, "medium": 5, "large": 7}
+GENERIC_SECTIONS: dict[str, list[str]] = {
+    "memo": ["Purpose", "Background", "Next Steps"], "report": ["Summary", "Details", "Outlook"],
+    "work_notes": ["Notes", "Follow-ups"], "team_update": ["Highlights", "Numbers", "Risks", "Asks"],
+    "template": ["Overview", "Details"], "agreement": ["Parties", "Scope", "Fees", "Term"],
+    "brochure": ["About us", "Services", "Contact"], "manual": ["Getting started", "Settings", "Troubleshooting"],
+    "capabilities_deck": ["Who we are", "What we do", "Case studies", "Contact"],
+    "letter": ["Letter"], "resume": ["Summary", "Experience", "Education", "Skills"],
+    "travel_itinerary": ["Flights", "Hotel", "Plans"], "recipe": ["Ingredients", "Method"],
+    "tax_summary": ["Income", "Deductions", "Summary"], "insurance": ["Policy", "Coverage", "Premium"],
+    "statement": ["Account summary", "Transactions"], "invoice": ["Invoice", "Items"],
+    "journal": ["Entries"], "reading_list": ["To read", "Finished"], "todo": ["Today", "This week", "Later"],
+    "readme": ["Setup", "Usage", "Data"], "install_notes": ["Steps"], "release_notes": ["Changes"],
+    "packing_list": ["Clothes", "Documents", "Other"],
+}
+PERSONAL_KINDS = frozenset({"letter", "resume", "travel_itinerary", "recipe", "tax_summary", "insurance",
+                            "statement", "journal", "reading_list", "packing_list", "install_notes", "release_notes",
+                            "invoice", "manual", "brochure", "template", "agreement"})
+INGREDIENTS = ("2 cups flour", "1 onion, diced", "3 cloves garlic", "1 tbsp olive oil", "400 g tomatoes",
+               "1 tsp cumin", "2 eggs", "250 ml stock", "salt and pepper", "a handful of basil")
+
+
+def _section_body(section: str, i: int, w: Writer, doc: DocumentKind | None, size: str) -> list[Block]:
+    low = section.lower()
+    if any(k in low for k in ("attendee", "participant", "candidate")):
+        people = [w.person() for _ in range(w.rng.randint(2, 4))]
+        return [Bullets(items=sorted({f"{p.name} ({p.role})" for p in people}))]
+    if any(k in low for k in ("action", "next step", "follow", "open question", "required")):
+        items = [f"{w.person().name}: {w.term()} by {w.date_after(21)}" for _ in range(w.rng.randint(2, 4))]
+        return [Bullets(items=items, numbered=True)]
+    if doc is not None and doc.columns and i == 1:
+        return [Paragraph(text=w.paragraph(2)), doc_table(doc.columns, size, w, caption=section)]
+    if i == 0:
+        facts = w.some_facts(w.rng.randint(2, 3))
+        return [Paragraph(text=w.paragraph()), Paragraph(text=w.facts_sentence(facts))]
+    return [Paragraph(text=w.paragraph()) for _ in range(1 + (size in ("medium", "large")))]
+
+
+def work_blocks(w: Writer, doc: DocumentKind | None, title: str, size: str) -> list[Block]:
+    sections = list(doc.sections) if doc and doc.sections else GENERIC_SECTIONS.get(w.plan.kind, ["Summary", "Details"])
+    sections = sections[: max(2, SECTIONS[size])]
+    p = w.proj()
+    blocks: list[Block] = [Heading(text=title, level=1),
+                           Paragraph(text=f"Prepared by {w.profile.full_name}, {w.profile.job_title}, "
+                                          f"{w.profile.employer}. {long_date(w.when)}. Project: {p.name} ({p.code}).")]
+    for i, sec in enumerate(sections):
+        blocks.append(Heading(text=sec, level=2))
+        blocks += _section_body(sec, i, w, doc, size)
+    if doc is not None and doc.columns and len(sections) < 2:
+        blocks.append(doc_table(doc.columns, size, w))
+    facts = w.some_facts(3)
+    if facts and size != "tiny":
+        blocks.append(facts_table(facts))
+    return blocks
+
+
+def personal_blocks(w: Writer, title: str) -> list[Block]:
+    k, r = w.plan.kind, w.rng
+    blocks: list[Block] = [Heading(text=title, level=1)]
+    if k == "recipe":
+        blocks += [Heading(text="Ingredients", level=2), Bullets(items=sorted(r.sample(INGREDIENTS, 5))),
+                   Heading(text="Method", level=2),
+                   Bullets(items=["Prep everything first.", f"Cook for {r.randint(15, 60)} minutes.",
+                                  "Season to taste and serve."], numbered=True)]
+    elif k == "letter":
+        fam = w.person(("family", "friend"))
+        blocks += [Paragraph(text=f"Dear {fam.name.split()[0]},"),
+                   Paragraph(text=f"Thank you for your note. Things at {w.profile.employer} have been busy, "
+                                  f"mostly with {w.proj().name}, but we should still plan the visit for "
+                                  f"{w.date_after(60)}."),
+                   Paragraph(text=f"Best wishes,\n{w.profile.first_name}")]
+    elif k == "resume":
+        blocks += [Paragraph(text=f"{w.profile.full_name} · {w.profile.email} · {w.profile.location}"),
+                   Heading(text="Experience", level=2),
+                   Bullets(items=[f"{w.profile.job_title}, {w.profile.employer} ({w.profile.career_start.year}–present)",
+                                  f"Led {w.proj().name} ({w.proj().code})", f"Specialist in {w.term()} and {w.term()}"]),
+                   Heading(text="Skills", level=2), Bullets(items=list(w.profile.tools))]
+    elif k in ("invoice", "statement", "tax_summary", "insurance"):
+        amount = round(r.uniform(80, 4000), 2)
+        blocks += [Paragraph(text=f"Issued {long_date(w.when)} to {w.profile.full_name}."),
+                   Table(columns=["Description", "Amount"],
+                         rows=[[w.term().capitalize(), f"${amount:,.2f}"], ["Total due", f"${amount:,.2f}"]])]
+    else:
+        sections = GENERIC_SECTIONS.get(k, ["Notes"])
+        for sec in sections:
+            blocks += [Heading(text=sec, level=2), Paragraph(text=f"{sec}: " + w.paragraph(2))]
+    return blocks
+
+
+def flatten(blocks: list[Block], markdown: bool) -> str:
+    """Plain-text/Markdown rendering of blocks (used for md/txt ``text``)."""
+    out: list[str] = []
+    for b in blocks:
+        if isinstance(b, Heading):
+            out.append(("#" * b.level + " " + b.text) if markdown else (b.text if b.level > 1 else b.text.upper()))
+        elif isinstance(b, Paragraph):
+            out.append(b.text)
+        elif isinstance(b, Bullets):
+            out.append("\n".join(f"{i + 1}. {t}" if b.numbered else f"- {t}" for i, t in enumerate(b.items)))
+        elif isinstance(b, Table):
+            if markdown:
+                lines = ["| " + " | ".join(b.columns) + " |", "|" + "---|" * len(b.columns)]
+                lines += ["| " + " | ".join(str(c) for c in r) + " |" for r in b.rows]
+            else:
+                lines = ["\t".join(b.columns)] + ["\t".join(str(c) for c in r) for r in b.rows]
+            out.append("\n".join(lines))
+    return "\n\n".join(out) + "\n"
+
+
+def deck(w: Writer, doc: DocumentKind | None, title: str, size: str) -> list[Slide]:
+    n = {"tiny": 4, "small": 6, "medium": 8, "large": 12}[size]
+    sections = list(doc.sections) if doc and doc.sections else GENERIC_SECTIONS.get(w.plan.kind, ["Update", "Next steps"])
+    p = w.proj()
+    slides = [Slide(title=title, subtitle=f"{w.profile.full_name} · {w.profile.employer} · {long_date(w.when)}",
+                    layout="title", notes=f"Open with the purpose of {p.name} and who is in the room."),
+              Slide(title="Agenda", bullets=sections[:6], notes="Keep the agenda to five minutes.")]
+    facts = w.some_facts(3)
+    slides.append(Slide(title="Key figures", bullets=[fact_clause(f) for f in facts],
+                        table=facts_table(facts) if facts else None,
+                        notes="Figures are from the latest workbook; " + "; ".join(fact_clause(f) for f in facts)))
+    sheet = data_sheet("Data", doc.columns if doc else [], "small", w)
+    if sheet.chart is not None:
+        slides.append(Slide(title=sheet.chart.title.capitalize(), chart=sheet.chart,
+                            notes=f"Walk through the trend; {w.person().name} can answer detailed questions."))
+    i = 0
+    while len(slides) < n:
+        sec = sections[i % len(sections)]
+        slides.append(Slide(title=sec if i < len(sections) else f"{sec} (cont.)",
+                            bullets=[w.sentence() for _ in range(w.rng.randint(2, 4))], notes=w.paragraph(1)))
+        i += 1
+    return slides
+
+
+def chart_for(w: Writer) -> Chart:
+    facts = [f for f in w.some_facts(4) if f.unit == (w.facts[0].unit if w.facts else f.unit)]
+    if len(facts) >= 2:
+        return Chart(kind="bar", title=f"{w.proj().code} key figures", categories=[f.label for f in facts],
+                     series=[Series(name="Value", values=[f.value for f in facts])])
+    months = [f"{(w.when.month - 12 + i - 1) % 12 + 1:02d}/{w.when.year - (w.when.month + i <= 12)}" for i in range(12)]
+    base = w.rng.uniform(50, 500)
+    vals = [round(base * (1 + 0.04 * i + w.rng.uniform(-0.08, 0.08)), 1) for i in range(12)]
+    return Chart(kind="line", title=f"{w.term().capitalize()} trend", categories=months,
+                 series=[Series(name=w.proj().code, values=vals)], x_label="Month")

@@ -1,0 +1,119 @@
+"""Prose from the occupation vocabulary, the world's people, projects and tracked facts."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, datetime, timedelta
+
+from worldbuilder.generate.base import FilePlan
+from worldbuilder.generate.occupation import Occupation
+from worldbuilder.spec import Fact, Person, Profile, Project, World
+
+WORK_SENTENCES = (
+    "We reviewed the {term} for {project} with {person} and agreed to revisit the {term2} before {date}.",
+    "{person} raised a question about {term}; the approach agreed with {client} stays in place for now.",
+    "The {code} workstream is {status}, and the {milestone} milestone is due on {mdate}.",
+    "Our priority this quarter is {term}, followed by a closer look at {term2}.",
+    "I will follow up with {person} on the {term} and circulate an updated draft by {date}.",
+    "Compared with the previous review, the main change is in {term}, which mostly affects {client}.",
+    "Open risks include {term} and {term2}; both are tracked in the {code} log.",
+    "{client} asked for more detail on {term}, so this version adds a short appendix.",
+    "{person} will own the {term} piece, with support from {person2}.",
+    "The team agreed that {term} should be settled before any work on {term2} starts.",
+    "Feedback from {person} on the {term} was positive, with two small corrections.",
+    "For {project}, the {term} assumptions were checked against last quarter's numbers.",
+    "We still need sign-off from {person2} on the {term} before sharing it with {client}.",
+    "The {term} section was rewritten to make the recommendation easier to follow.",
+    "Timing is tight: {milestone} is due on {mdate}, and {term} is on the critical path.",
+    "A short call with {person} clarified how {term} interacts with {term2}.",
+)
+STATUS_PHRASE = {"active": "on track", "on_hold": "on hold pending a decision", "completed": "complete",
+                 "planned": "still in planning", "cancelled": "cancelled"}
+
+
+def fact_clause(f: Fact) -> str:
+    """The one canonical way a fact appears in prose: ``<label>: <display>``."""
+    return f"{f.label}: {f.display}"
+
+
+def long_date(d: date | datetime) -> str:
+    return f"{d:%B} {d.day}, {d.year}"
+
+
+class Writer:
+    """Writes text for one file, remembering which world ids it cited."""
+
+    def __init__(self, rng: random.Random, profile: Profile, world: World, occ: Occupation, plan: FilePlan) -> None:
+        self.rng, self.profile, self.world, self.occ, self.plan = rng, profile, world, occ, plan
+        ids = set(world_ids(world))
+        self.refs: list[str] = [r for r in plan.refs if r in ids]
+        self.project: Project | None = world.project(plan.project) if plan.project in ids else None
+        self.people: list[Person] = [world.person(r) for r in self.refs if r.startswith("p")]
+        self.facts: list[Fact] = [world.fact(r) for r in self.refs if r.startswith("f")]
+        self.when = plan.created
+
+    # ------------------------------------------------------------------ picks
+    def cite(self, wid: str) -> None:
+        if wid not in self.refs:
+            self.refs.append(wid)
+
+    def term(self) -> str:
+        return self.rng.choice(self.world.vocabulary or self.occ.vocabulary or ["the plan"])
+
+    def person(self, relation: tuple[str, ...] = ()) -> Person:
+        pool = [p for p in self.people if not relation or p.relation in relation]
+        if not pool:
+            pool = [p for p in self.world.people if p.relation in (relation or ("colleague", "manager", "report"))]
+        p = self.rng.choice(pool or self.world.people)
+        self.cite(p.id)
+        return p
+
+    def proj(self) -> Project:
+        if self.project is None:
+            self.project = self.rng.choice(self.world.projects)
+        self.cite(self.project.id)
+        return self.project
+
+    def client_name(self) -> str:
+        p = self.proj()
+        if p.client:
+            self.cite(p.client)
+            return self.world.organisation(p.client).name
+        return self.profile.employer
+
+    def some_facts(self, n: int) -> list[Fact]:
+        facts = list(self.facts)
+        if len(facts) < n:
+            extra = [f for f in self.world.facts if f not in facts and (f.project in (None, self.plan.project))]
+            facts += self.rng.sample(extra, k=min(n - len(facts), len(extra)))
+        for f in facts[:n]:
+            self.cite(f.id)
+        return facts[:n]
+
+    def date_after(self, days: int = 30) -> str:
+        return long_date(self.when + timedelta(days=self.rng.randint(3, days)))
+
+    # ------------------------------------------------------------------ text
+    def sentence(self) -> str:
+        p = self.proj()
+        ms = self.rng.choice(p.milestones) if p.milestones else None
+        return self.rng.choice(WORK_SENTENCES).format(
+            term=self.term(), term2=self.term(), project=p.name, code=p.code, person=self.person().name,
+            person2=self.person().name, client=self.client_name(), date=self.date_after(),
+            status=STATUS_PHRASE[p.status], milestone=ms.name if ms else "next review",
+            mdate=long_date(ms.due) if ms else self.date_after(60))
+
+    def paragraph(self, n: int | None = None) -> str:
+        text = " ".join(self.sentence() for _ in range(n or self.rng.randint(2, 4)))
+        return text[0].upper() + text[1:]
+
+    def facts_sentence(self, facts: list[Fact]) -> str:
+        if not facts:
+            return self.paragraph(1)
+        body = "; ".join(fact_clause(f) for f in facts)
+        return f"Key figures as of {long_date(self.when)}. {body}."
+
+
+def world_ids(world: World) -> list[str]:
+    return ([p.id for p in world.people] + [p.id for p in world.projects] + [f.id for f in world.facts]
+            + [o.id for o in world.organisations])

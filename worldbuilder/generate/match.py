@@ -1,0 +1,123 @@
+"""Persona text → nearest occupation, seniority and location (pure functions, no randomness)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from worldbuilder.generate.occupation import Occupation, load_occupations
+
+FALLBACK_OCCUPATIONS = ("office_administrator", "administrative_assistant", "project_manager",
+                        "accountant", "financial_advisor")
+
+SENIORITY_WORDS: dict[str, str] = {
+    "intern": "junior", "junior": "junior", "jr": "junior", "trainee": "junior", "entry": "junior",
+    "graduate": "junior", "apprentice": "junior", "assistant": "junior", "associate": "junior",
+    "senior": "senior", "sr": "senior", "experienced": "senior", "veteran": "senior", "seasoned": "senior",
+    "lead": "lead", "staff": "lead", "principal": "lead", "head": "lead", "manager": "lead", "supervisor": "lead",
+    "chief": "executive", "director": "executive", "vp": "executive", "vice": "executive", "partner": "executive",
+    "executive": "executive", "founder": "executive", "cfo": "executive", "cto": "executive", "ceo": "executive",
+}
+
+# city → (country, IANA timezone, Faker locale); the persona may name any of these.
+CITIES: dict[str, tuple[str, str, str]] = {
+    "New York": ("US", "America/New_York", "en_US"), "Boston": ("US", "America/New_York", "en_US"),
+    "Atlanta": ("US", "America/New_York", "en_US"), "Miami": ("US", "America/New_York", "en_US"),
+    "Philadelphia": ("US", "America/New_York", "en_US"), "Washington": ("US", "America/New_York", "en_US"),
+    "Chicago": ("US", "America/Chicago", "en_US"), "Dallas": ("US", "America/Chicago", "en_US"),
+    "Houston": ("US", "America/Chicago", "en_US"), "Austin": ("US", "America/Chicago", "en_US"),
+    "Minneapolis": ("US", "America/Chicago", "en_US"), "Denver": ("US", "America/Denver", "en_US"),
+    "Salt Lake City": ("US", "America/Denver", "en_US"), "Phoenix": ("US", "America/Phoenix", "en_US"),
+    "Seattle": ("US", "America/Los_Angeles", "en_US"), "Portland": ("US", "America/Los_Angeles", "en_US"),
+    "San Francisco": ("US", "America/Los_Angeles", "en_US"), "Los Angeles": ("US", "America/Los_Angeles", "en_US"),
+    "San Diego": ("US", "America/Los_Angeles", "en_US"), "Toronto": ("CA", "America/Toronto", "en_CA"),
+    "Vancouver": ("CA", "America/Vancouver", "en_CA"), "London": ("GB", "Europe/London", "en_GB"),
+    "Manchester": ("GB", "Europe/London", "en_GB"), "Edinburgh": ("GB", "Europe/London", "en_GB"),
+    "Dublin": ("IE", "Europe/Dublin", "en_IE"), "Sydney": ("AU", "Australia/Sydney", "en_AU"),
+    "Melbourne": ("AU", "Australia/Melbourne", "en_AU"), "Berlin": ("DE", "Europe/Berlin", "de_DE"),
+    "Munich": ("DE", "Europe/Berlin", "de_DE"), "Paris": ("FR", "Europe/Paris", "fr_FR"),
+    "Bangalore": ("IN", "Asia/Kolkata", "en_IN"), "Mumbai": ("IN", "Asia/Kolkata", "en_IN"),
+    "Singapore": ("SG", "Asia/Singapore", "en_US"), "Auckland": ("NZ", "Pacific/Auckland", "en_NZ"),
+}
+# Fallback cities when the persona names none (weighted by repetition).
+DEFAULT_CITIES = ("New York", "Chicago", "Denver", "Seattle", "Austin", "Boston", "Atlanta", "San Francisco",
+                  "Phoenix", "Minneapolis", "Philadelphia", "Dallas", "London", "Toronto", "Portland", "Houston")
+
+_WORD = re.compile(r"[a-z][a-z0-9+#]*")
+_STOP = frozenset("a an the and or of in at for to with who is on by as from works working their his her".split())
+
+
+@dataclass(frozen=True)
+class PersonaMatch:
+    occupation: Occupation
+    score: float
+    seniority: str
+    city: str | None  # a known city named in the persona, else None
+
+
+def words(text: str) -> list[str]:
+    return [w for w in _WORD.findall(text.lower()) if w not in _STOP]
+
+
+def _stem(w: str) -> str:
+    for suf in ("ing", "ers", "er", "es", "s"):
+        if len(w) > len(suf) + 3 and w.endswith(suf):
+            return w[: -len(suf)]
+    return w
+
+
+def occupation_score(persona_words: list[str], occ: Occupation) -> float:
+    """Keyword hits weigh 3, label words 4, title words 1.5; stems match loosely (weight halves)."""
+    stems = {_stem(w) for w in persona_words}
+    exact = set(persona_words)
+    score = 0.0
+
+    def hit(term: str, weight: float) -> float:
+        tw = words(term)
+        if not tw:
+            return 0.0
+        if all(w in exact for w in tw):
+            return weight * len(tw)
+        if all(_stem(w) in stems for w in tw):
+            return weight * len(tw) / 2
+        return 0.0
+
+    score += sum(hit(k, 3.0) for k in occ.keywords)
+    score += hit(occ.label, 4.0)
+    score += hit(occ.id.replace("_", " "), 2.0)
+    title_words = sorted({w for ts in occ.titles.values() for t in ts for w in words(t)} - set(SENIORITY_WORDS))
+    score += sum(1.5 for w in title_words if w in exact)
+    score += hit(occ.sector, 1.0)
+    return score
+
+
+def seniority_of(persona_words: list[str]) -> str:
+    found = [SENIORITY_WORDS[w] for w in persona_words if w in SENIORITY_WORDS]
+    order = ("executive", "lead", "senior", "junior")
+    for level in order:  # the strongest word wins ("senior director" → executive)
+        if level in found:
+            return level
+    return "mid"
+
+
+def city_of(persona: str) -> str | None:
+    low = persona.lower()
+    for city in sorted(CITIES, key=len, reverse=True):
+        if re.search(r"\b" + re.escape(city.lower()) + r"\b", low):
+            return city
+    return None
+
+
+def match_persona(persona: str) -> PersonaMatch:
+    """Nearest built-in occupation (ties broken by id); a generic office occupation when nothing matches."""
+    occs = load_occupations()
+    if not occs:
+        from worldbuilder.errors import GenerationError
+
+        raise GenerationError("no occupation profiles are installed")
+    pw = words(persona)
+    scored = sorted(((occupation_score(pw, o), o.id) for o in occs.values()), key=lambda t: (-t[0], t[1]))
+    best_score, best_id = scored[0]
+    if best_score <= 0:
+        best_id = next((f for f in FALLBACK_OCCUPATIONS if f in occs), sorted(occs)[0])
+    return PersonaMatch(occs[best_id], best_score, seniority_of(pw), city_of(persona))

@@ -1,0 +1,163 @@
+"""docx renderer (python-docx): headings, paragraphs, lists, tables, charts, header/footer.
+
+Speed: the template is slimmed and serialised once per paper size; styles are set by id (a
+style lookup by name scans every style), and tables are built as one XML fragment.
+"""
+
+from __future__ import annotations
+
+import io
+from functools import lru_cache
+from typing import Any
+from xml.sax.saxutils import escape
+
+from docx import Document
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement, parse_xml
+from docx.oxml.ns import nsdecls, qn
+from docx.shared import Inches, Mm, Pt
+
+from worldbuilder.render import ooxml, zipfix
+from worldbuilder.render.base import RenderContext, document_blocks, letter_paper, text_value
+from worldbuilder.render.charts import chart_png
+from worldbuilder.spec import Bullets, Chart, FileSpec, Heading, PageBreak, Paragraph, Table
+
+TABLE_STYLES = {"TableNormal", "TableGrid", "LightGrid-Accent1", "LightList-Accent1", "MediumShading1-Accent1"}
+TABLE_STYLE_ID = "LightGrid-Accent1"
+_DROP_RELS = ("stylesWithEffects", "customXml", "thumbnail")
+
+
+@lru_cache(maxsize=2)
+def template(letter: bool) -> bytes:
+    """python-docx's default template, slimmed once: unused table styles, the 440 KB
+    stylesWithEffects copy, customXml and the thumbnail dropped; paper size and body font set."""
+    doc = Document()
+    for rels in (doc.part.package.rels, doc.part.rels):
+        for rid, rel in list(rels.items()):
+            if rel.reltype.endswith(_DROP_RELS):
+                del rels[rid]
+    styles = doc.styles.element
+    for style in styles.findall(qn("w:style")):
+        if style.get(qn("w:type")) == "table" and style.get(qn("w:styleId")) not in TABLE_STYLES:
+            styles.remove(style)
+    doc.styles["Normal"].font.size = Pt(11)
+    if not letter:
+        section = doc.sections[0]
+        section.page_width, section.page_height = Mm(210), Mm(297)
+        section.left_margin = section.right_margin = Mm(25)
+    entries = ooxml.docx_entries(doc)
+    return zipfix.write_zip(zipfix.Entry(n, b, zipfix.ZIP_EPOCH) for n, b in entries)
+
+
+def _para(doc: Any, text: str = "", style_id: str | None = None) -> Any:
+    p = doc.add_paragraph(text)
+    if style_id:
+        p._p.style = style_id
+    return p
+
+
+def _numbered_restart(doc: Any, paragraph: Any) -> None:
+    """Make a numbered list start again at 1 (Word continues "List Number" across lists)."""
+    numbering = doc.part.numbering_part.element
+    style = doc.styles["List Number"].element
+    abstract = numbering.num_having_numId(style.pPr.numPr.numId.val).abstractNumId.val
+    num = numbering.add_num(abstract)
+    num.add_lvlOverride(ilvl=0).add_startOverride(1)
+    num_pr = paragraph._p.get_or_add_pPr().get_or_add_numPr()
+    num_pr.get_or_add_ilvl().val = 0
+    num_pr.get_or_add_numId().val = num.numId
+
+
+def _bullets(doc: Any, block: Bullets, state: dict[str, int]) -> None:
+    style = "ListNumber" if block.numbered else "ListBullet"
+    for i, item in enumerate(block.items):
+        p = _para(doc, item, style)
+        if block.numbered and i == 0:
+            state["numbered"] = state.get("numbered", 0) + 1
+            if state["numbered"] > 1:
+                _numbered_restart(doc, p)
+
+
+def _cell(text: str, width: int, bold: bool = False, right: bool = False) -> str:
+    ppr = '<w:pPr><w:jc w:val="right"/></w:pPr>' if right else ""
+    rpr = "<w:rPr><w:b/></w:rPr>" if bold else ""
+    run = f'<w:r>{rpr}<w:t xml:space="preserve">{escape(text)}</w:t></w:r>' if text else ""
+    return f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/></w:tcPr><w:p>{ppr}{run}</w:p></w:tc>'
+
+
+def _table(doc: Any, block: Table, content_width: int) -> None:
+    """Append a table styled "Light Grid Accent 1" with a bold, repeating header row."""
+    if block.caption:
+        _para(doc, block.caption, "Caption")
+    ncols = max([len(block.columns), *(len(r) for r in block.rows)]) or 1
+    w = content_width // ncols
+    head = "".join(_cell(str(c), w, bold=True) for c in [*block.columns, *[""] * (ncols - len(block.columns))])
+    rows = [f"<w:tr><w:trPr><w:tblHeader/></w:trPr>{head}</w:tr>"]
+    for r in block.rows:
+        cells = [*r, *[None] * (ncols - len(r))]
+        rows.append("<w:tr>" + "".join(
+            _cell(text_value(v), w, right=isinstance(v, int | float) and not isinstance(v, bool)) for v in cells) + "</w:tr>")
+    xml = (f'<w:tbl {nsdecls("w")}><w:tblPr><w:tblStyle w:val="{TABLE_STYLE_ID}"/><w:tblW w:w="0" w:type="auto"/>'
+           '<w:tblLook w:val="0420" w:firstRow="1" w:lastRow="0" w:firstColumn="0" w:lastColumn="0"'
+           ' w:noHBand="0" w:noVBand="1"/></w:tblPr><w:tblGrid>'
+           + f'<w:gridCol w:w="{w}"/>' * ncols + "</w:tblGrid>" + "".join(rows) + "</w:tbl>")
+    doc.element.body.insert_element_before(parse_xml(xml), "w:sectPr")
+    doc.add_paragraph()
+
+
+def _page_field(paragraph: Any) -> None:
+    run = paragraph.add_run()
+    for tag, text in (("begin", None), (None, " PAGE "), ("end", None)):
+        if tag:
+            el = OxmlElement("w:fldChar")
+            el.set(qn("w:fldCharType"), tag)
+        else:
+            el = OxmlElement("w:instrText")
+            el.set(qn("xml:space"), "preserve")
+            el.text = text
+        run._r.append(el)
+
+
+def _header_footer(doc: Any, header: str, footer: str) -> None:
+    section = doc.sections[0]
+    if header:
+        section.header.paragraphs[0].text = header
+    if footer:
+        p = section.footer.paragraphs[0]
+        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        p.add_run(f"{footer}  |  Page ")
+        _page_field(p)
+
+
+def _block(doc: Any, block: Any, state: dict[str, int]) -> None:
+    if isinstance(block, Heading):
+        level = max(0, min(block.level, 9))
+        _para(doc, block.text, f"Heading{level}" if level else "Title")
+    elif isinstance(block, Paragraph):
+        doc.add_paragraph(block.text)
+    elif isinstance(block, Bullets):
+        _bullets(doc, block, state)
+    elif isinstance(block, Table):
+        _table(doc, block, state["width"])
+    elif isinstance(block, Chart):
+        p = doc.add_paragraph()
+        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        p.add_run().add_picture(io.BytesIO(chart_png(block)), width=Inches(6))
+    elif isinstance(block, PageBreak):
+        doc.add_page_break()
+
+
+def render_docx(file: FileSpec, ctx: RenderContext) -> bytes:
+    letter = letter_paper(ctx.spec)
+    doc = Document(io.BytesIO(template(letter)))
+    c = file.content
+    blocks = document_blocks(file)
+    first = blocks[0] if blocks else None
+    if not (isinstance(first, Heading) and first.text.strip() == c.title.strip()):
+        _para(doc, c.title, "Title")
+    _header_footer(doc, c.header, c.footer)
+    state = {"width": 8640 if letter else 9070}  # text width in twentieths of a point
+    for block in blocks:
+        _block(doc, block, state)
+    doc.core_properties.title = c.title  # ensures the core part exists; ooxml rewrites it
+    return ooxml.package_zip(ooxml.docx_entries(doc), file, ctx.spec)

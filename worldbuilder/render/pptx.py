@@ -1,0 +1,154 @@
+"""pptx renderer (python-pptx): title slide, bullet slides, tables, native charts, notes."""
+
+from __future__ import annotations
+
+import io
+import re
+from functools import lru_cache
+from typing import Any
+
+from pptx import Presentation
+from pptx.chart.data import CategoryChartData
+from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION
+from pptx.util import Emu, Inches, Pt
+
+from worldbuilder.render import ooxml, times, zipfix
+from worldbuilder.render.base import RenderContext, document_blocks, text_value
+from worldbuilder.spec import Bullets, Chart, FileSpec, Heading, Paragraph, Slide, Table
+
+TITLE, CONTENT, TITLE_ONLY = 0, 1, 5
+CHART_TYPES = {"bar": XL_CHART_TYPE.BAR_CLUSTERED, "column": XL_CHART_TYPE.COLUMN_CLUSTERED,
+               "line": XL_CHART_TYPE.LINE_MARKERS, "pie": XL_CHART_TYPE.PIE}
+W, H = Inches(13.333), Inches(7.5)
+
+
+@lru_cache(maxsize=1)
+def template() -> bytes:
+    """python-pptx's default template resized to 16:9, serialised once."""
+    prs = Presentation()
+    prs.slide_width, prs.slide_height = W, H
+    entries = ooxml.pptx_entries(prs)
+    return zipfix.write_zip(zipfix.Entry(n, b, zipfix.ZIP_EPOCH) for n, b in entries)
+
+
+def slides_of(file: FileSpec) -> list[Slide]:
+    """``slides``, else slides made from document blocks (one per heading)."""
+    c = file.content
+    if c.slides:
+        return list(c.slides)
+    out = [Slide(title=c.title, subtitle=c.summary or c.author, layout="title")]
+    for b in document_blocks(file):
+        if isinstance(b, Heading) or len(out) == 1:
+            out.append(Slide(title=b.text if isinstance(b, Heading) else c.title))
+        cur = out[-1]
+        if isinstance(b, Paragraph):
+            cur.bullets.append(b.text)
+        elif isinstance(b, Bullets):
+            cur.bullets.extend(b.items)
+        elif isinstance(b, Table) and cur.table is None:
+            cur.table = b
+        elif isinstance(b, Chart) and cur.chart is None:
+            cur.chart = b
+    return out
+
+
+def _table(slide: Any, table: Table, box: tuple[int, int, int, int]) -> None:
+    rows = table.rows[:14]
+    ncols = max([len(table.columns), *(len(r) for r in rows)]) or 1
+    left, top, width, height = box
+    shape = slide.shapes.add_table(len(rows) + 1, ncols, left, top, width, Emu(min(height, 370840 * (len(rows) + 1))))
+    grid = shape.table
+    for j, name in enumerate(table.columns):
+        grid.cell(0, j).text = str(name)
+    for i, row in enumerate(rows, start=1):
+        for j, value in enumerate(row[:ncols]):
+            grid.cell(i, j).text = text_value(value)
+    size = Pt(14 if len(rows) <= 6 else 11)
+    for r in grid.rows:
+        for cell in r.cells:
+            for p in cell.text_frame.paragraphs:
+                p.font.size = size
+
+
+def _chart(slide: Any, chart: Chart, box: tuple[int, int, int, int]) -> None:
+    data = CategoryChartData()
+    data.categories = chart.categories
+    for s in chart.series[:1] if chart.kind == "pie" else chart.series:
+        data.add_series(s.name, s.values)
+    frame = slide.shapes.add_chart(CHART_TYPES[chart.kind], *box, data)
+    native = frame.chart
+    native.has_title = True
+    native.chart_title.text_frame.text = chart.title
+    native.has_legend = chart.kind == "pie" or len(chart.series) > 1
+    if native.has_legend:
+        native.legend.position = XL_LEGEND_POSITION.BOTTOM
+        native.legend.include_in_layout = False
+
+
+def _bullets(placeholder: Any, items: list[str]) -> None:
+    tf = placeholder.text_frame
+    tf.text = items[0] if items else ""
+    for item in items[1:]:
+        tf.add_paragraph().text = item
+
+
+def _content_slide(prs: Any, spec: Slide) -> Any:
+    visual = spec.table is not None or spec.chart is not None
+    slide = prs.slides.add_slide(prs.slide_layouts[TITLE_ONLY if visual else CONTENT])
+    slide.shapes.title.text = spec.title
+    if not visual:
+        _bullets(slide.placeholders[1], spec.bullets or ([spec.subtitle] if spec.subtitle else []))
+        return slide
+    top, margin = Inches(1.6), Inches(0.6)
+    left, width = margin, W - 2 * margin
+    if spec.bullets:
+        box = slide.shapes.add_textbox(margin, top, Inches(4.4), H - top - margin)
+        box.text_frame.word_wrap = True
+        _bullets(box, ["• " + b for b in spec.bullets])
+        left, width = Inches(5.3), W - Inches(5.3) - margin
+    height = H - top - margin
+    if spec.table is not None and spec.chart is not None:
+        half = (height - Inches(0.2)) // 2
+        _table(slide, spec.table, (left, top, width, half))
+        _chart(slide, spec.chart, (left, top + half + Inches(0.2), width, half))
+    elif spec.table is not None:
+        _table(slide, spec.table, (left, top, width, height))
+    elif spec.chart is not None:
+        _chart(slide, spec.chart, (left, top, width, height))
+    return slide
+
+
+def _add_slide(prs: Any, spec: Slide) -> None:
+    if spec.layout == "title":
+        slide = prs.slides.add_slide(prs.slide_layouts[TITLE])
+        slide.shapes.title.text = spec.title
+        slide.placeholders[1].text = spec.subtitle
+    else:
+        slide = _content_slide(prs, spec)
+    if spec.notes:
+        slide.notes_slide.notes_text_frame.text = spec.notes
+
+
+def _fix_embedded(entries: list[tuple[str, bytes]], when: tuple[int, ...]) -> list[tuple[str, bytes]]:
+    """Chart data workbooks (written by XlsxWriter) carry "now" in their core properties."""
+    fixed = b'<dcterms:created xsi:type="dcterms:W3CDTF">%d-%02d-%02dT%02d:%02d:%02dZ</dcterms:created>' % when
+    out = []
+    for name, blob in entries:
+        if name.endswith(".xlsx"):
+            inner = dict(zipfix.read_entries(blob))
+            core = inner.get(ooxml.CORE, b"")
+            core = re.sub(rb"<dcterms:created [^>]*>[^<]*</dcterms:created>", fixed, core)
+            core = re.sub(rb"<dcterms:modified [^>]*>[^<]*</dcterms:modified>",
+                          fixed.replace(b"created", b"modified"), core)
+            blob = zipfix.normalise(blob, when, replace={ooxml.CORE: core})  # type: ignore[arg-type]
+        out.append((name, blob))
+    return out
+
+
+def render_pptx(file: FileSpec, ctx: RenderContext) -> bytes:
+    prs = Presentation(io.BytesIO(template()))
+    for spec in slides_of(file):
+        _add_slide(prs, spec)
+    prs.core_properties.title = file.content.title
+    when = times.zip_time(file.modified, ctx.spec.profile.timezone)
+    return ooxml.package_zip(_fix_embedded(ooxml.pptx_entries(prs), when), file, ctx.spec)

@@ -1,0 +1,180 @@
+"""xlsx renderer (openpyxl): typed cells, formulas, number formats, frozen bold header, charts."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import date, datetime
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.chart import BarChart, LineChart, PieChart, Reference
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from worldbuilder.render import ooxml, zipfix
+from worldbuilder.render.base import RenderContext, raw_value, text_value, typed_value
+from worldbuilder.render.data import payload
+from worldbuilder.spec import Cell, Chart, FileSpec, Sheet, Table
+
+HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
+BOLD = Font(bold=True)
+_BAD_TITLE = re.compile(r"[\[\]:*?/\\]")
+
+
+def sheets_of(file: FileSpec) -> list[Sheet]:
+    """The sheets to write: ``sheets``, else table blocks, else ``data`` records, else the title."""
+    c = file.content
+    if c.sheets:
+        return list(c.sheets)
+    tables = [b for b in c.blocks if isinstance(b, Table)]
+    if tables:
+        return [Sheet(name=t.caption or f"Table {i + 1}", columns=t.columns, rows=t.rows)
+                for i, t in enumerate(tables)]
+    data = payload(file)
+    if isinstance(data, list) and data and all(isinstance(r, dict) for r in data):
+        cols = list(dict.fromkeys(str(k) for r in data for k in r))
+        rows = [[_scalar(r.get(k)) for k in cols] for r in data]
+        return [Sheet(name="Data", columns=cols, rows=rows)]
+    return [Sheet(name="Sheet1", columns=[c.title], rows=[[c.summary]] if c.summary else [])]
+
+
+def _scalar(v: Any) -> Any:
+    return v if isinstance(v, str | int | float | bool) or v is None else text_value(v)
+
+
+def _title(name: str, used: set[str]) -> str:
+    base = _BAD_TITLE.sub("-", name).strip("'")[:31] or "Sheet"
+    title, n = base, 2
+    while title.lower() in used:
+        title = f"{base[:28]} {n}"
+        n += 1
+    used.add(title.lower())
+    return title
+
+
+def _write_cell(ws: Any, row: int, col: int, item: Any) -> tuple[int, Any]:
+    """Write one CellLike; returns (display width, cached value for formulas or None)."""
+    cell = ws.cell(row=row, column=col)
+    spec = item if isinstance(item, Cell) else Cell(value=item)
+    value = typed_value(spec.value)
+    if spec.formula:
+        cell.value = spec.formula if spec.formula.startswith("=") else "=" + spec.formula
+    else:
+        cell.value = value
+    if spec.number_format:
+        cell.number_format = spec.number_format
+    elif isinstance(value, datetime):
+        cell.number_format = "yyyy-mm-dd hh:mm"
+    elif isinstance(value, date):
+        cell.number_format = "yyyy-mm-dd"
+    if spec.bold:
+        cell.font = BOLD
+    cached = value if spec.formula and isinstance(value, int | float) and not isinstance(value, bool) else None
+    return len(text_value(value)), cached
+
+
+def _chart_refs(ws: Any, sheet: Sheet, chart: Chart) -> tuple[Reference, list[Reference], int]:
+    """References for the chart: the sheet's own columns when they hold the data, otherwise a
+    small data block written to the right of the table. Returns (categories, series, anchor col)."""
+    ncols, n = len(sheet.columns), len(chart.categories)
+    values = [[raw_value(v) for v in r] + [None] * (ncols - len(r)) for r in sheet.rows][:n]
+    columns = list(zip(*values, strict=True)) if len(values) == n and n else []
+
+    def same(col: tuple[Any, ...], want: list[float]) -> bool:
+        return all(isinstance(a, int | float) and abs(a - b) <= 1e-9 * max(1.0, abs(b)) for a, b in zip(col, want, strict=True))
+
+    cat_col = next((i for i, col in enumerate(columns) if [text_value(v) for v in col] == list(chart.categories)), None)
+    series_cols = [next((i for i, col in enumerate(columns) if sheet.columns[i] == s.name and same(col, s.values)), None)
+                   for s in chart.series]
+    if cat_col is not None and None not in series_cols and all(len(s.values) == n for s in chart.series):
+        cats = Reference(ws, min_col=cat_col + 1, min_row=2, max_row=n + 1)
+        series = [Reference(ws, min_col=i + 1, min_row=1, max_row=n + 1) for i in series_cols]  # type: ignore[operator]
+        return cats, series, ncols + 2
+    start = ncols + 2
+    ws.cell(row=1, column=start, value=chart.x_label or "Category").font = BOLD
+    for j, s in enumerate(chart.series):
+        ws.cell(row=1, column=start + 1 + j, value=s.name).font = BOLD
+    for i, cat in enumerate(chart.categories):
+        ws.cell(row=i + 2, column=start, value=cat)
+        for j, s in enumerate(chart.series):
+            ws.cell(row=i + 2, column=start + 1 + j, value=s.values[i] if i < len(s.values) else None)
+    cats = Reference(ws, min_col=start, min_row=2, max_row=n + 1)
+    series = [Reference(ws, min_col=start + 1 + j, min_row=1, max_row=n + 1) for j in range(len(chart.series))]
+    return cats, series, start + len(chart.series) + 2
+
+
+def _add_chart(ws: Any, sheet: Sheet, chart: Chart) -> None:
+    cats, series, anchor_col = _chart_refs(ws, sheet, chart)
+    if chart.kind == "pie":
+        native: Any = PieChart()
+        series = series[:1]
+    elif chart.kind == "line":
+        native = LineChart()
+    else:
+        native = BarChart()
+        native.type = "bar" if chart.kind == "bar" else "col"
+    for ref in series:
+        native.add_data(ref, titles_from_data=True)
+    native.set_categories(cats)
+    native.title = chart.title
+    if chart.kind != "pie":
+        native.x_axis.title = chart.x_label or None
+        native.y_axis.title = chart.y_label or None
+        native.x_axis.delete = False
+        native.y_axis.delete = False
+    native.width, native.height = 16, 8.5
+    ws.add_chart(native, f"{get_column_letter(anchor_col)}2")
+
+
+def _write_sheet(ws: Any, sheet: Sheet) -> dict[str, Any]:
+    widths = [len(str(c)) for c in sheet.columns]
+    cached: dict[str, Any] = {}
+    for j, name in enumerate(sheet.columns, start=1):
+        cell = ws.cell(row=1, column=j, value=name)
+        cell.font, cell.fill = BOLD, HEADER_FILL
+    for i, row in enumerate(sheet.rows, start=2):
+        for j, item in enumerate(row, start=1):
+            width, value = _write_cell(ws, i, j, item)
+            if value is not None:
+                cached[f"{get_column_letter(j)}{i}"] = value
+            if j > len(widths):
+                widths.append(0)
+            widths[j - 1] = max(widths[j - 1], width)
+    for j, w in enumerate(widths, start=1):
+        given = sheet.column_widths[j - 1] if j - 1 < len(sheet.column_widths) else None
+        ws.column_dimensions[get_column_letter(j)].width = given or min(max(w + 2, 8), 50)
+    if sheet.freeze_header and sheet.columns:
+        ws.freeze_panes = "A2"
+    if sheet.chart is not None:
+        _add_chart(ws, sheet, sheet.chart)
+    return cached
+
+
+def _num(v: float) -> bytes:
+    return str(int(v)).encode() if float(v).is_integer() and abs(v) < 1e15 else repr(float(v)).encode()
+
+
+def _inject_cached(xml: bytes, values: dict[str, Any]) -> bytes:
+    """Give formula cells their stated value as cached result (as Excel/LibreOffice would)."""
+    def sub(m: re.Match[bytes]) -> bytes:
+        v = values.get(m.group(1).decode())
+        return m.group(0) if v is None else m.group(0)[: -len(m.group(3))] + b"<v>" + _num(v) + b"</v>"
+
+    return re.sub(rb'<c r="([A-Z]+\d+)"[^>]*>(<f>[^<]*</f>)(<v\s*/>|<v></v>)', sub, xml)
+
+
+def render_xlsx(file: FileSpec, ctx: RenderContext, cached_values: bool = True) -> bytes:
+    wb = Workbook()
+    wb.remove(wb.active)
+    used: set[str] = set()
+    cached: list[dict[str, Any]] = []
+    for sheet in sheets_of(file):
+        cached.append(_write_sheet(wb.create_sheet(_title(sheet.name, used)), sheet))
+    buf = io.BytesIO()
+    wb.save(buf)
+    entries = zipfix.read_entries(buf.getvalue())
+    if cached_values:
+        entries = [(n, _inject_cached(b, cached[int(n[len("xl/worksheets/sheet"):-4]) - 1])
+                    if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", n) else b) for n, b in entries]
+    return ooxml.package_zip(entries, file, ctx.spec)

@@ -1,0 +1,226 @@
+"""DockerBackend: boot per-computer images as sandboxed containers reached over SSH.
+
+Each computer runs ``sshd`` in a container on an *internal* bridge network (``wb-internal``): no
+route out (no NAT, no gateway), while the host reaches every container's own address on port 22,
+so any number run side by side without port clashes and nothing is published on the host's
+interfaces. CPU, memory (no swap beyond it) and PIDs are limited; capabilities are reduced to what
+sshd needs. Docker itself is the state: containers carry ``org.worldbuilder.*`` labels.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import shutil
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+
+from worldbuilder.errors import ComputerUnreachable, ImageNotFound, WorldbuilderError
+from worldbuilder.materialize import docker_cli
+from worldbuilder.materialize.docker_image import LABEL, inspect_image, resolve_image
+from worldbuilder.materialize.keys import key_path
+from worldbuilder.runtime.computer import SSHEndpoint
+from worldbuilder.runtime.ssh import SSHComputer
+
+NETWORK = "wb-internal"
+NETWORK_SUBNET = "172.31.240.0/20"
+BRIDGE = "wb-internal0"  # the host-side bridge interface (firewalled: no NEW connections to the host)
+NAME_RE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$")
+CAPS = ("CHOWN", "DAC_OVERRIDE", "FOWNER", "SETUID", "SETGID", "SYS_CHROOT", "KILL", "AUDIT_WRITE",
+        "NET_BIND_SERVICE")
+
+
+class ComputerNameInUse(WorldbuilderError):
+    """A container with the requested name already exists."""
+
+
+class ComputerNotRunning(WorldbuilderError):
+    """No running worldbuilder computer has that name."""
+
+
+class BootError(WorldbuilderError):
+    """The container started but SSH never became ready (or it exited)."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    cpus: float = 1.0
+    memory: str = "1g"
+    pids: int = 512
+
+
+class DockerComputer(SSHComputer):
+    """An :class:`SSHComputer` whose liveness is the container's state."""
+
+    def __init__(self, endpoint: SSHEndpoint, name: str, home: str, computer_id: str, image: str,
+                 **kw: object) -> None:
+        self.computer_id, self.image = computer_id, image
+        self._dead_checked = 0.0
+        super().__init__(endpoint, name, home, **kw)  # type: ignore[arg-type]
+
+    def is_dead(self) -> bool:
+        now = time.monotonic()
+        if now - self._dead_checked < 0.5:
+            return False
+        self._dead_checked = now
+        proc = docker_cli.docker("inspect", "-f", "{{.State.Running}}", self.name, check=False, timeout=10)
+        return proc.returncode != 0 or proc.stdout.strip() != b"true"
+
+    @property
+    def snapshots(self):
+        from worldbuilder.runtime.docker_snapshots import DockerSnapshots
+
+        return DockerSnapshots(self.computer_id, container=self.name)
+
+
+class DockerBackend:
+    """Start, find and stop computers as Docker containers."""
+
+    def __init__(self, limits: Limits | None = None, ready_timeout: float = 30.0) -> None:
+        self.limits, self.ready_timeout = limits or Limits(), ready_timeout
+
+    # ------------------------------------------------------------------ network
+    def ensure_network(self) -> str:
+        proc = docker_cli.docker("network", "inspect", "-f", "{{.Internal}}", NETWORK, check=False, timeout=30)
+        if proc.returncode == 0:
+            if proc.stdout.strip() != b"true":
+                raise WorldbuilderError(f"docker network {NETWORK} exists but is not --internal; remove it")
+        else:
+            create = docker_cli.docker(
+                "network", "create", "--internal", "--driver", "bridge", "--subnet", NETWORK_SUBNET,
+                "-o", f"com.docker.network.bridge.name={BRIDGE}", "--label", f"{LABEL}.network=1", NETWORK,
+                check=False, timeout=60)
+            if create.returncode != 0 and b"already exists" not in create.stderr:
+                raise docker_cli.classify(["network"], create.stderr.decode(errors="replace"))
+        guard_host()
+        return NETWORK
+
+    # ------------------------------------------------------------------ lifecycle
+    def boot(self, image: str, name: str | None = None, limits: Limits | None = None) -> DockerComputer:
+        """Start a computer from ``image`` (tag, id or computer id) and wait until SSH answers."""
+        docker_cli.ensure_daemon()
+        ref = inspect_image(resolve_image(image))
+        limits = limits or self.limits
+        name = name or f"wb-{ref.computer_id}-{secrets.token_hex(3)}"
+        if not NAME_RE.match(name):
+            raise WorldbuilderError(f"invalid computer name {name!r} (letters, digits, '_', '.', '-')")
+        if docker_cli.docker("inspect", "--type", "container", name, check=False, timeout=30).returncode == 0:
+            raise ComputerNameInUse(f"a container named {name!r} already exists (stop it or pick another name)")
+        labels = docker_cli.image_labels(ref.tag)
+        if not key_path(ref.computer_id).exists():
+            raise ImageNotFound(f"no SSH key for computer {ref.computer_id} in this WORLDBUILDER_HOME")
+        network = self.ensure_network()
+        caps = [a for c in CAPS for a in ("--cap-add", c)]
+        nnp = [] if labels.get(f"{LABEL}.sudo") == "true" else ["--security-opt", "no-new-privileges"]
+        docker_cli.docker(
+            "run", "-d", "--name", name, "--hostname", labels.get(f"{LABEL}.hostname", "computer"),
+            "--network", network, "--cpus", str(limits.cpus), "--memory", limits.memory,
+            "--memory-swap", limits.memory, "--pids-limit", str(limits.pids), "--cap-drop", "ALL", *caps, *nnp,
+            "--label", f"{LABEL}.computer-id={ref.computer_id}", "--label", f"{LABEL}.image={ref.tag}",
+            ref.tag, timeout=120)
+        try:
+            return self._wait_ready(name, ref.tag)
+        except BaseException:
+            docker_cli.docker("rm", "-f", name, check=False, timeout=60)
+            raise
+
+    def _wait_ready(self, name: str, image: str) -> DockerComputer:
+        deadline = time.monotonic() + self.ready_timeout
+        ip = ""
+        while time.monotonic() < deadline:
+            state = self._state(name)
+            if not state.get("Running"):
+                logs = docker_cli.docker("logs", "--tail", "3", name, check=False, timeout=10)
+                tail = (logs.stderr or logs.stdout).decode(errors="replace").strip().splitlines()[-1:] or ["?"]
+                raise BootError(f"{name} exited during boot: {tail[0]}")
+            ip = ip or self._ip(name)
+            if ip and _ssh_banner(ip, 22, timeout=0.5):
+                return self.attach(name)
+            time.sleep(0.05)
+        raise BootError(f"{name}: SSH not ready after {self.ready_timeout:g}s")
+
+    def attach(self, name: str, **kw: object) -> DockerComputer:
+        """A handle on an already-running computer."""
+        info = self._inspect(name)
+        labels = info["Config"].get("Labels") or {}
+        if f"{LABEL}.computer-id" not in labels:
+            raise ComputerNotRunning(f"{name} is not a worldbuilder computer")
+        if not info["State"].get("Running"):
+            raise ComputerNotRunning(f"computer {name} is not running")
+        cid = labels[f"{LABEL}.computer-id"]
+        endpoint = SSHEndpoint(self._ip(name), 22, labels[f"{LABEL}.user"], key_path(cid))
+        return DockerComputer(endpoint, name, labels[f"{LABEL}.home"], cid, labels.get(f"{LABEL}.image", ""), **kw)
+
+    def endpoint(self, name: str) -> SSHEndpoint:
+        info = self._inspect(name)
+        labels = info["Config"].get("Labels") or {}
+        return SSHEndpoint(self._ip(name), 22, labels[f"{LABEL}.user"], key_path(labels[f"{LABEL}.computer-id"]))
+
+    def stop(self, name: str) -> None:
+        """Stop and remove a computer's container (snapshot first to keep its state)."""
+        self._inspect(name)
+        docker_cli.docker("rm", "-f", name, timeout=120)
+
+    def list_running(self) -> list[dict[str, str]]:
+        fmt = '{{.Names}}\t{{.Image}}\t{{.Status}}\t{{.Label "org.worldbuilder.computer-id"}}'
+        lines = docker_cli.out("ps", "--filter", f"label={LABEL}.computer-id", "--format", fmt).splitlines()
+        rows = [dict(zip(("name", "image", "status", "computer_id"), ln.split("\t"), strict=False)) for ln in lines]
+        for row in rows:
+            row["ip"] = self._ip(row["name"])
+        return sorted(rows, key=lambda r: r["name"])
+
+    # ------------------------------------------------------------------ helpers
+    def _inspect(self, name: str) -> dict:
+        proc = docker_cli.docker("inspect", "--type", "container", name, check=False, timeout=30)
+        if proc.returncode != 0:
+            if b"no such" in proc.stderr.lower():
+                raise ComputerNotRunning(f"no computer named {name!r} (see `worldbuilder ps`)")
+            raise docker_cli.classify(["inspect"], proc.stderr.decode(errors="replace"))
+        return json.loads(proc.stdout)[0]
+
+    def _state(self, name: str) -> dict:
+        return self._inspect(name)["State"]
+
+    def _ip(self, name: str) -> str:
+        nets = self._inspect(name)["NetworkSettings"]["Networks"] or {}
+        return (nets.get(NETWORK) or {}).get("IPAddress", "")
+
+
+def guard_host() -> None:
+    """Drop NEW connections from the computers' bridge to the host itself (INPUT chain).
+
+    ``--internal`` removes the route out, but the host's own addresses stay reachable from the
+    bridge; this rule closes that while host→computer SSH (replies are ESTABLISHED) keeps working.
+    Set ``WORLDBUILDER_ALLOW_HOST_ACCESS=1`` to skip it (e.g. without root).
+    """
+    if os.environ.get("WORLDBUILDER_ALLOW_HOST_ACCESS") == "1":
+        return
+    rule = ["INPUT", "-i", BRIDGE, "-m", "conntrack", "--ctstate", "NEW,INVALID", "-j", "DROP"]
+    exe = shutil.which("iptables")
+    if exe is None:
+        raise WorldbuilderError("iptables is missing: cannot firewall computers from the host "
+                                "(install iptables or set WORLDBUILDER_ALLOW_HOST_ACCESS=1)")
+    if subprocess.run([exe, "-C", *rule], capture_output=True).returncode != 0:
+        proc = subprocess.run([exe, "-I", *rule], capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise WorldbuilderError(f"cannot install the host firewall rule: {proc.stderr.strip()[:200]} "
+                                    "(run as root or set WORLDBUILDER_ALLOW_HOST_ACCESS=1)")
+
+
+def _ssh_banner(host: str, port: int, timeout: float) -> bool:
+    """True once sshd answers with its banner."""
+    try:
+        with socket.create_connection((host, port), timeout=timeout) as s:
+            s.settimeout(timeout)
+            return s.recv(4).startswith(b"SSH-")
+    except OSError:
+        return False
+
+
+def unreachable_if_gone(name: str) -> None:
+    if docker_cli.docker("inspect", "-f", "{{.State.Running}}", name, check=False, timeout=10).stdout.strip() != b"true":
+        raise ComputerUnreachable(f"{name} is not running")

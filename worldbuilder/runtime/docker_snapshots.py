@@ -1,0 +1,140 @@
+"""Snapshots of Docker computers: ``docker commit`` tags ``worldbuilder/computer-<id>:<label>``.
+
+``diff(a, b)`` is exact: a short-lived, network-less container per snapshot lists every file under
+the layout roots with its sha256 (cached per image id, which is immutable); files whose content
+(or symlink target) differs are "changed" — a touch that only moves the mtime is not a change.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+from datetime import UTC, datetime
+from pathlib import Path
+
+from worldbuilder.errors import SnapshotNotFound, WorldbuilderError
+from worldbuilder.materialize import docker_cli
+from worldbuilder.materialize.docker_image import LABEL, REPO_PREFIX, image_tag
+from worldbuilder.materialize.paths import cache_home
+from worldbuilder.runtime.computer import Computer, FileDiff, SnapshotInfo, Snapshots
+
+LABEL_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+INITIAL = "latest"  # the freshly built image; usable as ``a`` in diff and in restore
+LISTER = r"""
+import hashlib, json, os, sys
+out = {}
+for prefix, root in json.loads(sys.argv[1]).items():
+    pre = "" if prefix == "." else prefix + "/"
+    for d, dirs, files in os.walk(root):
+        dirs.sort()
+        for n in sorted(files + [x for x in dirs if os.path.islink(os.path.join(d, x))]):
+            p = os.path.join(d, n)
+            rel = pre + os.path.relpath(p, root)
+            if os.path.islink(p):
+                out[rel] = "link:" + os.readlink(p)
+            elif os.path.isfile(p):
+                h = hashlib.sha256()
+                with open(p, "rb") as fh:
+                    for chunk in iter(lambda: fh.read(1 << 20), b""):
+                        h.update(chunk)
+                out[rel] = h.hexdigest()
+json.dump(out, sys.stdout)
+"""
+
+
+class SnapshotError(WorldbuilderError):
+    """A snapshot could not be taken or exported."""
+
+
+def validate_label(label: str) -> str:
+    if not LABEL_RE.match(label or "") or label == INITIAL:
+        raise SnapshotError(f"invalid snapshot label {label!r} (lowercase letters, digits, '.', '_', '-'; "
+                            f"at most 64; not {INITIAL!r})")
+    return label
+
+
+class DockerSnapshots(Snapshots):
+    """Snapshots of one computer (by id); ``snapshot`` needs its running container."""
+
+    def __init__(self, computer_id: str, container: str | None = None) -> None:
+        self.computer_id, self.container = computer_id, container
+
+    def _tag(self, label: str) -> str:
+        return image_tag(self.computer_id, label)
+
+    def _require(self, label: str) -> str:
+        if label != INITIAL:
+            validate_label(label)
+        tag = self._tag(label)
+        if not docker_cli.image_exists(tag):
+            raise SnapshotNotFound(f"no snapshot {label!r} of computer {self.computer_id}")
+        return tag
+
+    def snapshot(self, label: str) -> SnapshotInfo:
+        """Commit the running container (paused while committing, so the state is consistent)."""
+        validate_label(label)
+        if not self.container:
+            raise SnapshotError("snapshot needs a running computer (boot or attach it first)")
+        created = datetime.now(UTC).replace(microsecond=0)
+        docker_cli.docker("commit", "--pause=true", "--change", f"LABEL {LABEL}.snapshot={label}",
+                          "--change", f"LABEL {LABEL}.snapshot-created={created.isoformat()}",
+                          self.container, self._tag(label), timeout=600)
+        return SnapshotInfo(label, self._tag(label), created)
+
+    def list(self) -> list[SnapshotInfo]:
+        repo = f"{REPO_PREFIX}{self.computer_id}"
+        tags = docker_cli.out("images", repo, "--format", "{{.Tag}}").split()
+        out = []
+        for tag in sorted(set(tags) - {INITIAL, "<none>"}):
+            labels = docker_cli.image_labels(f"{repo}:{tag}")
+            when = labels.get(f"{LABEL}.snapshot-created")
+            out.append(SnapshotInfo(tag, f"{repo}:{tag}", datetime.fromisoformat(when) if when else
+                                    datetime.fromtimestamp(0, UTC)))
+        return sorted(out, key=lambda s: (s.created, s.label))
+
+    def restore(self, label: str, name: str | None = None) -> Computer:
+        """Boot a NEW container from the snapshot and return its handle."""
+        from worldbuilder.runtime.docker_backend import DockerBackend
+
+        return DockerBackend().boot(self._require(label), name=name)
+
+    def remove(self, label: str) -> None:
+        docker_cli.docker("rmi", self._require(validate_label(label)), timeout=120)
+
+    def files(self, label: str) -> dict[str, str]:
+        """{path relative to the layout root: sha256 or 'link:<target>'} of a snapshot."""
+        tag = self._require(label)
+        image_id = docker_cli.out("image", "inspect", "-f", "{{.Id}}", tag).split(":")[-1]
+        cache = cache_home() / "manifests" / f"{image_id}.json"
+        if cache.exists():
+            return json.loads(cache.read_text())
+        mounts = docker_cli.image_labels(tag).get(f"{LABEL}.mounts", "{}")
+        proc = docker_cli.docker("run", "--rm", "--network", "none", "--user", "0", "--entrypoint", "python3",
+                                 tag, "-c", LISTER, mounts, timeout=600)
+        listing = json.loads(proc.stdout)
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_name(f".{cache.name}.{secrets.token_hex(3)}")
+        tmp.write_text(json.dumps(listing))
+        os.replace(tmp, cache)
+        return listing
+
+    def diff(self, a: str, b: str) -> FileDiff:
+        fa, fb = self.files(a), self.files(b)
+        return FileDiff(added=sorted(set(fb) - set(fa)), deleted=sorted(set(fa) - set(fb)),
+                        changed=sorted(p for p in set(fa) & set(fb) if fa[p] != fb[p]))
+
+    def export(self, label: str, path: str | Path) -> Path:
+        """``docker save`` the snapshot to an archive (temp file + rename)."""
+        tag = self._require(label)
+        path = Path(path)
+        if path.is_dir():
+            path = path / f"computer-{self.computer_id}-{label}.tar"
+        tmp = path.with_name(f".{path.name}.tmp-{secrets.token_hex(3)}")
+        try:
+            docker_cli.docker("save", "-o", str(tmp), tag, timeout=1800)
+            os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
+        return path

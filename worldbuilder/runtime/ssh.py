@@ -1,0 +1,289 @@
+"""SSHComputer: a :class:`Computer` over ONE persistent paramiko connection (exec + SFTP).
+
+Every operation is bounded: socket and channel timeouts, keepalives, a host-side deadline on
+each command (the remote side is killed by ``timeout -s KILL``, which signals the whole process
+group), and bounded reconnects. A computer that stops answering raises ``ComputerUnreachable``.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import secrets
+import select
+import shlex
+import socket
+import threading
+import time
+from pathlib import Path
+
+import paramiko
+
+from worldbuilder.errors import CommandTimeout, ComputerUnreachable
+from worldbuilder.runtime.computer import Computer, ExecResult, SSHEndpoint
+from worldbuilder.runtime.ssh_runner import Runner, RunnerBroken
+
+KILL_GRACE = 2.0  # seconds the host waits past the remote timeout before giving up on the channel
+MAX_OUTPUT = 32 * 1024 * 1024  # bytes kept per stream; the rest is dropped (with a marker)
+NET_ERRORS = (paramiko.SSHException, EOFError, OSError, socket.timeout)
+
+
+class _AcceptKey(paramiko.MissingHostKeyPolicy):
+    """Host keys are per-image and the endpoint is a private bridge address we created."""
+
+    def missing_host_key(self, client, hostname, key) -> None:  # noqa: D401
+        return None
+
+
+class SSHComputer(Computer):
+    """A running computer reached over SSH as its user (key auth only)."""
+
+    def __init__(self, endpoint: SSHEndpoint, name: str, home: str, connect_timeout: float = 10.0,
+                 op_timeout: float = 30.0, reconnects: int = 3, keepalive: int = 5, use_runner: bool = True) -> None:
+        self.endpoint, self.name, self.home, self.user = endpoint, name, home.rstrip("/") or "/", endpoint.user
+        self.connect_timeout, self.op_timeout, self.reconnects, self.keepalive = (
+            connect_timeout, op_timeout, reconnects, keepalive)
+        self._client: paramiko.SSHClient | None = None
+        self._sftp: paramiko.SFTPClient | None = None
+        self._lock = threading.RLock()
+        self._closed = False
+        self.use_runner = use_runner
+        self._runner: Runner | None = None
+        self._runner_lock = threading.Lock()
+        self._pkey = paramiko.Ed25519Key.from_private_key_file(str(endpoint.key_path))
+        self._connect()
+
+    # ------------------------------------------------------------------ connection
+    def _connect(self) -> None:
+        """(Re)connect with bounded retries; raise ComputerUnreachable when it cannot."""
+        deadline = time.monotonic() + self.connect_timeout
+        last: Exception | None = None
+        for attempt in range(self.reconnects + 1):
+            self._drop()
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or self.is_dead():
+                break
+            client = paramiko.SSHClient()
+            client.set_missing_host_key_policy(_AcceptKey())
+            try:
+                sock = socket.create_connection((self.endpoint.host, self.endpoint.port), timeout=remaining)
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # no Nagle: 40 ms -> ~1 ms
+                client.connect(self.endpoint.host, self.endpoint.port, username=self.endpoint.user, sock=sock,
+                               pkey=self._pkey, timeout=remaining, banner_timeout=remaining,
+                               auth_timeout=remaining, channel_timeout=remaining,
+                               allow_agent=False, look_for_keys=False)
+                transport = client.get_transport()
+                assert transport is not None
+                transport.set_keepalive(self.keepalive)
+                self._client = client
+                return
+            except paramiko.AuthenticationException as exc:
+                client.close()
+                raise ComputerUnreachable(f"{self.name}: SSH key rejected for {self.endpoint.user}") from exc
+            except NET_ERRORS as exc:
+                client.close()
+                last = exc
+                time.sleep(min(0.2 * (attempt + 1), max(0.0, deadline - time.monotonic())))
+        why = f"{type(last).__name__}: {last}" if last else "computer is not running"
+        raise ComputerUnreachable(f"{self.name} is unreachable at {self.endpoint.host}:{self.endpoint.port} ({why})")
+
+    def _drop(self) -> None:
+        runner, self._runner = getattr(self, "_runner", None), None
+        if runner is not None:
+            runner.close()
+        for obj in (self._sftp, self._client):
+            try:
+                if obj is not None:
+                    obj.close()
+            except Exception:  # noqa: BLE001 - closing a broken connection
+                pass
+        self._sftp = self._client = None
+
+    def _transport(self) -> paramiko.Transport:
+        with self._lock:
+            if self._closed:
+                raise ComputerUnreachable(f"{self.name}: handle is closed")
+            t = self._client.get_transport() if self._client else None
+            if t is None or not t.is_active():
+                self._connect()
+                t = self._client.get_transport()  # type: ignore[union-attr]
+            return t  # type: ignore[return-value]
+
+    def is_dead(self) -> bool:
+        """Backends override with a cheap liveness check (e.g. the container is gone)."""
+        return False
+
+    def _unreachable(self, exc: BaseException) -> ComputerUnreachable:
+        self._drop()
+        return ComputerUnreachable(f"{self.name}: connection lost ({type(exc).__name__}: {exc})")
+
+    # ------------------------------------------------------------------ exec
+    def exec(self, cmd: str, timeout: float = 60.0) -> ExecResult:
+        """Run ``cmd`` with ``sh`` in the home directory; kill it and raise CommandTimeout at ``timeout``.
+
+        Uses the persistent runner channel when it is free (fast path), else a channel per command.
+        """
+        start = time.monotonic()
+        if self.use_runner and self._runner_lock.acquire(blocking=False):
+            try:
+                return self._exec_runner(cmd, timeout, start)
+            finally:
+                self._runner_lock.release()
+        return self._exec_channel(cmd, timeout, start)
+
+    def _exec_runner(self, cmd: str, timeout: float, start: float) -> ExecResult:
+        try:
+            if self._runner is None or not self._runner.alive:
+                self._runner = Runner(self._transport(), self.home, MAX_OUTPUT, timeout=self.op_timeout)
+            code, out, err, timed_out = self._runner.run(cmd, timeout, start + timeout + KILL_GRACE + 3)
+        except (RunnerBroken, *NET_ERRORS) as exc:
+            if self._runner is not None:
+                self._runner.close()
+            self._runner = None
+            if self.is_dead() or not self._alive():
+                raise ComputerUnreachable(f"{self.name}: no answer while running a command ({exc})") from exc
+            if time.monotonic() - start >= timeout:
+                raise CommandTimeout(f"command exceeded {timeout:g}s and was killed: {cmd[:80]}") from exc
+            return self._exec_channel(cmd, timeout, start)
+        if timed_out:
+            raise CommandTimeout(f"command exceeded {timeout:g}s and was killed: {cmd[:80]}")
+        return ExecResult(code, out.decode(errors="replace"), err.decode(errors="replace"),
+                          time.monotonic() - start)
+
+    def _exec_channel(self, cmd: str, timeout: float, start: float) -> ExecResult:
+        wrapped = (f"cd {shlex.quote(self.home)} 2>/dev/null; "
+                   f"exec timeout -s KILL {max(timeout, 0.01):.3f} sh -c {shlex.quote(cmd)}")
+        try:
+            chan = self._transport().open_session(timeout=self.op_timeout)
+            chan.exec_command(wrapped)
+        except NET_ERRORS as exc:
+            raise self._unreachable(exc) from exc
+        try:
+            out, err, code = self._collect(chan, start + timeout + KILL_GRACE)
+        finally:
+            chan.close()
+        duration = time.monotonic() - start
+        # timeout -s KILL also kills itself (it signals its process group): exit-signal => code -1
+        if code is None or (code in (137, -1) and duration >= timeout):
+            if code is None and (self.is_dead() or not self._alive()):
+                raise ComputerUnreachable(f"{self.name}: no answer while running a command")
+            raise CommandTimeout(f"command exceeded {timeout:g}s and was killed: {cmd[:80]}")
+        return ExecResult(code, out.decode(errors="replace"), err.decode(errors="replace"), duration)
+
+    def _collect(self, chan: paramiko.Channel, deadline: float) -> tuple[bytes, bytes, int | None]:
+        out, err = bytearray(), bytearray()
+        while True:
+            if chan.recv_ready():
+                _append(out, chan.recv(65536))
+                continue
+            if chan.recv_stderr_ready():
+                _append(err, chan.recv_stderr(65536))
+                continue
+            if chan.exit_status_ready() and chan.eof_received:
+                return bytes(out), bytes(err), chan.recv_exit_status()
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return bytes(out), bytes(err), None
+            select.select([chan], [], [], min(remaining, 1.0))
+            if self.is_dead() and not chan.recv_ready():
+                raise ComputerUnreachable(f"{self.name}: computer died while running a command")
+
+    def _alive(self) -> bool:
+        """A bounded round trip on the connection (used after a command overran)."""
+        try:
+            t = self._transport()
+            chan = t.open_session(timeout=3.0)
+            chan.close()
+            return True
+        except (ComputerUnreachable, *NET_ERRORS):
+            self._drop()
+            return False
+
+    # ------------------------------------------------------------------ files (SFTP)
+    def resolve(self, path: str) -> str:
+        """Absolute path inside the computer; relative paths resolve against the home."""
+        return posixpath.normpath(path if path.startswith("/") else posixpath.join(self.home, path))
+
+    def _sftp_call(self, fn):
+        for attempt in (0, 1):
+            try:
+                with self._lock:
+                    t = self._transport()
+                    if self._sftp is None:
+                        self._sftp = paramiko.SFTPClient.from_transport(t)
+                        assert self._sftp is not None
+                        self._sftp.get_channel().settimeout(self.op_timeout)
+                    sftp = self._sftp
+                return fn(sftp)
+            except (FileNotFoundError, PermissionError, IsADirectoryError):
+                raise
+            except NET_ERRORS as exc:
+                if isinstance(exc, IOError) and getattr(exc, "errno", None) is not None:
+                    raise  # a remote file error (ENOENT, EACCES...), not the connection
+                self._drop()
+                if attempt == 1 or self.is_dead():
+                    raise self._unreachable(exc) from exc
+        raise AssertionError("unreachable")
+
+    def read(self, path: str) -> bytes:
+        p = self.resolve(path)
+
+        def _read(sftp: paramiko.SFTPClient) -> bytes:
+            with sftp.open(p, "rb") as fh:
+                fh.prefetch()
+                return fh.read()
+
+        return self._sftp_call(_read)
+
+    def write(self, path: str, data: bytes) -> None:
+        """Write atomically (temp file + rename); parent directories are created."""
+        p = self.resolve(path)
+
+        def _write(sftp: paramiko.SFTPClient) -> None:
+            _makedirs(sftp, posixpath.dirname(p))
+            tmp = f"{posixpath.dirname(p)}/.{posixpath.basename(p)}.wb-{secrets.token_hex(4)}"
+            with sftp.open(tmp, "wb") as fh:
+                fh.set_pipelined(True)
+                fh.write(data)
+            sftp.posix_rename(tmp, p)
+
+        self._sftp_call(_write)
+
+    def listdir(self, path: str = ".") -> list[str]:
+        p = self.resolve(path)
+        return sorted(self._sftp_call(lambda sftp: sftp.listdir(p)))
+
+    def put(self, local: str | Path, remote: str) -> None:
+        self.write(remote, Path(local).read_bytes())
+
+    def get(self, remote: str, local: str | Path) -> None:
+        data = self.read(remote)
+        local = Path(local)
+        tmp = local.with_name(f".{local.name}.tmp-{secrets.token_hex(3)}")
+        tmp.write_bytes(data)
+        tmp.replace(local)
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            self._drop()
+
+
+def _append(buf: bytearray, data: bytes) -> None:
+    room = MAX_OUTPUT - len(buf)
+    if room > 0:
+        buf += data[:room]
+        if len(data) > room:
+            buf += b"\n[output truncated]\n"
+
+
+def _makedirs(sftp: paramiko.SFTPClient, path: str) -> None:
+    missing: list[str] = []
+    while path not in ("", "/"):
+        try:
+            sftp.stat(path)
+            break
+        except FileNotFoundError:
+            missing.append(path)
+            path = posixpath.dirname(path)
+    for d in reversed(missing):
+        sftp.mkdir(d)
