@@ -68,6 +68,7 @@ class Simulation:
         self.state = RunState(day=0, turn=0, wall_seconds=0.0)
         self.t_start = time.monotonic()
         self.token_base: dict[str, dict[str, int]] = {}
+        self.overhead_s, self.tool_turns = 0.0, 0  # harness time per tool call, excluding the computer's work
 
     # ------------------------------------------------------------------ bookkeeping
     def wall(self) -> float:
@@ -185,6 +186,8 @@ class Simulation:
                 continue
             submissions.update(tools.submissions)
             break
+        self.overhead_s += tools.overhead_s
+        self.tool_turns += tools.day_turns
         self.state.submissions = submissions
         self._day.wall_seconds = round(time.monotonic() - t0, 3)
         self._boundary(day)

@@ -5,7 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV=${VENV:-.venv}
 PY=${PYTHON:-python3}
+EXTRAS=${EXTRAS:-dev}  # e.g. EXTRAS=dev,vm (make test: libvirt-python, after ensure-engine.sh vm)
 stamp="$VENV/.installed"
+[ "$EXTRAS" = dev ] || stamp="$VENV/.installed-${EXTRAS//,/_}"
 if [ -f "$stamp" ] && [ "$stamp" -nt pyproject.toml ]; then exit 0; fi
 if ! "$PY" -c 'import sys; assert sys.version_info >= (3, 11)' 2>/dev/null; then
   echo "error: Python >= 3.11 is required ($PY)" >&2; exit 1
@@ -21,5 +23,5 @@ if [ ! -x "$VENV/bin/python" ]; then
   fi
 fi
 "$VENV/bin/python" -m pip install -q --upgrade pip >/dev/null
-"$VENV/bin/python" -m pip install -q -e '.[dev]'
+"$VENV/bin/python" -m pip install -q -e ".[$EXTRAS]"
 touch "$stamp"

@@ -23,24 +23,42 @@ apt_install() {
 
 docker_up() { docker info >/dev/null 2>&1; }
 
+start_dockerd() {  # $1 = storage driver; returns 0 once the daemon answers
+  log "starting dockerd (storage driver $1)"
+  mkdir -p /var/log
+  nohup dockerd --storage-driver="$1" >/var/log/worldbuilder-dockerd.log 2>&1 &
+  local pid=$!
+  for _ in $(seq 1 60); do
+    docker_up && return 0
+    kill -0 "$pid" 2>/dev/null || return 1
+    sleep 1
+  done
+  kill "$pid" 2>/dev/null || true
+  return 1
+}
+
 ensure_docker() {
+  # iptables: host firewall for the computers' bridge; openssh-client: `worldbuilder shell`.
+  command -v iptables >/dev/null || apt_install iptables
+  command -v ssh >/dev/null || apt_install openssh-client
   if docker_up; then return 0; fi
   command -v dockerd >/dev/null || apt_install docker.io
   command -v docker >/dev/null || apt_install docker.io
   if docker_up; then return 0; fi
   if [ "$(id -u)" != 0 ]; then echo "error: no Docker daemon answers and we are not root to start one" >&2; exit 1; fi
-  log "starting dockerd"
-  mkdir -p /var/log
-  nohup dockerd --storage-driver=overlay2 >/var/log/worldbuilder-dockerd.log 2>&1 &
-  for _ in $(seq 1 60); do docker_up && return 0; sleep 1; done
+  modprobe overlay 2>/dev/null || true
+  if start_dockerd overlay2; then return 0; fi
+  log "overlay2 is not usable here; falling back to the (slower) vfs storage driver"
+  rm -f /var/run/docker.pid
+  start_dockerd vfs && return 0
   echo "error: dockerd did not come up; see /var/log/worldbuilder-dockerd.log" >&2; exit 1
 }
 
-ensure_build() { apt_install debootstrap ca-certificates; }
+ensure_build() { apt_install debootstrap ca-certificates tar; }
 
 ensure_vm() {
   apt_install debootstrap qemu-system-x86 qemu-utils libvirt-daemon-system libvirt-clients libvirt-dev \
-    libxml2-utils pkg-config openssh-client
+    libxml2-utils pkg-config openssh-client gcc python3-dev  # gcc + headers: pip builds libvirt-python
   if ! virsh -c qemu:///system version >/dev/null 2>&1; then
     log "starting libvirtd"
     mkdir -p /run/libvirt

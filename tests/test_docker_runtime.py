@@ -259,7 +259,7 @@ def test_command_timeout_kills_the_command(comp):
     with pytest.raises(CommandTimeout):
         comp.exec("sleep 37; echo never", timeout=1)
     assert time.monotonic() - start < 6
-    assert comp.exec("pgrep -f 'sleep 37' || true").stdout.strip() == ""
+    assert comp.exec("pgrep -x sleep || true").stdout.strip() == ""
     assert comp.exec("echo alive").stdout == "alive\n"
 
 
@@ -382,3 +382,68 @@ def test_cli_image_ls_and_ps(comp):
     assert comp.name in subprocess.run([*wb, "ps"], capture_output=True, text=True).stdout
     assert PREFIX in subprocess.run([*wb, "image", "ls"], capture_output=True, text=True).stdout
 
+
+
+def test_host_key_is_pinned(comp, image):
+    from worldbuilder.runtime.ssh import SSHComputer
+
+    labels = json.loads(docker("image", "inspect", image.tag).stdout)[0]["Config"]["Labels"]
+    assert comp.host_key and comp.host_key == labels["org.worldbuilder.host-key"]
+    other = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBf6Gn0p0VZbq1w6Q0m8n0m6lN5kz6b5m2eZx3m2Xq1a"
+    with pytest.raises(ComputerUnreachable, match="host key"):
+        SSHComputer(comp.endpoint, "impostor", comp.home, host_key=other, connect_timeout=5)
+
+
+def test_concurrent_execs_and_reconnect(comp):
+    results: list[str] = []
+
+    def work(i: int) -> None:
+        results.append(comp.exec(f"sleep 0.2; echo {i}").stdout.strip())
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert sorted(results) == ["0", "1", "2", "3"]
+    comp._client.close()  # drop the connection under the handle: the next call reconnects
+    assert comp.exec("echo back").stdout == "back\n"
+    assert comp.listdir(".")
+
+
+def test_linux_layout_computer(env, backend, tmp_path):
+    from tests.test_docker_helpers import handmade_spec, write_computer
+    from worldbuilder.materialize.docker_image import build_image
+
+    spec = handmade_spec("linux", username="kim_lee")
+    spec.id = f"{PREFIX}-lin"
+    ref = build_image(write_computer(spec, tmp_path / "lin"))
+    assert ref.home == "/home/kim_lee"
+    c = backend.boot(ref.tag, name=f"{PREFIX}-lin")
+    try:
+        assert c.exec("whoami").stdout == "kim_lee\n"
+        assert c.read("Documents/notes.txt") == b"content 0\n"
+        stat = c.exec("stat -c '%U %Y' Documents/Clients/acme/plan.md").stdout.split()
+        assert stat == ["kim_lee", str(int(spec.file("Documents/Clients/acme/plan.md").modified.timestamp()))]
+        assert c.exec("cat /etc/timezone; echo $LANG").stdout == "America/Denver\nen_US.UTF-8\n"
+    finally:
+        c.close()
+
+
+@pytest.mark.slow
+def test_office_variant_converts_with_libreoffice(env, backend, tmp_path):
+    from tests.test_docker_helpers import handmade_spec, write_computer
+    from worldbuilder.materialize.docker_image import build_image
+
+    spec = handmade_spec("linux")
+    spec.id = f"{PREFIX}-office"
+    ref = build_image(write_computer(spec, tmp_path / "office"), variant="office")
+    assert ref.variant == "office"
+    c = backend.boot(ref.tag, name=f"{PREFIX}-office")
+    try:
+        r = c.exec("python3 -c \"import docx; d=docx.Document(); d.add_paragraph('via soffice'); d.save('o.docx')\""
+                   " && soffice --headless --convert-to pdf o.docx >/dev/null 2>&1 && pdftotext o.pdf -",
+                   timeout=240)
+        assert r.ok and "via soffice" in r.stdout, r.stderr
+    finally:
+        c.close()

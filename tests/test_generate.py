@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from collections import Counter
 
 import pytest
@@ -153,13 +152,6 @@ def test_content_is_coherent(advisor: ComputerSpec) -> None:
             assert f"{advisor.layout.profile_root}/{ref}".lstrip("/") in paths
 
 
-def test_plan_speed() -> None:
-    plan_computer(ADVISOR, seed=5)  # warm caches (Faker, occupations)
-    t = time.perf_counter()
-    plan_computer(ADVISOR, seed=6)
-    assert time.perf_counter() - t < 3.0  # target < 1 s; generous for loaded CI machines
-
-
 def test_twenty_builtin_personas_meet_targets() -> None:
     personas = sample_personas(20, seed=7)
     assert len(set(personas)) == 20
@@ -191,3 +183,28 @@ def test_json_content_parses(advisor: ComputerSpec) -> None:
         if f.type in ("json", "jsonl", "toml"):
             json.dumps(f.content.data)
             assert f.content.data
+
+
+def test_rendered_files_are_byte_identical_across_runs(tmp_path) -> None:
+    from worldbuilder.render import render_tree
+
+    spec = plan_computer("a junior accountant at a regional CPA firm in Austin", seed=3, size="small")
+    render_tree(spec, tmp_path / "a")
+    render_tree(plan_computer("a junior accountant at a regional CPA firm in Austin", seed=3, size="small"),
+                tmp_path / "b")
+    a, b = api_manifest(tmp_path / "a"), api_manifest(tmp_path / "b")
+    assert len(a) == len(spec.files) and a == b
+
+
+def api_manifest(tree):
+    from worldbuilder.api import manifest
+
+    return manifest(tree)
+
+
+def test_python_files_parse(advisor: ComputerSpec) -> None:
+    import ast
+
+    for f in advisor.files:
+        if f.type == "py":
+            ast.parse(f.content.text or "", filename=f.path)

@@ -255,3 +255,39 @@ def test_local_simulation_resume_and_fork(tmp_path, computer_dir, monkeypatch):
     assert f.run().days_completed == 5
     assert RunDir(tmp_path / "fork").config().forked_from.endswith("@day-03")
     assert os.path.isdir(tmp_path / "fork" / "deliverables")
+
+
+def test_dead_computer_is_restored_from_last_snapshot(tmp_path, computer_dir):
+    from agent_harness.agents.scripted import ScriptedAgent
+
+    class Crashing(ScriptedAgent):
+        crashed = False
+
+        def run_day(self, day, today, tools):
+            if day == 2 and not Crashing.crashed:
+                Crashing.crashed = True
+                tools.call("read_inbox")
+                tools.computer.close()  # the computer dies mid-day
+            super().run_day(day, today, tools)
+
+    sim = new_run(computer_dir, tmp_path / "run", SimOptions(days=3, turns_per_day=40, runtime="local"))
+    agent = Crashing()
+    agent.start(sim.agent.brief)
+    sim.agent = agent
+    s = sim.run()
+    turns = RunDir(tmp_path / "run").turns()
+    restore = [t for t in turns if t.tool == "restore"]
+    assert s.status == "completed" and s.days_completed == 3 and s.restores == 1
+    assert len(restore) == 1 and restore[0].day == 2 and "day-01" in restore[0].result
+
+
+def test_run_budget_stops_cleanly_at_a_boundary(tmp_path, computer_dir):
+    from agent_harness.models import Limits
+
+    sim = new_run(computer_dir, tmp_path / "run", SimOptions(days=5, turns_per_day=40, runtime="local",
+                                                             limits=Limits(max_turns=20)))
+    s = sim.run()
+    run = RunDir(tmp_path / "run")
+    assert s.status == "stopped" and "turn budget" in s.stop_reason
+    assert run.snapshots().last().day == s.days_completed < 5
+    assert s.turns <= 20

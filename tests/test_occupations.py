@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import re
 import string
 from importlib import resources
@@ -11,12 +10,19 @@ from typing import get_args
 import pytest
 import yaml
 
+from worldbuilder.generate.match import match_persona
 from worldbuilder.generate.occupation import OCCUPATION_PACKAGE, Occupation, load_occupations
 from worldbuilder.spec import FileType
 
 ALLOWED_PLACEHOLDERS = {
     "last", "first", "city", "client", "project", "topic", "year", "quarter", "month", "person", "org",
+    "last2",  # a second surname, filled for organisation names ("{last} & {last2} LLP")
 }
+# What the offline generator actually fills for each kind of pattern; anything else would render as a
+# capitalised placeholder name ("First"), so a pattern may use only these.
+ORG_FIELDS = {"last", "last2", "city"}
+PROJECT_FIELDS = {"client", "topic", "year", "city"}
+DOCUMENT_FIELDS = {"project", "client", "year", "quarter", "month", "person", "topic", "city"}
 SENIORITIES = {"junior", "mid", "senior", "lead", "executive"}
 TABULAR = {"xlsx", "csv"}
 OCCUPATIONS = load_occupations()
@@ -136,11 +142,11 @@ def test_patterns_use_only_allowed_placeholders(occ_id: str) -> None:
     for pattern in _patterns(occ):
         used = _placeholders(pattern)
         assert used <= ALLOWED_PLACEHOLDERS, f"{pattern!r} uses {used - ALLOWED_PLACEHOLDERS}"
-    for pattern in occ.employer_patterns:
-        # An employer exists before any client, project or topic is drawn.
-        assert _placeholders(pattern) <= {"last", "first", "city"}, pattern
-    for pattern in occ.project_patterns:
-        assert "project" not in _placeholders(pattern), pattern
+    fields = [(p, ORG_FIELDS) for p in occ.employer_patterns + occ.external_org_patterns]
+    fields += [(p, PROJECT_FIELDS) for p in occ.project_patterns]
+    fields += [(p, DOCUMENT_FIELDS) for d in occ.documents for p in (d.title, d.folder)]
+    for pattern, allowed in fields:
+        assert _placeholders(pattern) <= allowed, f"{pattern!r} uses {_placeholders(pattern) - allowed}"
     for text in occ.topics + occ.vocabulary + occ.keywords + occ.tools:
         assert "{" not in text and "}" not in text, text
 
@@ -164,9 +170,19 @@ def test_every_occupation_has_a_persona(occ_id: str) -> None:
 
 
 def test_matcher_spreads_personas_over_occupations() -> None:
-    try:
-        match = importlib.import_module("worldbuilder.generate.match")
-    except ModuleNotFoundError:
-        pytest.skip("worldbuilder.generate.match not written yet; keyword coverage tested above")
-    targets = {match.match_persona(p).occupation.id for p in _personas()}
+    targets = {match_persona(p).occupation.id for p in _personas()}
     assert len(targets) >= 25, sorted(targets)
+
+
+@pytest.mark.parametrize(("persona", "occ_id"), [
+    ("A litigation paralegal at a personal injury firm in Atlanta", "paralegal"),
+    ("A corporate attorney at a large law firm in New York", "lawyer"),
+    ("A high school principal in Atlanta leading a turnaround plan", "school_administrator"),
+    ("A charge nurse in the emergency department of a hospital in Toronto", "nurse"),
+    ("A city planner in Austin writing staff reports for the planning commission", "urban_planner"),
+    ("A site reliability engineer at a payments company in Dublin", "devops_engineer"),
+    ("A structural engineer in Christchurch assessing seismic retrofits", "civil_engineer"),
+    ("A cafe owner in Melbourne who roasts her own coffee", "restaurant_owner"),
+])
+def test_library_keywords_win_over_generic_ones(persona: str, occ_id: str) -> None:
+    assert match_persona(persona).occupation.id == occ_id

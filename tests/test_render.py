@@ -124,6 +124,14 @@ def test_pptx(spec: ComputerSpec, tree: Path) -> None:
     assert len(charts) == 2 and charts[0].plots[0].categories[3] == "Q3 2024"
     assert slides[1].notes_slide.notes_text_frame.text == "Open with the AUM figure."
     assert prs.core_properties.author == spec.profile.full_name
+    with zipfile.ZipFile(path) as zf:  # chart data workbooks carry the file's time, not "now"
+        books = [n for n in zf.namelist() if n.endswith(".xlsx")]
+        assert len(books) == 2
+        for name in books:
+            with zipfile.ZipFile(io.BytesIO(zf.read(name))) as inner:
+                core = inner.read("docProps/core.xml").decode()
+                assert core.count("2024-10-07T23:20:00Z") == 2, core
+                assert {i.date_time for i in inner.infolist()} == {(2024, 10, 7, 17, 20, 0)}
 
 
 def test_pdf(spec: ComputerSpec, tree: Path) -> None:
@@ -328,3 +336,29 @@ def test_libreoffice_opens_office_files_and_recalculates(spec: ComputerSpec, tre
                     assert got == pytest.approx(cell.value, rel=1e-6, abs=1e-6), (sheet.name, i, j, cell.formula)
                     checked += 1
     assert checked >= 10
+
+
+def _nasty() -> ContentSpec:
+    from worldbuilder.spec import Bullets, Chart, Heading, Series, Sheet, Slide
+
+    chart = Chart(kind="pie", title="", categories=["a", "b", "c"],
+                  series=[Series(name="s", values=[1.0, float("nan")]), Series(name="t", values=[-1, 2, 3, 4])])
+    return ContentSpec(
+        kind="edge", title="Ünïcødé — \"quotes\" & <tags> \\ back", header="h\nx", footer="f",
+        blocks=[Heading(text="", level=12), Bullets(items=[]), Table(columns=[], rows=[]),
+                Table(columns=["only"], rows=[[1, 2, 3], []]), chart, Chart(kind="bar", title="empty", categories=[], series=[]),
+                Paragraph(text="x" * 5000)],
+        sheets=[Sheet(name="a/b:c*?[]", columns=[], rows=[[Cell(value=3, formula="SUM(1,2)")], [float("inf")]], chart=chart),
+                Sheet(name="A-B-C----", columns=["x"], rows=[], freeze_header=False),
+                Sheet(name="a-b-c----", columns=["x", "y"], rows=[["q", 1]], chart=chart.model_copy(update={"kind": "line"}))],
+        slides=[Slide(title="", layout="title"), Slide(title="t", table=Table(columns=[], rows=[]), notes="n"),
+                Slide(title="c", chart=chart, bullets=["b"] * 30)],
+        chart=chart, events=[], data={"nested": {"deep": [None, {"k": None}], "d": date(2024, 1, 1)}, 1: "int key"},
+        email=None, text=None)
+
+
+@pytest.mark.parametrize("ftype", FILE_TYPES)
+def test_edge_content_renders(spec: ComputerSpec, ftype: str) -> None:
+    when = datetime(2024, 5, 1, 12, 0)
+    f = FileSpec(path=f"edge/file.{ftype}", type=ftype, created=when, modified=when, content=_nasty())
+    assert render_file(f, spec) == render_file(f, spec)

@@ -167,7 +167,7 @@ def count_references(spec: ComputerSpec, texts: dict[str, str], report: CheckRep
     for path, text in texts.items():
         if not text:
             continue
-        for kind, eid, _, rxs in forms:
+        for _kind, eid, _, rxs in forms:
             if any(rx.search(text) for rx in rxs):
                 cited.setdefault(eid, []).append(path)
     meta = {eid: (kind, name) for kind, eid, name, _ in forms}

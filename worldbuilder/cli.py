@@ -71,7 +71,7 @@ def generate(persona, persona_file, seed, size, out, force, llm_model, llm_base_
     """Plan and render a synthetic computer into OUT (spec.json, tree/, manifest.json)."""
     from worldbuilder import api
 
-    if bool(persona) == bool(persona_file):
+    if (persona is None) == (persona_file is None):
         raise click.UsageError("give exactly one of --persona or --persona-file")
     text = persona if persona is not None else persona_file.read_text(encoding="utf-8")
     llm = make_llm_config(llm_model, llm_base_url, llm_cache)

@@ -97,17 +97,31 @@ def shell(target: str) -> None:
     backend = DockerBackend()
     try:
         ep = backend.endpoint(target)
+        name = target
     except ComputerNotRunning:
         comp = backend.boot(target)
         comp.close()
         click.echo(f"booted {comp.name} (stop it with: worldbuilder stop {comp.name})", err=True)
-        ep = comp.endpoint
+        ep, name = comp.endpoint, comp.name
     ssh = shutil.which("ssh")
     if ssh is None:
         raise WorldbuilderError("the ssh client is not installed (apt-get install openssh-client)")
-    os.execv(ssh, ["ssh", "-i", str(ep.key_path), "-p", str(ep.port), "-o", "StrictHostKeyChecking=no",
-                   "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", "-o", "IdentitiesOnly=yes",
-                   f"{ep.user}@{ep.host}"])
+    os.execv(ssh, ["ssh", "-i", str(ep.key_path), "-p", str(ep.port), *_host_key_options(backend, name),
+                   "-o", "LogLevel=ERROR", "-o", "IdentitiesOnly=yes", f"{ep.user}@{ep.host}"])
+
+
+def _host_key_options(backend, name: str) -> list[str]:
+    """Pin the computer's host key (from its image label) via a per-computer known_hosts file."""
+    from worldbuilder.materialize.keys import key_path
+
+    labels = backend.labels(name)
+    cid, host_key = labels.get("org.worldbuilder.computer-id", ""), labels.get("org.worldbuilder.host-key")
+    if not host_key:
+        return ["-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null"]
+    known = key_path(cid).parent / "known_hosts"
+    known.write_text(f"worldbuilder-{cid} {host_key}\n")
+    return ["-o", f"HostKeyAlias=worldbuilder-{cid}", "-o", f"UserKnownHostsFile={known}",
+            "-o", "StrictHostKeyChecking=yes"]
 
 
 @click.command("stop")
@@ -205,3 +219,6 @@ def register(main: click.Group) -> None:
     """Attach runtime commands (image, boot, shell, stop, ps, snapshot; vm is added by the VM stage)."""
     for cmd in (image, boot, shell, stop, ps, snapshot):
         main.add_command(cmd)
+    from worldbuilder.runtime.vm_cli import vm  # VM stage: `worldbuilder vm ...`
+
+    main.add_command(vm)

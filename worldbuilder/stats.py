@@ -103,7 +103,7 @@ def compute_stats(path: str | Path) -> dict[str, Any]:
     from worldbuilder.check import check_computer
 
     report = check_computer(Path(path))
-    result["cross_references"] = report.cross_references
+    result["cross_references"] = report.cross_file_references
     result["contradictions"] = len(report.contradictions)
     return result
 

@@ -48,6 +48,17 @@ def apply_corrections(s: str, corrections: dict[str, str]) -> str:
     return s
 
 
+def corrected(obj: Any, corrections: dict[str, str]) -> Any:
+    """``obj`` (a document spec) with every corrected figure replaced, in every string."""
+    if isinstance(obj, str):
+        return apply_corrections(obj, corrections)
+    if isinstance(obj, list):
+        return [corrected(x, corrections) for x in obj]
+    if isinstance(obj, dict):
+        return {k: corrected(v, corrections) for k, v in obj.items()}
+    return obj
+
+
 def _figures(d: dict[str, Any]) -> list[tuple[str, str, str]]:
     fixes = d.get("corrections", {})
     return [(lab, apply_corrections(val, fixes), d["figure_src"].get(lab, "")) for lab, val in d["figures"].items()]
@@ -82,7 +93,7 @@ def docx_spec(d: dict[str, Any]) -> dict[str, Any]:
     if d.get("log"):
         blocks += [{"heading": "Revision log", "level": 2},
                    {"bullets": [apply_corrections(x, d.get("corrections", {})) for x in d["log"]]}]
-    return {"title": d["title"], "blocks": blocks}
+    return corrected({"title": d["title"], "blocks": blocks}, d.get("corrections", {}))
 
 
 def figures_table(d: dict[str, Any]) -> dict[str, Any]:
@@ -90,10 +101,10 @@ def figures_table(d: dict[str, Any]) -> dict[str, Any]:
 
 
 def xlsx_spec(d: dict[str, Any], sheet: str | None) -> dict[str, Any]:
-    return {"sheets": [{"name": sheet or "Key figures", "columns": ["Figure", "Value", "Source"],
+    return corrected({"sheets": [{"name": sheet or "Key figures", "columns": ["Figure", "Value", "Source"],
                         "rows": [list(r) for r in _figures(d)]},
                        {"name": "Sources", "columns": ["Path", "Title"],
-                        "rows": [[p, d["titles"].get(p, "")] for p in d["sources"]]}]}
+                        "rows": [[p, d["titles"].get(p, "")] for p in d["sources"]]}]}, d.get("corrections", {}))
 
 
 def pptx_spec(d: dict[str, Any]) -> dict[str, Any]:
@@ -102,7 +113,8 @@ def pptx_spec(d: dict[str, Any]) -> dict[str, Any]:
     for i, sec in enumerate(s for s in d["sections"] if s not in ("Executive summary",)):
         slides.append({"title": sec, "bullets": _section_text(d, sec, i)})
     slides.append({"title": "Sources", "bullets": [f"{p} — {d['titles'].get(p, '')}" for p in d["sources"]]})
-    return {"title": d["title"], "subtitle": ", ".join(s["name"] for s in d["stakeholders"]), "slides": slides}
+    return corrected({"title": d["title"], "subtitle": ", ".join(s["name"] for s in d["stakeholders"]),
+                      "slides": slides}, d.get("corrections", {}))
 
 
 def markdown(d: dict[str, Any]) -> str:

@@ -71,7 +71,20 @@ class OpenAIAgent(WorkAgent):
             self.history = self.history[cut:]
 
     # ------------------------------------------------------------------ day
+    def close_pending(self) -> None:
+        """Answer tool calls left without results (the day ended mid-reply), keeping the API contract."""
+        for i in range(len(self.history) - 1, -1, -1):
+            m = self.history[i]
+            if m["role"] == "assistant":
+                done = {x.get("tool_call_id") for x in self.history[i + 1:] if x["role"] == "tool"}
+                for tc in m.get("tool_calls") or []:
+                    if tc["id"] not in done:
+                        self.history.append({"role": "tool", "tool_call_id": tc["id"],
+                                             "content": "not executed: the day ended"})
+                return
+
     def run_day(self, day: int, today: date, tools: Toolbox) -> None:
+        self.close_pending()
         try:
             notes = tools.computer.read(NOTES).decode("utf-8", errors="replace")[-4000:]
         except (FileNotFoundError, WorldbuilderError, OSError):

@@ -91,8 +91,18 @@ def occupation_score(persona_words: list[str], occ: Occupation) -> float:
     return score
 
 
-def seniority_of(persona_words: list[str]) -> str:
-    found = [SENIORITY_WORDS[w] for w in persona_words if w in SENIORITY_WORDS]
+_ROLE_END = re.compile(r"\b(at|in|for|to|with|who|of|from|on|supporting|helping|working|that|where|and)\b", re.I)
+_NOT_SENIORITY = ("executive assistant", "business partner", "account executive", "staff nurse", "head chef")
+
+
+def seniority_of(persona: str, occ: Occupation | None = None) -> str:
+    """Seniority from the role phrase (the words before 'at/in/for/who...'); words of the occupation's own
+    label (the 'manager' of 'product manager') do not count."""
+    role = _ROLE_END.split(persona, maxsplit=1)[0].lower()
+    for phrase in _NOT_SENIORITY:
+        role = role.replace(phrase, " ")
+    label_words = set(words(occ.label)) if occ is not None else set()
+    found = [SENIORITY_WORDS[w] for w in words(role) if w in SENIORITY_WORDS and w not in label_words]
     order = ("executive", "lead", "senior", "junior")
     for level in order:  # the strongest word wins ("senior director" → executive)
         if level in found:
@@ -120,4 +130,4 @@ def match_persona(persona: str) -> PersonaMatch:
     best_score, best_id = scored[0]
     if best_score <= 0:
         best_id = next((f for f in FALLBACK_OCCUPATIONS if f in occs), sorted(occs)[0])
-    return PersonaMatch(occs[best_id], best_score, seniority_of(pw), city_of(persona))
+    return PersonaMatch(occs[best_id], best_score, seniority_of(persona, occs[best_id]), city_of(persona))

@@ -10,9 +10,11 @@ matches the inputs is reused (cache hit).
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import secrets
 import shutil
+import tarfile
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,6 +69,7 @@ def _build_hash(spec: ComputerSpec, computer_dir: Path, base: str, pubkey: str, 
     h.update(manifest.read_bytes() if manifest.exists() else b"")
     h.update((PROVISIONERS_DIR / "provision.py").read_bytes())
     h.update(Path(staging.__file__).read_bytes())
+    h.update(Path(__file__).read_bytes())
     return h.hexdigest()
 
 
@@ -125,10 +128,20 @@ def _provision_and_commit(name: str, base: str, layer: Path, labels: dict[str, s
     if proc.returncode != 0:
         detail = (proc.stderr or proc.stdout).decode(errors="replace").strip().splitlines()[-1:] or ["?"]
         raise ImageBuildError(f"provisioning failed: {detail[0]}")
+    labels = {**labels, f"{LABEL}.host-key": _host_key(name)}
     changes: list[str] = ["--change", f"CMD {CMD}", "--change", "WORKDIR /"]
     for key, value in labels.items():
         changes += ["--change", f"LABEL {key}={json.dumps(value)}"]
     docker_cli.docker("commit", *changes, name, tag, timeout=600)
+
+
+def _host_key(container: str) -> str:
+    """The computer's sshd ed25519 host public key ("ssh-ed25519 AAAA..."), pinned by clients."""
+    raw = docker_cli.docker("cp", f"{container}:/etc/ssh/ssh_host_ed25519_key.pub", "-", timeout=60).stdout
+    with tarfile.open(fileobj=io.BytesIO(raw)) as tar:
+        member = tar.getmembers()[0]
+        data = tar.extractfile(member).read().decode()  # type: ignore[union-attr]
+    return " ".join(data.split()[:2])
 
 
 def inspect_image(ref: str, cached: bool = False) -> ImageRef:

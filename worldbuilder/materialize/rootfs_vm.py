@@ -85,6 +85,9 @@ def ensure_rootfs(recipe_dir: Path = RECIPE_DIR, log: bool = False) -> Path:
         if target.exists():
             _rmtree(target)
         os.replace(tmp, target)
+        for stale in target.parent.glob("rootfs-*"):  # older recipes: 500 MB each
+            if stale != target:
+                _rmtree(stale)
     except BaseException:
         _rmtree(tmp)
         raise

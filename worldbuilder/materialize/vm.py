@@ -40,7 +40,7 @@ DISK_FILE = "disk.qcow2"
 INDEX_FILE = "snapshots.json"
 META_FILE = "vm.json"
 GIB = 1 << 30
-KERNEL_ARGS = "root=/dev/vda rw console=ttyS0 net.ifnames=0 panic=-1"
+KERNEL_ARGS = "root=/dev/vda rw console=ttyS0 net.ifnames=0 panic=-1 wb.slirp=1"
 
 
 class VMDisk(BaseModel):

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from worldbuilder.errors import WorldbuilderError
-from worldbuilder.spec import Cell, ComputerSpec, FileSpec
-
-
-class RenderError(WorldbuilderError):
-    """A file cannot be rendered (e.g. a zip member or attachment that is not in the spec)."""
+from worldbuilder.errors import (
+    RenderError,  # noqa: E402  (re-exported: a file cannot be rendered)
+    )
+from worldbuilder.spec import Cell, Chart, ComputerSpec, FileSpec
 
 
 @dataclass
@@ -72,7 +71,20 @@ def typed_value(value: Any) -> Any:
             return datetime.fromisoformat(value)
     if isinstance(value, datetime) and value.tzinfo is not None:
         return value.replace(tzinfo=None)
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
     return value
+
+
+def clean_chart(chart: Chart) -> Chart:
+    """``chart`` with non-finite values as 0 and every series as long as the categories."""
+    n = len(chart.categories)
+    ok = all(len(s.values) == n and all(math.isfinite(v) for v in s.values) for s in chart.series)
+    if ok:
+        return chart
+    series = [s.model_copy(update={"values": [v if math.isfinite(v) else 0.0 for v in s.values[:n]]
+                                   + [0.0] * (n - len(s.values))}) for s in chart.series]
+    return chart.model_copy(update={"series": series})
 
 
 def text_value(value: Any) -> str:

@@ -37,7 +37,7 @@ def core_xml(file: FileSpec, spec: ComputerSpec, revision: int = 1) -> bytes:
         f'<dcterms:created xsi:type="dcterms:W3CDTF">{w3c(file.created)}</dcterms:created>'
         f'<dcterms:modified xsi:type="dcterms:W3CDTF">{w3c(file.modified)}</dcterms:modified>'
         "</cp:coreProperties>"
-    ).encode("utf-8")
+    ).encode()
 
 
 class _Collector:

@@ -11,16 +11,15 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, LETTER
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import cm
-from reportlab.platypus import Image, ListFlowable, ListItem, PageBreak, SimpleDocTemplate, Spacer
+from reportlab.platypus import Image, ListFlowable, ListItem, PageBreak, SimpleDocTemplate, Spacer, TableStyle
 from reportlab.platypus import Paragraph as P
 from reportlab.platypus import Table as T
-from reportlab.platypus import TableStyle
 
 from worldbuilder.render import times
 from worldbuilder.render.base import RenderContext, document_blocks, letter_paper, text_value
 from worldbuilder.render.charts import H as CHART_H
 from worldbuilder.render.charts import W as CHART_W
-from worldbuilder.render.charts import chart_png
+from worldbuilder.render.charts import chart_jpeg
 from worldbuilder.spec import Bullets, Chart, FileSpec, Heading, Paragraph, Table
 from worldbuilder.spec import PageBreak as PB
 
@@ -65,7 +64,7 @@ def _flowables(blocks: list[Any], width: float) -> list[Any]:
             out += _table(b, width)
         elif isinstance(b, Chart):
             w = min(width, 16 * cm)
-            out.append(Image(io.BytesIO(chart_png(b)), width=w, height=w * CHART_H / CHART_W))
+            out.append(Image(io.BytesIO(chart_jpeg(b)), width=w, height=w * CHART_H / CHART_W))
         elif isinstance(b, PB):
             out.append(PageBreak())
     return out

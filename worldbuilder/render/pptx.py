@@ -13,7 +13,7 @@ from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION
 from pptx.util import Emu, Inches, Pt
 
 from worldbuilder.render import ooxml, times, zipfix
-from worldbuilder.render.base import RenderContext, document_blocks, text_value
+from worldbuilder.render.base import RenderContext, clean_chart, document_blocks, text_value
 from worldbuilder.spec import Bullets, Chart, FileSpec, Heading, Paragraph, Slide, Table
 
 TITLE, CONTENT, TITLE_ONLY = 0, 1, 5
@@ -24,9 +24,13 @@ W, H = Inches(13.333), Inches(7.5)
 
 @lru_cache(maxsize=1)
 def template() -> bytes:
-    """python-pptx's default template resized to 16:9, serialised once."""
+    """python-pptx's default template resized to 16:9, without its blank-slide thumbnail,
+    serialised once."""
     prs = Presentation()
     prs.slide_width, prs.slide_height = W, H
+    rels = prs.part.package._rels
+    for rid in [rid for rid, rel in rels.items() if rel.reltype.endswith("/thumbnail")]:
+        rels.pop(rid)
     entries = ooxml.pptx_entries(prs)
     return zipfix.write_zip(zipfix.Entry(n, b, zipfix.ZIP_EPOCH) for n, b in entries)
 
@@ -71,6 +75,7 @@ def _table(slide: Any, table: Table, box: tuple[int, int, int, int]) -> None:
 
 
 def _chart(slide: Any, chart: Chart, box: tuple[int, int, int, int]) -> None:
+    chart = clean_chart(chart)
     data = CategoryChartData()
     data.categories = chart.categories
     for s in chart.series[:1] if chart.kind == "pie" else chart.series:
@@ -129,9 +134,9 @@ def _add_slide(prs: Any, spec: Slide) -> None:
         slide.notes_slide.notes_text_frame.text = spec.notes
 
 
-def _fix_embedded(entries: list[tuple[str, bytes]], when: tuple[int, ...]) -> list[tuple[str, bytes]]:
+def _fix_embedded(entries: list[tuple[str, bytes]], when: tuple[int, ...], stamp: str) -> list[tuple[str, bytes]]:
     """Chart data workbooks (written by XlsxWriter) carry "now" in their core properties."""
-    fixed = b'<dcterms:created xsi:type="dcterms:W3CDTF">%d-%02d-%02dT%02d:%02d:%02dZ</dcterms:created>' % when
+    fixed = b'<dcterms:created xsi:type="dcterms:W3CDTF">%s</dcterms:created>' % stamp.encode()
     out = []
     for name, blob in entries:
         if name.endswith(".xlsx"):
@@ -145,10 +150,23 @@ def _fix_embedded(entries: list[tuple[str, bytes]], when: tuple[int, ...]) -> li
     return out
 
 
+def _app_xml(blob: bytes, slides: int, notes: int) -> bytes:
+    """The template's extended properties claim 0 slides in 4:3; state the real figures."""
+    blob = blob.replace(b"On-screen Show (4:3)", b"Widescreen")
+    blob = re.sub(rb"<Slides>\d+</Slides>", b"<Slides>%d</Slides>" % slides, blob)
+    return re.sub(rb"<Notes>\d+</Notes>", b"<Notes>%d</Notes>" % notes, blob)
+
+
 def render_pptx(file: FileSpec, ctx: RenderContext) -> bytes:
     prs = Presentation(io.BytesIO(template()))
-    for spec in slides_of(file):
+    specs = slides_of(file)
+    for spec in specs:
         _add_slide(prs, spec)
     prs.core_properties.title = file.content.title
-    when = times.zip_time(file.modified, ctx.spec.profile.timezone)
-    return ooxml.package_zip(_fix_embedded(ooxml.pptx_entries(prs), when), file, ctx.spec)
+    tz = ctx.spec.profile.timezone
+    when = times.zip_time(file.modified, tz)
+    stamp = times.utc(file.modified, tz).strftime("%Y-%m-%dT%H:%M:%SZ")
+    notes = sum(bool(s.notes) for s in specs)
+    entries = [(n, _app_xml(b, len(specs), notes) if n == "docProps/app.xml" else b)
+               for n, b in _fix_embedded(ooxml.pptx_entries(prs), when, stamp)]
+    return ooxml.package_zip(entries, file, ctx.spec)

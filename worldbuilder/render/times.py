@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime, timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from worldbuilder.render.zipfix import ZIP_EPOCH
 
 
-
 @lru_cache(maxsize=64)
 def zone(name: str) -> ZoneInfo | timezone:
     try:
-        return ZoneInfo(name) if name else timezone.utc
+        return ZoneInfo(name) if name else UTC
     except (ZoneInfoNotFoundError, ValueError):
-        return timezone.utc
+        return UTC
 
 
 def aware(dt: datetime, tz: str) -> datetime:
@@ -24,7 +23,7 @@ def aware(dt: datetime, tz: str) -> datetime:
 
 
 def utc(dt: datetime, tz: str) -> datetime:
-    return aware(dt, tz).astimezone(timezone.utc)
+    return aware(dt, tz).astimezone(UTC)
 
 
 def local(dt: datetime, tz: str) -> datetime:

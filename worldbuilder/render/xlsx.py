@@ -9,11 +9,14 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, LineChart, PieChart, Reference
+from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._writer import WorksheetWriter
+from openpyxl.writer.excel import ExcelWriter
 
-from worldbuilder.render import ooxml, zipfix
-from worldbuilder.render.base import RenderContext, raw_value, text_value, typed_value
+from worldbuilder.render import ooxml
+from worldbuilder.render.base import RenderContext, clean_chart, raw_value, text_value, typed_value
 from worldbuilder.render.data import payload
 from worldbuilder.spec import Cell, Chart, FileSpec, Sheet, Table
 
@@ -105,6 +108,7 @@ def _chart_refs(ws: Any, sheet: Sheet, chart: Chart) -> tuple[Reference, list[Re
 
 
 def _add_chart(ws: Any, sheet: Sheet, chart: Chart) -> None:
+    chart = clean_chart(chart)
     cats, series, anchor_col = _chart_refs(ws, sheet, chart)
     if chart.kind == "pie":
         native: Any = PieChart()
@@ -164,17 +168,55 @@ def _inject_cached(xml: bytes, values: dict[str, Any]) -> bytes:
     return re.sub(rb'<c r="([A-Z]+\d+)"[^>]*>(<f>[^<]*</f>)(<v\s*/>|<v></v>)', sub, xml)
 
 
+class _Collector:
+    """Stands in for the zip archive openpyxl writes to."""
+
+    def __init__(self) -> None:
+        self.entries: list[tuple[str, bytes]] = []
+
+    def writestr(self, name: str, data: str | bytes) -> None:
+        self.entries.append((name, data.encode("utf-8") if isinstance(data, str) else data))
+
+    def namelist(self) -> list[str]:
+        return [name for name, _ in self.entries]
+
+    def close(self) -> None:
+        pass
+
+
+class _MemoryWriter(ExcelWriter):
+    """openpyxl's writer without its per-sheet temporary files (slow on busy disks), optionally
+    storing the stated value of formula cells as their cached result."""
+
+    def __init__(self, workbook: Any, archive: _Collector, cached: dict[str, dict[str, Any]]) -> None:
+        super().__init__(workbook, archive)
+        self.cached = cached
+
+    def write_worksheet(self, ws: Any) -> None:
+        ws._drawing = SpreadsheetDrawing()
+        ws._drawing.charts = ws._charts
+        ws._drawing.images = ws._images
+        writer = WorksheetWriter(ws, out=io.BytesIO())
+        writer.write()
+        ws._rels = writer._rels
+        xml = writer.read()
+        if self.cached.get(ws.title):
+            xml = _inject_cached(xml, self.cached[ws.title])
+        self._archive.writestr(ws.path[1:], xml)
+        self.manifest.append(ws)
+
+
 def render_xlsx(file: FileSpec, ctx: RenderContext, cached_values: bool = True) -> bytes:
+    """The workbook; ``cached_values=False`` leaves formula results for the reader to compute."""
     wb = Workbook()
     wb.remove(wb.active)
     used: set[str] = set()
-    cached: list[dict[str, Any]] = []
+    cached: dict[str, dict[str, Any]] = {}
     for sheet in sheets_of(file):
-        cached.append(_write_sheet(wb.create_sheet(_title(sheet.name, used)), sheet))
-    buf = io.BytesIO()
-    wb.save(buf)
-    entries = zipfix.read_entries(buf.getvalue())
-    if cached_values:
-        entries = [(n, _inject_cached(b, cached[int(n[len("xl/worksheets/sheet"):-4]) - 1])
-                    if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", n) else b) for n, b in entries]
-    return ooxml.package_zip(entries, file, ctx.spec)
+        ws = wb.create_sheet(_title(sheet.name, used))
+        values = _write_sheet(ws, sheet)
+        if cached_values:
+            cached[ws.title] = values
+    archive = _Collector()
+    _MemoryWriter(wb, archive, cached).save()
+    return ooxml.package_zip(archive.entries, file, ctx.spec)

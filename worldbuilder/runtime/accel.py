@@ -71,19 +71,27 @@ def probe(accel: str, kernel: Path | None = None, timeout: float = PROBE_TIMEOUT
             bios = Path(tmp) / "probe.bin"
             bios.write_bytes(probe_bios())
             cmd += ["-bios", str(bios), "-device", "isa-debug-exit,iobase=0xf4,iosize=0x01"]
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
-        try:
-            _, err = proc.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            _kill_group(proc)
+        code, err = run_bounded(cmd, timeout)
+        if code is None:
             return False, f"{accel} probe did not finish in {timeout:.0f}s (killed)"
         panicked = serial.exists() and b"Kernel panic" in serial.read_bytes()
-    if kernel is not None and proc.returncode == 0 and panicked:
+    if kernel is not None and code == 0 and panicked:
         return True, f"{accel} probe booted the kernel"
-    if kernel is None and proc.returncode == _EXIT_CODE:
+    if kernel is None and code == _EXIT_CODE:
         return True, f"{accel} probe ran real-mode guest code (no kernel to probe with)"
-    detail = (err.decode(errors="replace").strip().splitlines() or [""])[-1]
-    return False, f"{accel} probe failed (exit {proc.returncode}): {detail}"[:300]
+    detail = (err.strip().splitlines() or [""])[-1]
+    return False, f"{accel} probe failed (exit {code}): {detail}"[:300]
+
+
+def run_bounded(cmd: list[str], timeout: float) -> tuple[int | None, str]:
+    """Run ``cmd`` in its own process group; (exit code or None when killed at ``timeout``, stderr)."""
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        _, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill_group(proc)
+        return None, ""
+    return proc.returncode, err.decode(errors="replace")
 
 
 def _kill_group(proc: subprocess.Popen) -> None:

@@ -19,7 +19,7 @@ import subprocess
 import time
 from dataclasses import dataclass
 
-from worldbuilder.errors import ComputerUnreachable, ImageNotFound, WorldbuilderError
+from worldbuilder.errors import ImageNotFound, WorldbuilderError
 from worldbuilder.materialize import docker_cli
 from worldbuilder.materialize.docker_image import LABEL, inspect_image, resolve_image
 from worldbuilder.materialize.keys import key_path
@@ -153,12 +153,16 @@ class DockerBackend:
             raise ComputerNotRunning(f"computer {name} is not running")
         cid = labels[f"{LABEL}.computer-id"]
         endpoint = SSHEndpoint(self._ip(name), 22, labels[f"{LABEL}.user"], key_path(cid))
+        kw.setdefault("host_key", labels.get(f"{LABEL}.host-key") or None)
         return DockerComputer(endpoint, name, labels[f"{LABEL}.home"], cid, labels.get(f"{LABEL}.image", ""), **kw)
 
     def endpoint(self, name: str) -> SSHEndpoint:
         info = self._inspect(name)
         labels = info["Config"].get("Labels") or {}
         return SSHEndpoint(self._ip(name), 22, labels[f"{LABEL}.user"], key_path(labels[f"{LABEL}.computer-id"]))
+
+    def labels(self, name: str) -> dict[str, str]:
+        return self._inspect(name)["Config"].get("Labels") or {}
 
     def stop(self, name: str) -> None:
         """Stop and remove a computer's container (snapshot first to keep its state)."""
@@ -220,7 +224,3 @@ def _ssh_banner(host: str, port: int, timeout: float) -> bool:
     except OSError:
         return False
 
-
-def unreachable_if_gone(name: str) -> None:
-    if docker_cli.docker("inspect", "-f", "{{.State.Running}}", name, check=False, timeout=10).stdout.strip() != b"true":
-        raise ComputerUnreachable(f"{name} is not running")

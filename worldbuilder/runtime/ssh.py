@@ -7,6 +7,7 @@ group), and bounded reconnects. A computer that stops answering raises ``Compute
 
 from __future__ import annotations
 
+import base64
 import posixpath
 import secrets
 import select
@@ -28,17 +29,28 @@ NET_ERRORS = (paramiko.SSHException, EOFError, OSError, socket.timeout)
 
 
 class _AcceptKey(paramiko.MissingHostKeyPolicy):
-    """Host keys are per-image and the endpoint is a private bridge address we created."""
+    """Used only when no host key is pinned (the endpoint is a private address we created)."""
 
     def missing_host_key(self, client, hostname, key) -> None:  # noqa: D401
         return None
+
+
+def _pin(client: paramiko.SSHClient, host: str, host_key: str | None) -> None:
+    """Trust exactly ``host_key`` ("ssh-ed25519 AAAA...") for ``host``; reject anything else."""
+    if not host_key:
+        client.set_missing_host_key_policy(_AcceptKey())
+        return
+    kind, b64 = host_key.split()[:2]
+    client.get_host_keys().add(host, kind, paramiko.PKey.from_type_string(kind, base64.b64decode(b64)))
+    client.set_missing_host_key_policy(paramiko.RejectPolicy())
 
 
 class SSHComputer(Computer):
     """A running computer reached over SSH as its user (key auth only)."""
 
     def __init__(self, endpoint: SSHEndpoint, name: str, home: str, connect_timeout: float = 10.0,
-                 op_timeout: float = 30.0, reconnects: int = 3, keepalive: int = 5, use_runner: bool = True) -> None:
+                 op_timeout: float = 30.0, reconnects: int = 3, keepalive: int = 5, use_runner: bool = True,
+                 host_key: str | None = None) -> None:
         self.endpoint, self.name, self.home, self.user = endpoint, name, home.rstrip("/") or "/", endpoint.user
         self.connect_timeout, self.op_timeout, self.reconnects, self.keepalive = (
             connect_timeout, op_timeout, reconnects, keepalive)
@@ -46,7 +58,7 @@ class SSHComputer(Computer):
         self._sftp: paramiko.SFTPClient | None = None
         self._lock = threading.RLock()
         self._closed = False
-        self.use_runner = use_runner
+        self.use_runner, self.host_key = use_runner, host_key
         self._runner: Runner | None = None
         self._runner_lock = threading.Lock()
         self._pkey = paramiko.Ed25519Key.from_private_key_file(str(endpoint.key_path))
@@ -63,7 +75,7 @@ class SSHComputer(Computer):
             if remaining <= 0 or self.is_dead():
                 break
             client = paramiko.SSHClient()
-            client.set_missing_host_key_policy(_AcceptKey())
+            _pin(client, self.endpoint.host, self.host_key)
             try:
                 sock = socket.create_connection((self.endpoint.host, self.endpoint.port), timeout=remaining)
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # no Nagle: 40 ms -> ~1 ms
@@ -76,6 +88,9 @@ class SSHComputer(Computer):
                 transport.set_keepalive(self.keepalive)
                 self._client = client
                 return
+            except paramiko.BadHostKeyException as exc:
+                client.close()
+                raise ComputerUnreachable(f"{self.name}: host key does not match the pinned key") from exc
             except paramiko.AuthenticationException as exc:
                 client.close()
                 raise ComputerUnreachable(f"{self.name}: SSH key rejected for {self.endpoint.user}") from exc

@@ -24,6 +24,7 @@ def home_expr(path: str, layout: Layout) -> str:
 
 def py_text(w: Writer, data_files: list[FilePlan], layout: Layout) -> str:
     name = w.plan.path.rsplit("/", 1)[-1]
+    data_files = _unique_consts(data_files)
     p = w.proj()
     doc = f'"""{p.code}: {w.term()} helpers for {p.name}."""\n\nfrom __future__ import annotations\n\n'
     if w.plan.kind == "code_init":
@@ -46,6 +47,17 @@ def py_text(w: Writer, data_files: list[FilePlan], layout: Layout) -> str:
             + "    rows = list(ws.iter_rows(values_only=True))\n    return [dict(zip(rows[0], r)) for r in rows[1:]] if rows else []\n\n\n"
             + f"def main() -> None:\n    rows: list[dict] = []\n{calls or '    pass'}\n"
             + f"    print(f'{name}: {{len(rows)}} rows loaded for {p.code}')\n\n\nif __name__ == '__main__':\n    main()\n")
+
+
+def _unique_consts(files: list[FilePlan]) -> list[FilePlan]:
+    """Drop files whose constant name would clash with an earlier one (keeps scripts valid Python)."""
+    seen: set[str] = set()
+    out = []
+    for f in files:
+        if _const(f) not in seen:
+            seen.add(_const(f))
+            out.append(f)
+    return out
 
 
 def _const(f: FilePlan) -> str:

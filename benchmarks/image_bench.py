@@ -1,0 +1,168 @@
+#!/usr/bin/env python3
+"""Docker runtime benchmark: prints medians.
+
+* per-computer image build over a warm base (target ≤ 10 s), image layer size vs the home's size
+* boot → SSH ready (target ≤ 3 s)
+* exec round trip over the persistent SSH connection (runner; target ≤ 5 ms), a channel per
+  command, and ``docker exec`` for the same command
+* snapshot (docker commit) after a day's worth of changes (20 documents written or modified)
+
+Usage: python benchmarks/image_bench.py [--builds 3] [--boots 5] [--execs 200] [--days 3]
+Needs Docker (scripts/ensure-engine.sh docker). Everything it creates is removed at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import secrets
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+PERSONA = "a senior financial advisor at a wealth management firm in Denver"
+
+
+def median_ms(xs: list[float]) -> str:
+    return f"{statistics.median(xs) * 1000:.1f} ms"
+
+
+def make_computer(out: Path, cid: str) -> Path:
+    from tests.test_docker_helpers import make_computer as make
+    from worldbuilder.spec import ComputerSpec
+
+    make(out)
+    spec = ComputerSpec.load(out)
+    spec.id = cid
+    spec.save(out / "spec.json")
+    return out
+
+
+def docx_bytes(i: int, day: int) -> bytes:
+    import docx
+
+    d = docx.Document()
+    d.add_heading(f"Day {day} working note {i}", 1)
+    for k in range(20):
+        d.add_paragraph(f"Paragraph {k} of note {i} written on simulated day {day}. " * 4)
+    buf = io.BytesIO()
+    d.save(buf)
+    return buf.getvalue()
+
+
+def bench_build(comp_dir: Path, cid: str, n: int):
+    from worldbuilder.materialize import docker_cli
+    from worldbuilder.materialize.base_image import ensure_base
+    from worldbuilder.materialize.docker_image import build_image
+
+    t = time.monotonic()
+    base = ensure_base("base")
+    print(f"base image {base} ready in {time.monotonic() - t:.1f}s (cached when near 0)")
+    files = [p for p in (comp_dir / "tree").rglob("*") if p.is_file()]
+    builds = []
+    for _ in range(n):
+        docker_cli.docker("rmi", "-f", f"worldbuilder/computer-{cid}:latest", check=False)
+        t = time.monotonic()
+        ref = build_image(comp_dir)
+        builds.append(time.monotonic() - t)
+    t = time.monotonic()
+    assert build_image(comp_dir).cached
+    hit = time.monotonic() - t
+    base_size = int(docker_cli.out("image", "inspect", "-f", "{{.Size}}", base))
+    print(f"image build (warm base), median of {n}: {statistics.median(builds):.2f} s"
+          f"   [unchanged rebuild = cache hit: {hit:.2f} s]")
+    print(f"home: {len(files)} files, {sum(p.stat().st_size for p in files) / 1e6:.2f} MB; computer layer: "
+          f"{(ref.size - base_size) / 1e6:.2f} MB; whole image {ref.size / 1e6:.0f} MB "
+          f"(base {base_size / 1e6:.0f} MB, shared)")
+    return ref
+
+
+def bench_boot(backend, tag: str, cid: str, n: int) -> None:
+    boots = []
+    for i in range(n):
+        t = time.monotonic()
+        c = backend.boot(tag, name=f"{cid}-boot{i}")
+        boots.append(time.monotonic() - t)
+        c.close()
+        backend.stop(c.name)
+    print(f"boot → SSH ready, median of {n}: {statistics.median(boots):.2f} s")
+
+
+def timed(fn, n: int) -> list[float]:
+    out = []
+    for _ in range(n):
+        t = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - t)
+    return out
+
+
+def bench_exec(c, n: int) -> None:
+    c.exec("true")
+    fast = timed(lambda: c.exec("true"), n)
+    c.use_runner = False
+    chan = timed(lambda: c.exec("true"), max(20, n // 5))
+    c.use_runner = True
+    dexec = timed(lambda: subprocess.run(["docker", "exec", "-u", c.user, c.name, "true"], check=True), 20)
+    print(f"exec round trip `true`: persistent SSH runner {median_ms(fast)}, SSH channel per command "
+          f"{median_ms(chan)}, docker exec {median_ms(dexec)}")
+
+
+def bench_snapshot(c, days: int) -> None:
+    snaps = []
+    for day in range(1, days + 1):
+        for i in range(20):
+            c.write(f"Documents/bench-day/note-{i:02d}.docx", docx_bytes(i, day))
+        t = time.monotonic()
+        c.snapshots.snapshot(f"bench-day-{day:02d}")
+        snaps.append(time.monotonic() - t)
+    d = c.snapshots.diff(f"bench-day-{days - 1:02d}" if days > 1 else "latest", f"bench-day-{days:02d}")
+    print(f"snapshot after 20 documents written/modified, median of {days}: {statistics.median(snaps):.2f} s"
+          f"   [diff of the last day: {len(d.added)} added, {len(d.changed)} changed, {len(d.deleted)} deleted]")
+
+
+def cleanup(cid: str) -> None:
+    from worldbuilder.materialize import docker_cli
+
+    names = docker_cli.docker("ps", "-aq", "--filter", f"name={cid}", check=False).stdout.split()
+    if names:
+        docker_cli.docker("rm", "-f", *[n.decode() for n in names], check=False)
+    tags = [t for t in docker_cli.out("images", "--format", "{{.Repository}}:{{.Tag}}").split() if cid in t]
+    if tags:
+        docker_cli.docker("rmi", "-f", *tags, check=False)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--builds", type=int, default=3)
+    ap.add_argument("--boots", type=int, default=5)
+    ap.add_argument("--execs", type=int, default=200)
+    ap.add_argument("--days", type=int, default=3)
+    args = ap.parse_args()
+    from worldbuilder.runtime.docker_backend import DockerBackend
+
+    cid = f"wbbench-{secrets.token_hex(3)}"
+    work = Path(tempfile.mkdtemp(prefix="wbbench-"))
+    os.environ.setdefault("WORLDBUILDER_HOME", str(work / "home"))
+    backend = DockerBackend()
+    try:
+        ref = bench_build(make_computer(work / "computer", cid), cid, args.builds)
+        bench_boot(backend, ref.tag, cid, args.boots)
+        c = backend.boot(ref.tag, name=f"{cid}-main")
+        bench_exec(c, args.execs)
+        bench_snapshot(c, args.days)
+        c.close()
+    finally:
+        cleanup(cid)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,156 @@
+"""``worldbuilder vm ...``: build, boot, stop, list, snapshot VM computers and emit libvirt XML."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+
+@click.group("vm")
+def vm() -> None:
+    """QEMU/libvirt virtual machines of computers (qcow2 disk, SSH, snapshots)."""
+
+
+def _disk(ref: str):
+    """A built disk for a disk dir / computer id, building it first for a computer directory."""
+    from worldbuilder.materialize.vm import META_FILE, build_vm_disk, find_disk
+
+    path = Path(ref)
+    if path.is_dir() and (path / "tree").is_dir() and not (path / META_FILE).exists():
+        return build_vm_disk(path, log=lambda m: click.echo(m, err=True))
+    return find_disk(ref)
+
+
+@vm.command("build")
+@click.argument("computer", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--out", type=click.Path(path_type=Path), help="Disk directory (default $WORLDBUILDER_HOME/vm/<id>).")
+@click.option("--force", is_flag=True, help="Rebuild even when the inputs are unchanged.")
+@click.option("--sudo", is_flag=True, help="Give the user passwordless sudo (default: no sudo).")
+def vm_build(computer: Path, out: Path | None, force: bool, sudo: bool) -> None:
+    """Build the qcow2 disk (+ kernel, initrd) of a computer directory."""
+    from worldbuilder.materialize.vm import build_vm_disk
+
+    disk = build_vm_disk(computer, out=out, force=force, sudo=sudo, log=lambda m: click.echo(m, err=True))
+    click.echo(f"{disk.disk_path} ({disk.disk_bytes / 1e6:.0f} MB on disk, {disk.virtual_size >> 30} GiB virtual, "
+               f"{disk.file_count} files, user {disk.user})")
+
+
+@vm.command("boot")
+@click.argument("ref", metavar="COMPUTER_OR_DISK")
+@click.option("--name", help="VM name (default: the computer id).")
+@click.option("--memory", "memory_mb", type=int, help="Memory in MiB (default 1024).")
+@click.option("--cpus", type=int, help="vCPUs (default 2).")
+@click.option("--libvirt", "use_libvirt", is_flag=True, help="Define and start it as a libvirt domain.")
+def vm_boot(ref: str, name: str | None, memory_mb: int | None, cpus: int | None, use_libvirt: bool) -> None:
+    """Boot a computer's VM (building its disk if needed) and print the SSH command."""
+    disk = _disk(ref)
+    if use_libvirt:
+        from worldbuilder.runtime.libvirt_backend import LibvirtBackend, domain_name
+
+        _, endpoint, computer = LibvirtBackend().boot(disk, wait_ssh=True)
+        if computer is not None:
+            computer.close()
+        click.echo(f"libvirt domain {domain_name(disk)} running; stop: virsh destroy {domain_name(disk)}")
+    else:
+        from worldbuilder.runtime.qemu_backend import QemuBackend
+
+        computer = QemuBackend(memory_mb=memory_mb, cpus=cpus).boot(disk, name=name)
+        endpoint = computer.endpoint
+        computer.close()
+        click.echo(f"VM {computer.name} running ({computer.vm.accel}, serial log {computer.vm.serial_log})")
+    click.echo(endpoint.command())
+    click.echo(f"key: {endpoint.key_path}")
+
+
+@vm.command("stop")
+@click.argument("name")
+def vm_stop(name: str) -> None:
+    """Shut a VM down (the disk keeps its state and snapshots)."""
+    from worldbuilder.runtime.qemu_backend import QemuBackend
+
+    QemuBackend().stop(name)
+    click.echo(f"stopped {name}")
+
+
+@vm.command("ls")
+def vm_ls() -> None:
+    """List running VMs."""
+    from worldbuilder.runtime.qemu_backend import QemuBackend
+
+    for v in QemuBackend().list_running():
+        click.echo(f"{v.name}\tpid {v.pid}\tssh 127.0.0.1:{v.port}\t{v.accel}\t{v.disk_dir}")
+
+
+@vm.command("xml")
+@click.argument("ref", metavar="COMPUTER_OR_DISK")
+@click.option("--port", type=int, help="Host port for SSH (default: a free one).")
+@click.option("--no-validate", is_flag=True, help="Skip virt-xml-validate.")
+def vm_xml(ref: str, port: int | None, no_validate: bool) -> None:
+    """Print the libvirt domain XML of a computer's VM (validated with virt-xml-validate)."""
+    from worldbuilder.runtime.libvirt_backend import domain_xml, validate_xml
+    from worldbuilder.runtime.qemu_backend import free_port
+
+    xml = domain_xml(_disk(ref), port or free_port())
+    if not no_validate:
+        validate_xml(xml)
+    click.echo(xml, nl=False)
+
+
+@vm.group("snapshot")
+def vm_snapshot() -> None:
+    """Live qcow2 snapshots (disk + memory) of a VM."""
+
+
+@vm_snapshot.command("create")
+@click.argument("name")
+@click.argument("label")
+def snapshot_create(name: str, label: str) -> None:
+    """Snapshot the running VM NAME as LABEL."""
+    from worldbuilder.runtime.qemu_snapshots import QemuSnapshots
+
+    info = QemuSnapshots(name).snapshot(label)
+    click.echo(f"{info.label}\t{info.ref}\t{info.created.isoformat()}")
+
+
+@vm_snapshot.command("ls")
+@click.argument("name")
+def snapshot_ls(name: str) -> None:
+    """List the snapshots of VM NAME (running, or a disk dir / computer id)."""
+    for info in _snapshots(name).list():
+        click.echo(f"{info.label}\t{info.created.isoformat()}\t{info.ref}")
+
+
+@vm_snapshot.command("restore")
+@click.argument("name")
+@click.argument("label")
+def snapshot_restore(name: str, label: str) -> None:
+    """Roll VM NAME back to LABEL (boots it from the snapshot when it is stopped)."""
+    computer = _snapshots(name).restore(label)
+    click.echo(f"{computer.name} restored to {label}")
+    click.echo(computer.endpoint.command())
+    computer.close()
+
+
+@vm_snapshot.command("diff")
+@click.argument("name")
+@click.argument("a")
+@click.argument("b")
+def snapshot_diff(name: str, a: str, b: str) -> None:
+    """Files added, changed and deleted between snapshots A and B ('latest' = the fresh disk)."""
+    d = _snapshots(name).diff(a, b)
+    for mark, paths in (("A", d.added), ("M", d.changed), ("D", d.deleted)):
+        for p in paths:
+            click.echo(f"{mark}\t{p}")
+
+
+def _snapshots(name: str):
+    from worldbuilder.materialize.vm import find_disk
+    from worldbuilder.runtime.docker_backend import ComputerNotRunning
+    from worldbuilder.runtime.qemu_snapshots import QemuSnapshots
+
+    try:
+        return QemuSnapshots(name)
+    except ComputerNotRunning:
+        disk = find_disk(name)
+        return QemuSnapshots(disk.name, disk=disk)
