@@ -1,7 +1,7 @@
 """Test computers for the Docker tests, plus fast unit tests of staging (no daemon needed).
 
-``make_computer`` uses the real generator (standard size) when it is available, the renderer's
-sample spec next, and otherwise writes a small hand-made computer directory (spec + tree + manifest).
+``make_computer`` runs the real generator (standard size); ``handmade_computer`` writes a small
+hand-made computer directory (spec + tree + manifest) for layout-specific cases.
 """
 
 from __future__ import annotations
@@ -20,23 +20,11 @@ from worldbuilder.spec import ComputerSpec
 PERSONA = "a senior financial advisor at a wealth management firm in Denver"
 
 
-def make_computer(out: Path, kind: str = "linux", prefer_generator: bool = True) -> Path:
-    """A computer directory at ``out`` (generated when possible)."""
-    if prefer_generator and kind == "linux":
-        try:
-            from worldbuilder import api
+def make_computer(out: Path, size: str = "standard") -> Path:
+    """A generated computer directory at ``out`` (the real offline generator; no fallback)."""
+    from worldbuilder import api
 
-            return api.generate(PERSONA, out, seed=0, size="standard")
-        except Exception:  # generator or renderer not available yet
-            pass
-        try:
-            from tests.sample_spec import make_sample_spec  # type: ignore[import-not-found]
-            from worldbuilder import api
-
-            return api.render(make_sample_spec(), out)
-        except Exception:
-            pass
-    return handmade_computer(out, kind)
+    return api.generate(PERSONA, out, seed=0, size=size)  # type: ignore[arg-type]
 
 
 def handmade_spec(kind: str = "linux", username: str = "jdoe") -> ComputerSpec:

@@ -69,6 +69,7 @@ def computer_dir(env, tmp_path_factory) -> Path:
     """A generated standard computer whose id is unique to this test run."""
     out = make_computer(tmp_path_factory.mktemp("gen") / "computer")
     spec = ComputerSpec.load(out)
+    assert spec.generation.size == "standard" and len(spec.files) > 50
     spec.id = PREFIX
     spec.save(out / "spec.json")
     return out
@@ -447,3 +448,23 @@ def test_office_variant_converts_with_libreoffice(env, backend, tmp_path):
         assert r.ok and "via soffice" in r.stdout, r.stderr
     finally:
         c.close()
+
+
+def test_failed_provisioning_leaves_nothing(env, tmp_path, monkeypatch):
+    from tests.test_docker_helpers import handmade_spec, write_computer
+    from worldbuilder.materialize import staging
+    from worldbuilder.materialize.docker_image import ImageBuildError, build_image
+    from worldbuilder.materialize.paths import cache_home
+
+    fake = tmp_path / "prov"
+    fake.mkdir()
+    (fake / "provision.py").write_text("import sys\nprint('boom: broken provisioner', file=sys.stderr)\nsys.exit(1)\n")
+    monkeypatch.setattr(staging, "PROVISIONERS_DIR", fake)
+    spec = handmade_spec("linux")
+    spec.id = f"{PREFIX}-broken"
+    with pytest.raises(ImageBuildError, match="boom: broken provisioner"):
+        build_image(write_computer(spec, tmp_path / "broken"))
+    assert not docker("ps", "-aq", "--filter", f"name=wb-build-{spec.id}").stdout.strip()
+    assert docker("image", "inspect", f"worldbuilder/computer-{spec.id}:latest").returncode != 0
+    assert not list(cache_home().glob(f"wb-build-*{spec.id}*")) and not any(
+        p.name.startswith("wb-build-") and p.stat().st_mtime > time.time() - 60 for p in cache_home().iterdir())

@@ -32,14 +32,20 @@ FILES = "find ~/Deliverables ~/.mail -type f -not -name '*.tmp' | sort | xargs -
 
 
 @pytest.fixture(scope="module")
-def computer(tmp_path_factory) -> Path:
+def computer(tmp_path_factory):
     if not docker_available():
         pytest.fail("Docker is not running; run scripts/ensure-engine.sh docker")
-    out = tmp_path_factory.mktemp("harness") / "computer"
+    base = tmp_path_factory.mktemp("harness")
+    out = base / "computer"
     subprocess.run([WB, "generate", "--persona", PERSONA, "--out", str(out)], check=True, capture_output=True)
     subprocess.run([WB, "image", "build", str(out)], check=True, capture_output=True)
     subprocess.run([WB, "objectives", str(out), "--days", "5"], check=True, capture_output=True)
-    return out
+    yield out
+    refs = set()  # remove the snapshot images the module's runs created (not the computer's image)
+    for snaps in Path(tmp_path_factory.getbasetemp()).rglob("snapshots.json"):
+        refs |= {s.ref for s in SnapshotIndex.model_validate_json(snaps.read_text()).snapshots}
+    if refs:
+        subprocess.run(["docker", "rmi", *sorted(refs)], capture_output=True)
 
 
 def _boot(ref: str):

@@ -26,13 +26,17 @@ def font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     return ImageFont.load_default(size=size)
 
 
-def compact(v: float) -> str:
-    """Short tick/value label: 1.2M, 350K, 12.5."""
-    a = abs(v)
-    for div, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
-        if a >= div:
-            return f"{v / div:.1f}".rstrip("0").rstrip(".") + suffix
-    return f"{v:.2f}".rstrip("0").rstrip(".") if v != int(v) else str(int(v))
+def tick_labels(ticks: list[float]) -> list[str]:
+    """Labels for evenly spaced ticks, with as many decimals as the step needs (1.15M, 1.2M...)."""
+    top = max(abs(t) for t in ticks)
+    div, suffix = next(((d, x) for d, x in ((1e9, "B"), (1e6, "M"), (1e3, "K")) if top >= d), (1.0, ""))
+    step = (ticks[1] - ticks[0]) / div if len(ticks) > 1 else 1.0
+    decimals = next((d for d in range(4) if abs(round(step, d) - step) <= 1e-9 * max(1.0, step)), 3)
+    labels = []
+    for t in ticks:
+        text = f"{t / div:.{decimals}f}"
+        labels.append(("0" if float(text) == 0 else text) + ("" if float(text) == 0 else suffix))
+    return labels
 
 
 def nice_ticks(lo: float, hi: float, n: int = 5, zero: bool = True) -> list[float]:
@@ -82,14 +86,14 @@ def _axes(draw: ImageDraw.ImageDraw, chart: Chart, box: tuple[int, int, int, int
         t = (v - lo) / (hi - lo)
         return x0 + t * (x1 - x0) if horizontal else y1 - t * (y1 - y0)
 
-    for t in ticks:
+    for t, label in zip(ticks, tick_labels(ticks), strict=True):
         p = vpos(t)
         if horizontal:
             draw.line([p, y0, p, y1], fill="#E0E0E0")
-            draw.text((p, y1 + 6), compact(t), fill="#555555", font=f, anchor="ma")
+            draw.text((p, y1 + 6), label, fill="#555555", font=f, anchor="ma")
         else:
             draw.line([x0, p, x1, p], fill="#E0E0E0")
-            draw.text((x0 - 6, p), compact(t), fill="#555555", font=f, anchor="rm")
+            draw.text((x0 - 6, p), label, fill="#555555", font=f, anchor="rm")
     draw.line([x0, y0, x0, y1], fill="#808080")
     draw.line([x0, y1, x1, y1], fill="#808080")
     cats = chart.categories or [str(i + 1) for i in range(max((len(s.values) for s in chart.series), default=0))]
