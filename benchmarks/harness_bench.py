@@ -28,7 +28,10 @@ def one_run(computer: Path, root: Path, args) -> dict[str, float]:
                                                        runtime=args.runtime))
     s = sim.run()
     wall = time.monotonic() - t0
-    snaps = [x.seconds for x in RunDir(root).snapshots().snapshots if x.day > 0]
+    idx = RunDir(root).snapshots().snapshots
+    snaps = [x.seconds for x in idx if x.day > 0]
+    if args.runtime == "docker":  # drop the run's snapshot images
+        subprocess.run(["docker", "rmi", *[x.ref for x in idx]], capture_output=True)
     return {"overhead_ms_per_turn": 1000 * sim.overhead_s / max(1, sim.tool_turns),
             "turn_ms": sum(t.duration_ms for t in RunDir(root).turns() if t.actor == "agent") / max(1, s.turns),
             "snapshot_s_per_day": statistics.median(snaps) if snaps else 0.0,

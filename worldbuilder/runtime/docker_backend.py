@@ -166,7 +166,8 @@ class DockerBackend:
 
     def stop(self, name: str) -> None:
         """Stop and remove a computer's container (snapshot first to keep its state)."""
-        self._inspect(name)
+        if f"{LABEL}.computer-id" not in self.labels(name):
+            raise ComputerNotRunning(f"{name} is not a worldbuilder computer; refusing to remove it")
         docker_cli.docker("rm", "-f", name, timeout=120)
 
     def list_running(self) -> list[dict[str, str]]:

@@ -24,6 +24,7 @@ from worldbuilder.runtime.computer import Computer, ExecResult, SSHEndpoint
 from worldbuilder.runtime.ssh_runner import Runner, RunnerBroken
 
 KILL_GRACE = 2.0  # seconds the host waits past the remote timeout before giving up on the channel
+SFTP_IDLE = 10.0  # seconds without a byte from SFTP before the connection is considered stuck
 MAX_OUTPUT = 32 * 1024 * 1024  # bytes kept per stream; the rest is dropped (with a marker)
 NET_ERRORS = (paramiko.SSHException, EOFError, OSError, socket.timeout)
 
@@ -148,7 +149,8 @@ class SSHComputer(Computer):
     def _exec_runner(self, cmd: str, timeout: float, start: float) -> ExecResult:
         try:
             if self._runner is None or not self._runner.alive:
-                self._runner = Runner(self._transport(), self.home, MAX_OUTPUT, timeout=self.op_timeout)
+                self._runner = Runner(self._transport(), self.home, MAX_OUTPUT, timeout=self.op_timeout,
+                                      dead=self.is_dead)
             code, out, err, timed_out = self._runner.run(cmd, timeout, start + timeout + KILL_GRACE + 3)
         except (RunnerBroken, *NET_ERRORS) as exc:
             if self._runner is not None:
@@ -226,7 +228,7 @@ class SSHComputer(Computer):
                     if self._sftp is None:
                         self._sftp = paramiko.SFTPClient.from_transport(t)
                         assert self._sftp is not None
-                        self._sftp.get_channel().settimeout(self.op_timeout)
+                        self._sftp.get_channel().settimeout(min(self.op_timeout, SFTP_IDLE))
                     sftp = self._sftp
                 return fn(sftp)
             except (FileNotFoundError, PermissionError, IsADirectoryError):

@@ -13,6 +13,7 @@ import json
 import select
 import shlex
 import time
+from collections.abc import Callable
 
 import paramiko
 
@@ -56,7 +57,9 @@ class RunnerBroken(Exception):
 class Runner:
     """Client side of the runner: one request at a time over one channel."""
 
-    def __init__(self, transport: paramiko.Transport, home: str, max_output: int, timeout: float = 10.0) -> None:
+    def __init__(self, transport: paramiko.Transport, home: str, max_output: int, timeout: float = 10.0,
+                 dead: Callable[[], bool] = lambda: False) -> None:
+        self.dead = dead
         self.chan = transport.open_session(timeout=timeout)
         self.chan.exec_command(f"exec python3 -u -c {shlex.quote(RUNNER)} {shlex.quote(home)} {max_output}")
         self.buf = bytearray()
@@ -81,6 +84,8 @@ class Runner:
             if remaining <= 0:
                 raise RunnerBroken("runner did not answer in time")
             select.select([self.chan], [], [], min(remaining, 0.5))
+            if not self.chan.recv_ready() and self.dead():
+                raise RunnerBroken("the computer is gone")
         data = self.chan.recv(1 << 20)
         if not data:
             raise RunnerBroken("runner channel closed")
