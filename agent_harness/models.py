@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_serializer
 
 HARNESS_FORMAT = "1.0"
 OutputFormat = Literal["docx", "xlsx", "pptx", "md", "pdf"]
@@ -13,6 +13,21 @@ OutputFormat = Literal["docx", "xlsx", "pptx", "md", "pdf"]
 
 class Rec(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+class OmitUnset(Rec):
+    """A record whose ``OPTIONAL`` fields are left out of its JSON while they hold their default, so lines
+    written before those fields existed and lines written now are byte-identical (backward compatible)."""
+
+    OPTIONAL: ClassVar[dict[str, Any]] = {}
+
+    @model_serializer(mode="wrap")
+    def _omit_defaults(self, handler: Any) -> dict[str, Any]:
+        data = handler(self)
+        for name, default in self.OPTIONAL.items():
+            if name in data and data[name] == default:
+                del data[name]
+        return data
 
 
 # --------------------------------------------------------------------------- objectives
@@ -71,7 +86,9 @@ class Deliverable(Rec):
         return sum(c.points for c in self.rubric)
 
 
-class Objectives(Rec):
+class Objectives(OmitUnset):
+    OPTIONAL: ClassVar[dict[str, Any]] = {"rescaled_from": None}
+
     format: str = HARNESS_FORMAT
     computer_id: str
     user: str
@@ -80,6 +97,7 @@ class Objectives(Rec):
     days: int
     deliverables: list[Deliverable]
     scenario: list[ScenarioEvent] = Field(default_factory=list)
+    rescaled_from: int | None = None  # the day count the objectives were written for, when rescaled
 
     @property
     def total_points(self) -> int:
@@ -92,7 +110,12 @@ class Objectives(Rec):
 # --------------------------------------------------------------------------- logs
 
 
-class TurnRecord(Rec):
+class TurnRecord(OmitUnset):
+    """One turn. ``rolled_back`` (only present when true): the turn belongs to an attempt at a day that was
+    abandoned when the computer died; the day was restarted from the previous day's snapshot."""
+
+    OPTIONAL: ClassVar[dict[str, Any]] = {"rolled_back": False}
+
     turn: int
     day: int
     actor: str  # "agent", "collaborator:<id>", "harness"
@@ -102,9 +125,12 @@ class TurnRecord(Rec):
     error: bool = False
     duration_ms: float = 0.0
     tokens: dict[str, int] = Field(default_factory=dict)  # prompt/completion
+    rolled_back: bool = False
 
 
-class MessageRecord(Rec):
+class MessageRecord(OmitUnset):
+    OPTIONAL: ClassVar[dict[str, Any]] = {"rolled_back": False}
+
     id: str
     day: int
     direction: Literal["to_user", "from_user"]
@@ -115,6 +141,7 @@ class MessageRecord(Rec):
     kind: str = "message"  # kickoff, reply, review, change, correction, reminder, approval, message
     deliverable: str | None = None
     in_reply_to: str | None = None
+    rolled_back: bool = False  # sent in an abandoned attempt at a day (see TurnRecord)
 
 
 class SnapshotRecord(Rec):
@@ -172,6 +199,7 @@ class DayStats(Rec):
     messages_out: int = 0
     wall_seconds: float = 0.0
     snapshot_seconds: float = 0.0
+    restarts: int = 0  # times the day was restarted from the previous snapshot (dead computer)
 
 
 class Summary(Rec):
@@ -188,6 +216,7 @@ class Summary(Rec):
     deliverables: dict[str, list[str]] = Field(default_factory=dict)  # id -> submitted paths
     restores: int = 0
     per_day: list[DayStats] = Field(default_factory=list)
+    rolled_back_turns: int = 0  # agent turns of abandoned day attempts (not in ``turns``/``errors``)
 
 
 class RunState(Rec):

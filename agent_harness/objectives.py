@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from abc import ABC, abstractmethod
 from pathlib import Path
 
-from pydantic import BaseModel, Field
-
-from agent_harness.models import Criterion, Deliverable, Objectives
+from agent_harness.models import Objectives
+from agent_harness.objectives_llm import LLMObjectiveWriter, normalise_points
 from agent_harness.objectives_offline import OfflineObjectiveWriter
 from agent_harness.runlog import atomic_write
 from worldbuilder.api import load_computer
@@ -28,63 +26,7 @@ class ObjectiveWriter(ABC):
 
 
 ObjectiveWriter.register(OfflineObjectiveWriter)
-
-
-class _LLMDeliverable(BaseModel):
-    title: str
-    description: str
-    stakeholders: list[str] = Field(description="person ids from the world")
-    due_day: int
-    sections: list[str]
-    extra_criteria: list[str] = Field(default_factory=list, description="further checkable criteria")
-
-
-class _LLMObjectives(BaseModel):
-    deliverables: list[_LLMDeliverable]
-
-
-class LLMObjectiveWriter:
-    """Asks the model to rewrite titles, descriptions, sections and stakeholders of an offline draft.
-
-    Sources, facts, outputs, scenario and the checkable rubric stay grounded: they come from the offline
-    draft (real files, real facts); the model's people must exist in the world.
-    """
-
-    def __init__(self, client) -> None:  # worldbuilder.llm.LLMClient
-        self.client = client
-        self.name = f"openai:{client.config.model}"
-
-    def write(self, spec: ComputerSpec, tree: Path | None, days: int) -> Objectives:
-        draft = OfflineObjectiveWriter().write(spec, tree, days)
-        world = {"user": spec.profile.model_dump(mode="json", include={"full_name", "job_title", "employer"}),
-                 "people": [{"id": p.id, "name": p.name, "role": p.role} for p in spec.world.people],
-                 "draft": [d.model_dump(include={"title", "description", "due_day", "sections", "sources"})
-                           for d in draft.deliverables]}
-        msgs = [{"role": "system", "content": "You write realistic month-long work objectives for a simulated "
-                 "employee. Keep one deliverable per draft entry, in order."},
-                {"role": "user", "content": json.dumps(world)}]
-        reply, _ = self.client.chat_json(msgs, _LLMObjectives, role="objectives")
-        people = {p.id: p for p in spec.world.people}
-        for d, r in zip(draft.deliverables, reply.deliverables, strict=False):
-            self._merge(d, r, people, days)
-        draft.backend = self.name
-        return draft
-
-    @staticmethod
-    def _merge(d: Deliverable, r: _LLMDeliverable, people: dict, days: int) -> None:
-        d.title, d.description = r.title[:200], r.description[:2000]
-        d.due_day = max(1, min(days, r.due_day))
-        known = [people[p] for p in r.stakeholders if p in people]
-        if known:
-            from agent_harness.models import Stakeholder
-
-            d.stakeholders = [Stakeholder(id=p.id, name=p.name, role=p.role) for p in known[:4]]
-        n = len(d.rubric)
-        for i, s in enumerate(r.sections[:5]):
-            if s not in d.sections:
-                d.sections.append(s)
-                d.rubric.append(Criterion(id=f"{d.id}.c{n + i + 1:02d}", text=f"includes section '{s}'", points=3,
-                                          check={"type": "section", "heading": s}))
+ObjectiveWriter.register(LLMObjectiveWriter)
 
 
 def make_writer(backend: str, llm_base_url: str | None = None) -> ObjectiveWriter:
@@ -98,22 +40,34 @@ def make_writer(backend: str, llm_base_url: str | None = None) -> ObjectiveWrite
 
 
 def write_objectives(computer_dir: Path, backend: str = "offline", days: int = 20, out: Path | None = None,
-                     llm_base_url: str | None = None) -> Objectives:
-    """Write ``objectives.json`` (default: into the computer directory) and return it."""
+                     llm_base_url: str | None = None, notes: list[str] | None = None) -> Objectives:
+    """Write ``objectives.json`` (default: into the computer directory) and return it.
+
+    Every backend's rubric total is normalised into 100–200 points; what the grounding dropped or changed is
+    appended to ``notes``."""
+    if days < 1 or days > 366:
+        raise ObjectivesError(f"days must be between 1 and 366 (got {days})")
     spec, tree = load_computer(computer_dir)
-    if days < 1:
-        raise ObjectivesError(f"days must be at least 1 (got {days})")
-    obj = make_writer(backend, llm_base_url).write(spec, tree, days)
+    writer = make_writer(backend, llm_base_url)
+    obj = writer.write(spec, tree, days)
+    found = list(getattr(writer, "notes", [])) + normalise_points(obj)
     validate_objectives(obj, spec, tree)
+    if notes is not None:
+        notes.extend(found)
     out = out or (Path(computer_dir) / "objectives.json" if Path(computer_dir).is_dir() else Path("objectives.json"))
     atomic_write(out, obj.model_dump_json(indent=1) + "\n")
     return obj
 
 
 def validate_objectives(obj: Objectives, spec: ComputerSpec, tree: Path | None) -> None:
-    """Every stakeholder exists, every source exists, every id is unique."""
+    """The objectives belong to this computer: stakeholders are its people, sources its existing files, days
+    within the month, event targets real deliverables, ids unique."""
     from agent_harness.paths import home_rel
 
+    if obj.computer_id != spec.id:
+        raise ObjectivesError(f"objectives were written for computer {obj.computer_id}, not {spec.id}")
+    if not obj.deliverables:
+        raise ObjectivesError("objectives have no deliverables")
     people = {p.id for p in spec.world.people}
     real = {home_rel(spec, f.path) for f in spec.files if tree is None or (tree / f.path).is_file()}
     for d in obj.deliverables:
@@ -123,9 +77,15 @@ def validate_objectives(obj: Objectives, spec: ComputerSpec, tree: Path | None) 
         for src in d.sources:
             if src not in real:
                 raise ObjectivesError(f"{d.id}: source file does not exist: {src}")
+        if not 1 <= d.due_day <= obj.days:
+            raise ObjectivesError(f"{d.id}: due day {d.due_day} outside 1..{obj.days}")
+    dids = {d.id for d in obj.deliverables}
+    for ev in obj.scenario:
+        if ev.deliverable not in dids or not 1 <= ev.day <= obj.days or ev.person not in people:
+            raise ObjectivesError(f"scenario event on day {ev.day} does not fit the objectives")
     ids = [c.id for d in obj.deliverables for c in d.rubric]
-    if len(ids) != len(set(ids)):
-        raise ObjectivesError("duplicate rubric criterion ids")
+    if len(ids) != len(set(ids)) or len(dids) != len(obj.deliverables):
+        raise ObjectivesError("duplicate deliverable or rubric criterion ids")
 
 
 def load_objectives(path: Path) -> Objectives:

@@ -104,6 +104,21 @@ class JsonlLog(Generic[T]):
         self._fh = open(self.path, "a", encoding="utf-8")
         return len(recs) - len(kept)
 
+    def mark_rolled_back(self, pred: Callable[[T], bool]) -> int:
+        """Atomically rewrite the log setting ``rolled_back`` on records matching ``pred`` (not yet marked);
+        return how many were marked."""
+        recs = read_jsonl(self.path, self.model)
+        n = 0
+        for i, r in enumerate(recs):
+            if not getattr(r, "rolled_back", True) and pred(r):
+                recs[i] = r.model_copy(update={"rolled_back": True})
+                n += 1
+        if n:
+            self._fh.close()
+            atomic_write(self.path, "".join(r.model_dump_json() + "\n" for r in recs))
+            self._fh = open(self.path, "a", encoding="utf-8")
+        return n
+
     def close(self) -> None:
         self._fh.close()
 
@@ -162,11 +177,12 @@ class RunDir:
     def state(self, day: int) -> RunState:
         return read_model(self.state_path(day), RunState)
 
-    def turns(self) -> list[TurnRecord]:
-        return read_jsonl(self.turns_jsonl, TurnRecord)
+    def turns(self, rolled_back: bool = True) -> list[TurnRecord]:
+        """All turn records; ``rolled_back=False`` leaves out those of abandoned day attempts."""
+        return [t for t in read_jsonl(self.turns_jsonl, TurnRecord) if rolled_back or not t.rolled_back]
 
-    def messages(self) -> list[MessageRecord]:
-        return read_jsonl(self.messages_jsonl, MessageRecord)
+    def messages(self, rolled_back: bool = True) -> list[MessageRecord]:
+        return [m for m in read_jsonl(self.messages_jsonl, MessageRecord) if rolled_back or not m.rolled_back]
 
     def live(self) -> dict:
         try:

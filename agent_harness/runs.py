@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,14 +13,20 @@ from pathlib import Path
 from agent_harness.agents.base import WorkAgent
 from agent_harness.clock import Clock
 from agent_harness.collaborators import make_collaborators
-from agent_harness.models import Limits, MessageRecord, RunConfig, TurnRecord
-from agent_harness.objectives import briefing, load_objectives, write_objectives
+from agent_harness.models import Limits, MessageRecord, Objectives, RunConfig, TurnRecord
+from agent_harness.objectives import briefing, load_objectives, validate_objectives, write_objectives
+from agent_harness.objectives_scale import rescale_objectives
 from agent_harness.paths import home_of, stage_local
 from agent_harness.runlog import JsonlLog, RunDir, RunDirError, write_model
 from agent_harness.runtime import DockerRuntime, LocalRuntime, Runtime
 from agent_harness.simulation import Progress, Redactor, Simulation
 from worldbuilder.api import load_computer
+from worldbuilder.errors import WorldbuilderError
 from worldbuilder.spec import ComputerSpec, stable_id
+
+class RunComplete(WorldbuilderError):
+    """``--resume`` of a run whose last day is already complete (not a failure: the CLI exits 0)."""
+
 
 FORK_RE = re.compile(r"^(?P<run>.+)@day-(?P<day>\d+)$")
 SECRET_ENVS = ("WORLDBUILDER_LLM_API_KEY", "OPENAI_API_KEY")
@@ -39,9 +46,15 @@ class SimOptions:
     external_day_seconds: float = 600.0
 
 
-def make_agent(spec: str, base_url: str | None, day_seconds: float = 600.0) -> WorkAgent:
-    from worldbuilder.errors import WorldbuilderError
+def check_backend(kind: str, spec: str, allowed: tuple[str, ...]) -> None:
+    """Reject an unknown ``--agent``/``--collaborators`` value before anything is created."""
+    model = spec.split(":", 1)[1] if spec.startswith("openai:") else None
+    if spec not in allowed and not model:
+        raise RunDirError(f"unknown {kind} {spec!r} (use {', '.join(allowed)} or openai:MODEL)")
 
+
+def make_agent(spec: str, base_url: str | None, day_seconds: float = 600.0) -> WorkAgent:
+    check_backend("agent", spec, ("offline", "external"))
     if spec == "offline":
         from agent_harness.agents.scripted import ScriptedAgent
 
@@ -50,12 +63,10 @@ def make_agent(spec: str, base_url: str | None, day_seconds: float = 600.0) -> W
         from agent_harness.agents.external import ExternalAgent
 
         return ExternalAgent(day_seconds=day_seconds)
-    if spec.startswith("openai:"):
-        from agent_harness.agents.openai_agent import OpenAIAgent
-        from worldbuilder.llm import LLMClient, LLMConfig
+    from agent_harness.agents.openai_agent import OpenAIAgent
+    from worldbuilder.llm import LLMClient, LLMConfig
 
-        return OpenAIAgent(LLMClient(LLMConfig.from_env(model=spec.split(":", 1)[1], base_url=base_url, cache=False)))
-    raise WorldbuilderError(f"unknown agent {spec!r} (use offline, external or openai:MODEL)")
+    return OpenAIAgent(LLMClient(LLMConfig.from_env(model=spec.split(":", 1)[1], base_url=base_url, cache=False)))
 
 
 def redactor() -> Redactor:
@@ -81,29 +92,57 @@ def _build(run: RunDir, cfg: RunConfig, progress: Progress | None) -> tuple[Simu
 
 
 def new_run(computer: Path, run_dir: Path | None, opts: SimOptions, progress: Progress | None = None) -> Simulation:
-    """Prepare a fresh run directory and a simulation ready to ``run()``."""
+    """Prepare a fresh run directory and a simulation ready to ``run()``.
+
+    Everything that can be checked is checked before the run directory exists (computer, objectives,
+    backends); a failure while preparing or booting removes the directory again (and its snapshots)."""
     computer = Path(computer).resolve()
+    check_backend("agent", opts.agent, ("offline", "external"))
+    check_backend("collaborators", opts.collaborators, ("offline",))
+    Clock(days=opts.days, turns_per_day=opts.turns_per_day)  # validates both
     spec, tree = load_computer(computer)
     run_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{stable_id(spec.id, time.time_ns())[:6]}"
     run = RunDir(run_dir or computer.parent / "runs" / run_id)
-    if run.root.exists() and any(run.root.iterdir()):
+    if run.root.exists() and (not run.root.is_dir() or any(run.root.iterdir())):
         raise RunDirError(f"run directory {run.root} is not empty (use --resume to continue it)")
+    objectives = run_objectives(computer, spec, tree, opts.days)
+    created = not run.root.exists()
     run.create()
-    obj_file = computer / "objectives.json"
-    objectives = load_objectives(obj_file) if obj_file.exists() else write_objectives(computer, days=opts.days)
-    if objectives.days != opts.days:  # objectives were written for another length: rescale them
-        objectives = write_objectives(computer, backend="offline", days=opts.days, out=run.objectives_json)
-    write_model(run.objectives_json, objectives)
-    image = opts.image or _default_image(computer, opts.runtime, run, spec, tree)
-    cfg = RunConfig(run_id=run_id, computer=str(computer), runtime=opts.runtime, image=image, days=opts.days,  # type: ignore[arg-type]
-                    turns_per_day=opts.turns_per_day, start_date=spec.world.history_end.date(), agent=opts.agent,
-                    collaborators=opts.collaborators, limits=opts.limits or Limits(),
-                    command_timeout=opts.command_timeout, llm_base_url=opts.llm_base_url,
-                    external_day_seconds=opts.external_day_seconds)
-    write_model(run.run_json, cfg)
-    sim, _ = _build(run, cfg, progress)
-    sim.start_fresh(image)
+    try:
+        write_model(run.objectives_json, objectives)
+        image = opts.image or _default_image(computer, opts.runtime, run, spec, tree)
+        cfg = RunConfig(run_id=run_id, computer=str(computer), runtime=opts.runtime, image=image,  # type: ignore[arg-type]
+                        days=opts.days, turns_per_day=opts.turns_per_day, start_date=spec.world.history_end.date(),
+                        agent=opts.agent, collaborators=opts.collaborators, limits=opts.limits or Limits(),
+                        command_timeout=opts.command_timeout, llm_base_url=opts.llm_base_url,
+                        external_day_seconds=opts.external_day_seconds)
+        write_model(run.run_json, cfg)
+        sim, _ = _build(run, cfg, progress)
+        try:
+            sim.start_fresh(image)
+        except BaseException:
+            if sim.computer is not None:
+                sim.runtime.stop(sim.computer)
+            raise
+    except BaseException:
+        from agent_harness.housekeeping import remove_run
+
+        remove_run(run.root, keep_dir=not created, quiet=True)
+        raise
     return sim
+
+
+def run_objectives(computer: Path, spec: ComputerSpec, tree: Path | None, days: int) -> Objectives:
+    """The computer's objectives.json (validated against it) rescaled to ``days``, or new offline ones."""
+    obj_file = computer / "objectives.json"
+    if not obj_file.exists():
+        return write_objectives(computer, days=days)
+    objectives = load_objectives(obj_file)
+    validate_objectives(objectives, spec, tree)
+    if objectives.days != days:  # written for another month length: rescale, keep the texts
+        print(f"note: {obj_file} was written for {objectives.days} days; rescaled to {days}", file=sys.stderr)
+        objectives = rescale_objectives(objectives, days)
+    return objectives
 
 
 def _default_image(computer: Path, runtime: str, run: RunDir, spec: ComputerSpec, tree: Path | None) -> str:
@@ -123,6 +162,9 @@ def resume(run_dir: Path, progress: Progress | None = None) -> Simulation:
     last = run.snapshots().last()
     if last is None:
         raise RunDirError(f"{run.root} has no complete day to resume from")
+    if last.day >= cfg.days:
+        _mark_complete(run, cfg.days)
+        raise RunComplete(f"run already complete (days 1..{cfg.days})")
     sim, spec = _build(run, cfg, progress)
     sim.runtime.cleanup(run.live())
     _truncate_logs(run, last.day)
@@ -131,6 +173,14 @@ def resume(run_dir: Path, progress: Progress | None = None) -> Simulation:
     sim.start_from(last.day)
     sim.harness_turn(last.day, "resume", f"resumed from {last.label}", args={"snapshot": last.label})
     return sim
+
+
+def _mark_complete(run: RunDir, days: int) -> None:
+    """A run killed after its last snapshot: its summary still says running/failed; say completed."""
+    s = run.summary()
+    if s is not None and s.status in ("running", "failed"):
+        write_model(run.summary_json, s.model_copy(update={"status": "completed", "stop_reason": "",
+                                                           "days_completed": days}))
 
 
 def _truncate_logs(run: RunDir, day: int) -> None:
@@ -162,9 +212,23 @@ def fork(ref: str, run_dir: Path | None, days: int | None = None, progress: Prog
         raise RunDirError(f"{src.root} has no snapshot for day {day}")
     run_id = f"{cfg.run_id}-f{day:02d}-{stable_id(time.time_ns())[:4]}"
     run = RunDir(run_dir or src.root.parent / run_id)
-    if run.root.exists() and any(run.root.iterdir()):
+    if run.root.exists() and (not run.root.is_dir() or any(run.root.iterdir())):
         raise RunDirError(f"run directory {run.root} is not empty")
+    created = not run.root.exists()
     run.create()
+    try:
+        return _fork_into(src, run, cfg, run_id, day, days, progress)
+    except BaseException:
+        from agent_harness.housekeeping import remove_run
+
+        remove_run(run.root, keep_dir=not created, quiet=True)
+        raise
+
+
+def _fork_into(src: RunDir, run: RunDir, cfg: RunConfig, run_id: str, day: int, days: int | None,
+               progress: Progress | None) -> Simulation:
+    snap = src.snapshots().get(day)
+    assert snap is not None
     shutil.copy2(src.objectives_json, run.objectives_json)
     for name in ("daily_sim_turns.jsonl", "messages.jsonl"):
         shutil.copy2(src.root / name, run.root / name)

@@ -162,35 +162,39 @@ class Simulation:
         return self.write_summary(status, reason)
 
     def run_day(self, day: int) -> str:
-        """One working day and its boundary; return a stop reason when the run budget is used up."""
+        """One working day and its boundary; return a stop reason when the run budget is used up.
+
+        If the computer dies before the day's snapshot is recorded, the day is restarted from its beginning
+        on the previous day's snapshot (at most ``MAX_RESTORES_PER_DAY`` times): see :meth:`_restart_day`.
+        """
+        restarts = 0
+        while True:
+            try:
+                return self._attempt_day(day, restarts)
+            except (ComputerLost, ComputerUnreachable) as exc:
+                if restarts >= MAX_RESTORES_PER_DAY:
+                    raise
+                restarts += 1
+                self._restart_day(day, str(exc))
+
+    def _attempt_day(self, day: int, restarts: int) -> str:
         t0 = time.monotonic()
-        self._day_turns, self._day = 0, DayStats(day=day, date=self.clock.date(day))
+        self._day_turns, self._day = 0, DayStats(day=day, date=self.clock.date(day), restarts=restarts)
         assert self.computer is not None
         self.computer.write(".mail/today.json", json.dumps({"day": day, "date": self._day.date.isoformat(),
                                                             "days": self.clock.days}).encode())
-        stop, restores, submissions = "", 0, dict(self.state.submissions)
-        while True:
-            tools = self._toolbox(day, submissions)
-            try:
-                self.agent.run_day(day, self._day.date, tools)
-            except BudgetExceeded as exc:
-                stop = str(exc)
-            except DayOver:
-                pass
-            except (ComputerLost, ComputerUnreachable) as exc:
-                submissions.update(tools.submissions)
-                if restores >= MAX_RESTORES_PER_DAY:
-                    raise
-                restores += 1
-                self._restore(day, str(exc))
-                continue
-            submissions.update(tools.submissions)
-            break
+        stop = ""
+        tools = self._toolbox(day, dict(self.state.submissions))
+        try:
+            self.agent.run_day(day, self._day.date, tools)
+        except BudgetExceeded as exc:
+            stop = str(exc)
+        except DayOver:
+            pass
         self.overhead_s += tools.overhead_s
         self.tool_turns += tools.day_turns
-        self.state.submissions = submissions
         self._day.wall_seconds = round(time.monotonic() - t0, 3)
-        self._boundary(day)
+        self._boundary(day, tools.submissions)
         return stop
 
     def _toolbox(self, day: int, submissions: dict[str, list[str]]) -> Toolbox:
@@ -206,8 +210,10 @@ class Simulation:
         self._toolbox_ref = tb
         return tb
 
-    def _restore(self, day: int, why: str) -> None:
-        """The computer died: boot the last complete day's snapshot and continue the day on it."""
+    def _restart_day(self, day: int, why: str) -> None:
+        """The computer died during ``day``: mark the attempt's turns and messages ``rolled_back``, boot the
+        last complete day's snapshot, reload the checkpoint written with it (agent, collaborators,
+        submissions) and log an error-flagged ``restore`` turn. The caller then reruns the day from its start."""
         last = self.run_dir.snapshots().last()
         assert last is not None
         try:
@@ -215,16 +221,25 @@ class Simulation:
                 self.runtime.stop(self.computer)
         except Exception:  # the dead computer may not even answer a stop
             pass
+        self.computer = None
         t0 = time.perf_counter()
+        n_turns = self.turns.mark_rolled_back(lambda r: r.day == day and r.tool != "restore")
+        self.messages.mark_rolled_back(lambda r: r.day == day)
+        turn, restores, wall = self.state.turn, self.state.restores + 1, self.wall()
+        self.state = self.run_dir.state(last.day)
+        self.state.turn, self.state.restores, self.state.wall_seconds = turn, restores, wall
+        self.t_start = time.monotonic()
+        self.agent.load_state(self.state.agent)
+        self.collabs.load_state(self.state.collaborators)
         self.computer = self.runtime.boot(last.ref)
         self._write_live()
-        self.agent.load_state(self.run_dir.state(last.day).agent)
-        self.state.restores += 1
-        self.harness_turn(day, "restore", f"computer unreachable ({why}); restored {last.label}", error=True,
-                          args={"snapshot": last.label}, ms=(time.perf_counter() - t0) * 1000)
+        self.harness_turn(day, "restore", f"computer unreachable ({why}); restarted day {day} from {last.label}; "
+                          f"{n_turns} earlier turn(s) of the day marked rolled_back", error=True,
+                          args={"snapshot": last.label, "rolled_back_turns": n_turns},
+                          ms=(time.perf_counter() - t0) * 1000)
 
     # ------------------------------------------------------------------ boundary
-    def _boundary(self, day: int) -> None:
+    def _boundary(self, day: int, submissions: dict[str, list[str]] | None = None) -> None:
         assert self.computer is not None
         outgoing = mailbox.collect_outbox(self.computer) if day > 0 else []
         for m in outgoing:
@@ -235,6 +250,8 @@ class Simulation:
                                 in_reply_to=m.get("in_reply_to"))
             self.messages.append(rec)
         self._day.messages_out = len(outgoing)
+        if submissions is not None:
+            self.state.submissions = submissions
         if day > 0:
             replies = self.collabs.respond(day, outgoing, self.computer, self.state.submissions)
             self._deliver(day, replies)
@@ -287,12 +304,14 @@ class Simulation:
 
     # ------------------------------------------------------------------ summary
     def write_summary(self, status: str, reason: str) -> Summary:
-        turns = [t for t in self.run_dir.turns() if t.actor == "agent"]
+        every = [t for t in self.run_dir.turns() if t.actor == "agent"]
+        turns = [t for t in every if not t.rolled_back]
         errors = sum(t.error for t in turns)
         s = Summary(run_id=self.config.run_id, status=status, stop_reason=reason,  # type: ignore[arg-type]
                     days_completed=self.state.day, turns=len(turns), errors=errors,
                     error_rate=round(errors / len(turns), 4) if turns else 0.0, wall_seconds=round(self.wall(), 3),
                     tokens=self.tokens(), deliverables=self.state.submissions, restores=self.state.restores,
-                    per_day=sorted(self.state.per_day, key=lambda d: d.day))
+                    per_day=sorted(self.state.per_day, key=lambda d: d.day),
+                    rolled_back_turns=len(every) - len(turns))
         write_model(self.run_dir.summary_json, s)
         return s

@@ -143,22 +143,31 @@ def test_disk_is_a_qcow2_with_kernel(disk, computer_dir):
 # ------------------------------------------------------------------ boot + SSH
 
 
+def home_prefix(disk) -> str:
+    """Layout-relative path of the home ("" on linux, e.g. "C/Users/Jane/" on windows)."""
+    for prefix, mount in disk.mounts.items():
+        if disk.home == mount:
+            return ""
+        if disk.home.startswith(mount + "/"):
+            return f"{prefix}/{disk.home[len(mount) + 1:]}/"
+    raise AssertionError(f"home {disk.home} is on no mount {disk.mounts}")
+
+
 @pytest.mark.vm
 def test_login_as_user_and_files_match_the_spec(computer, disk, computer_dir):
+    from worldbuilder.runtime.qemu_snapshots import list_files
+
     assert computer.exec("id -un").stdout.strip() == disk.user
     assert computer.exec("hostname").stdout.strip() == disk.hostname
     manifest = json.loads((computer_dir / "manifest.json").read_text())
-    listing = json.loads(computer.exec(
-        "python3 -c 'import hashlib,os,json; r=os.path.expanduser(\"~\"); print(json.dumps({os.path.relpath("
-        "os.path.join(d,f),r): hashlib.sha256(open(os.path.join(d,f),\"rb\").read()).hexdigest() "
-        "for d,_,fs in os.walk(r) for f in fs}))'").stdout)
-    extras = json.loads(computer.read("/etc/worldbuilder/extras.json"))
-    if disk.layout == "linux":
-        assert set(listing) - set(extras) == set(manifest)  # the user's files, exactly, nothing lost
-        assert all(listing[p] == m["sha256"] for p, m in manifest.items())
-        assert len(set(listing) - set(extras)) == disk.file_count
-    owners = computer.exec("find . -not -user $(id -un) | head -5").stdout.strip()
-    assert owners == ""
+    extras = {home_prefix(disk) + e for e in json.loads(computer.read("/etc/worldbuilder/extras.json"))}
+    listing = list_files(computer, disk)  # every file under the layout roots, with sha256, over SSH
+    assert set(listing) - extras == set(manifest)  # the user's files, exactly, nothing lost or added
+    assert all(listing[p] == m["sha256"] for p, m in manifest.items())
+    roots = " ".join(disk.mounts.values())
+    count = int(computer.exec(f"find {roots} -type f | wc -l").stdout)
+    assert count - len(extras) == disk.file_count == len(manifest)
+    assert computer.exec(f"find {disk.home} -not -user $(id -un) | head -3").stdout.strip() == ""
     assert sorted(computer.listdir(".")) == sorted(json.loads(computer.exec(
         "python3 -c 'import os,json; print(json.dumps(os.listdir(\".\")))'").stdout))
     computer.write("scratch/hello.txt", b"hi from the host\n")
@@ -188,6 +197,7 @@ def test_snapshot_restore_and_exact_diff(computer, backend):
     from worldbuilder.runtime.qemu_snapshots import QemuSnapshots
 
     snaps = QemuSnapshots(computer.name)
+    pre = home_prefix(computer.disk)
     computer.write("Documents/state.txt", b"original\n")
     computer.exec("mkdir -p gone && echo bye > gone/file.txt")
     snaps.snapshot("day-01")
@@ -196,9 +206,10 @@ def test_snapshot_restore_and_exact_diff(computer, backend):
     snaps.snapshot("day-02")
     assert [s.label for s in snaps.list()] == ["day-01", "day-02"]
     d = snaps.diff("day-01", "day-02")
-    assert (d.added, d.changed, d.deleted) == (["Documents/new.txt"], ["Documents/state.txt"], ["gone/file.txt"])
+    assert (d.added, d.changed, d.deleted) == ([pre + "Documents/new.txt"], [pre + "Documents/state.txt"],
+                                               [pre + "gone/file.txt"])
     first = snaps.diff("latest", "day-01")
-    assert "Documents/state.txt" in first.added and "gone/file.txt" in first.added
+    assert {pre + "Documents/state.txt", pre + "gone/file.txt", pre + "scratch/hello.txt"} <= set(first.added)
     restored = snaps.restore("day-01")
     try:
         assert restored.read("Documents/state.txt") == b"original\n"

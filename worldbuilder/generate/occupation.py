@@ -56,6 +56,10 @@ class Occupation(_M):
     external_org_patterns: list[str]  # patterns for client/vendor organisations
     project_patterns: list[str]  # e.g. "{client} portfolio rebalance", "Grade 9 {topic} unit"
     topics: list[str]  # nouns to fill {topic}
+    # optional: department -> the topics of that sub-field, so one computer stays in one field
+    topic_groups: dict[str, list[str]] = Field(default_factory=dict)
+    # optional: lower-case column header -> row labels for tables (e.g. "asset class" -> [...])
+    column_values: dict[str, list[str]] = Field(default_factory=dict)
     work_folders: list[str]  # top-level folders under the work root, e.g. ["Clients", "Compliance"]
     documents: list[DocumentKind]
     metrics: list[MetricTemplate]
@@ -64,6 +68,11 @@ class Occupation(_M):
     work_styles: list[str]
     windows_share: float = 0.2  # probability of a Windows-style layout
     code_share: float = 1.0  # multiplier on the share of .py/.json/.toml files
+
+
+def topics_for(occ: Occupation, department: str) -> list[str]:
+    """The topics of one computer: the department's sub-field when the occupation groups them."""
+    return list(occ.topic_groups.get(department) or occ.topics)
 
 
 OCCUPATION_PACKAGE = "worldbuilder.generate.occupations"

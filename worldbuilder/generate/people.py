@@ -48,20 +48,36 @@ def email_local(name: str) -> str:
 
 
 class NamePool:
-    """Unique full names for one computer."""
+    """Unique full names for one computer; no surname used more than ``max_per_surname`` times."""
 
-    def __init__(self, locale: str, rng: random.Random) -> None:
+    def __init__(self, locale: str, rng: random.Random, max_per_surname: int = 1) -> None:
         self.fk = faker_for(locale, rng)
         self.used: set[str] = set()
+        self.surnames: dict[str, int] = {}
+        self.avoid: set[str] = set()
+        self.max_per_surname = max_per_surname
+
+    def avoid_surname(self, last: str) -> None:
+        """Never hand out ``last`` again (e.g. the user's own surname for strangers and organisations)."""
+        self.avoid.add(last.lower())
+
+    def _ok_last(self, last: str) -> bool:
+        return last.lower() not in self.avoid and self.surnames.get(last.lower(), 0) < self.max_per_surname
 
     def take(self) -> tuple[str, str]:
-        for _ in range(200):
+        for attempt in range(400):
             first, last = self.fk.first_name(), self.fk.last_name()
             if (f"{first} {last}" not in self.used and ascii_slug(first) and ascii_slug(last)
-                    and " " not in last and " " not in first):
+                    and " " not in last and " " not in first and (self._ok_last(last) or attempt >= 300)):
                 self.used.add(f"{first} {last}")
+                self.surnames[last.lower()] = self.surnames.get(last.lower(), 0) + 1
                 return first, last
         raise RuntimeError("name pool exhausted")
 
     def last_name(self) -> str:
+        """A surname for an organisation name: never an avoided one, and not yet used by a person if possible."""
+        for attempt in range(200):
+            last = self.fk.last_name()
+            if last.lower() not in self.avoid and (attempt >= 100 or last.lower() not in self.surnames):
+                return last
         return self.fk.last_name()

@@ -59,16 +59,18 @@ class DockerComputer(SSHComputer):
     def __init__(self, endpoint: SSHEndpoint, name: str, home: str, computer_id: str, image: str,
                  **kw: object) -> None:
         self.computer_id, self.image = computer_id, image
-        self._dead_checked = 0.0
+        self._dead_checked, self._dead = 0.0, False
         super().__init__(endpoint, name, home, **kw)  # type: ignore[arg-type]
 
     def is_dead(self) -> bool:
+        """True once the container is not running (sticky; docker is asked at most every 0.5 s)."""
         now = time.monotonic()
-        if now - self._dead_checked < 0.5:
-            return False
+        if self._dead or now - self._dead_checked < 0.5:
+            return self._dead
         self._dead_checked = now
         proc = docker_cli.docker("inspect", "-f", "{{.State.Running}}", self.name, check=False, timeout=10)
-        return proc.returncode != 0 or proc.stdout.strip() != b"true"
+        self._dead = proc.returncode != 0 or proc.stdout.strip() != b"true"
+        return self._dead
 
     @property
     def snapshots(self):
