@@ -7,8 +7,7 @@ from datetime import date, datetime, timedelta
 
 from worldbuilder.generate.base import PlanContext
 from worldbuilder.generate.fill import display, fill
-from worldbuilder.generate.match import CITIES
-from worldbuilder.generate.occupation import Occupation, load_occupations
+from worldbuilder.generate.occupation import Occupation, load_occupations, topics_for
 from worldbuilder.generate.people import NamePool, email_local
 from worldbuilder.generate.profile_offline import employer_domain
 from worldbuilder.generate.timeline import fixed_now
@@ -65,6 +64,8 @@ def make_people(profile: Profile, occ: Occupation, orgs: list[Organisation], ctx
     ext_orgs = orgs[1:] or orgs
     for i, rel in enumerate(plan):
         first, last = pool.take()
+        if rel == "family" and i - plan.index("family") in (1, 2):  # a sibling or parent shares the surname
+            last = profile.last_name
         name = f"{first} {last}"
         pid = f"p{i + 1:02d}"
         if rel == "manager":
@@ -101,6 +102,7 @@ def make_projects(profile: Profile, occ: Occupation, orgs: list[Organisation], p
     clients = [o for o in orgs if o.kind != "employer"] or orgs
     projects: list[Project] = []
     names: set[str] = set()
+    topics = topics_for(occ, profile.department)
     span = (now - start).days
     for i in range(n):
         client = clients[i % len(clients)]
@@ -110,8 +112,11 @@ def make_projects(profile: Profile, occ: Occupation, orgs: list[Organisation], p
         e = s + timedelta(days=rng.randint(90, 420))
         if recent and e.date() <= now.date():
             e = now + timedelta(days=rng.randint(30, 200))
-        name = fill(rng.choice(occ.project_patterns), client=client.name, topic=rng.choice(occ.topics),
-                    year=s.year, city=_city(profile))
+        for _ in range(6):  # prefer a different pattern/topic to a numbered duplicate name
+            name = fill(rng.choice(occ.project_patterns), client=client.name, topic=rng.choice(topics),
+                        year=s.year, city=_city(profile))
+            if name not in names:
+                break
         if name in names:
             name = f"{name} {codes[i].title()}"
         names.add(name)
@@ -168,10 +173,11 @@ def make_facts(occ: Occupation, projects: list[Project], ctx: PlanContext, now: 
 def make_world(profile: Profile, ctx: PlanContext) -> World:
     occ = occupation_of(profile)
     rng = ctx.child_rng("world")
-    locale = CITIES.get(_city(profile), ("US", "", "en_US"))[2]
+    locale = profile.locale.split(".")[0]  # the same Faker locale as the profile
     pool = NamePool(locale, ctx.child_rng("names"))
     pool.used.add(profile.full_name)
     pool.take()  # the profile's own draw, so world names never repeat it
+    pool.avoid_surname(profile.last_name)  # no stranger or client organisation shares the user's surname
     now = fixed_now(ctx)
     years = min(max(2, now.year - profile.career_start.year), rng.randint(2, 6))
     start = (now - timedelta(days=int(365.25 * years) + rng.randint(0, 60))).replace(hour=9, minute=0, second=0)
