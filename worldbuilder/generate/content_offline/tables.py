@@ -1,93 +1,68 @@
-"""Tables and spreadsheets whose numbers add up: column-aware values, SUM totals, key-figure rows."""
+"""Tables and spreadsheets whose numbers add up: typed columns, SUM totals, a formula summary, key figures."""
 
 from __future__ import annotations
 
-import re
-from datetime import timedelta
-
+from worldbuilder.generate.content_offline.columns import MONEYISH, Col, infer
+from worldbuilder.generate.content_offline.guard import safe_rows
 from worldbuilder.generate.content_offline.prose import Writer
+from worldbuilder.generate.content_offline.rows import RowMaker
 from worldbuilder.generate.fill import CURRENCY
+from worldbuilder.generate.occupation import topics_for
 from worldbuilder.spec import Cell, Chart, Fact, Series, Sheet, Table
 
 ROWS = {"tiny": 4, "small": 7, "medium": 12, "large": 24}
-MONEY = re.compile(r"value|fee|cost|revenue|aum|budget|amount|balance|contribution|withdrawal|price|salary|"
-                   r"spend|invoice|total|income|expense|payment|premium|tuition|grant", re.I)
-PCT = re.compile(r"weight|%|rate|return|drift|share|margin|ratio|percent|growth|yield|utili[sz]ation", re.I)
-INT = re.compile(r"points|count|requests|instances|accounts|errors|score|estimate|hours|\(ms\)|days|units|"
-                 r"quantity|qty|patients|students|visits|headcount|tickets|sessions|attendance|minutes", re.I)
-DATE = re.compile(r"date|week|time|due|deadline|period|month", re.I)
-PERSON = re.compile(r"owner|assignee|person|reviewer|lead|author|contact|staff|teacher|advisor|name", re.I)
-STATUS = re.compile(r"status|state|stage|result|priority|risk|recommendation", re.I)
-YEAR = re.compile(r"^year$", re.I)
-STATUSES = ("Done", "In progress", "Blocked", "Not started", "In review")
-LEVELS = ("Low", "Medium", "High")
+NUMBER_FORMATS = {"money": '"$"#,##0', "money2": '"$"#,##0.00', "pct": '0.0"%"', "pct2": '0.00"%"', "int": "#,##0",
+                  "measure": "0.00"}
 
 
-def col_kind(name: str) -> str:
-    for kind, rx in (("year", YEAR), ("pct", PCT), ("money", MONEY), ("int", INT), ("date", DATE),
-                     ("person", PERSON), ("status", STATUS)):
-        if rx.search(name):
-            return kind
-    return "text"
+def maker(w: Writer) -> RowMaker:
+    return RowMaker(w, w.occ.column_values, topics_for(w.occ, w.profile.department), w.occ.external_org_patterns)
 
 
-def cell_value(kind: str, i: int, w: Writer) -> object:
-    r = w.rng
-    if kind == "year":
-        return w.when.year - ROWS["large"] + i + 1
-    if kind == "pct":
-        return round(r.uniform(0.5, 35.0), 1)
-    if kind == "money":
-        return float(round(r.uniform(500, 250_000), -1))
-    if kind == "int":
-        return r.randint(1, 400)
-    if kind == "date":
-        return (w.when - timedelta(days=7 * (ROWS["large"] - i))).date().isoformat()
-    if kind == "person":
-        return w.person().name
-    if kind == "status":
-        return r.choice(STATUSES if r.random() < 0.6 else LEVELS)
-    return w.term().capitalize()
+def unit_of(c: Col, cols: list[Col]) -> str:
+    """How a column's numbers read: money, money2, pct, pct2, int, measure, or "" (not a number)."""
+    kind = c.kind
+    if kind == "diff" and c.sources:
+        kind = cols[c.sources[0]].kind
+    if kind in MONEYISH:
+        return "money2" if c.decimals == 2 or kind == "product" else "money"
+    if kind in ("pct", "share", "band_min", "band_mid", "band_max"):
+        return "pct2" if c.decimals == 2 else "pct"
+    if kind in ("int", "score"):
+        return "int"
+    return "measure" if kind == "measure" else ""
 
 
-def first_col(i: int, w: Writer) -> str:
-    p = w.proj()
-    options = (f"{p.code}-{100 + i}", w.term().capitalize(), f"{w.when:%b} wk{i + 1}")
-    return options[(w.rng.random() < 0.5) + (i % 3 == 2)] if w.rng.random() < 0.4 else w.term().capitalize()
+def typed_rows(columns: list[str], n: int, w: Writer) -> tuple[list[Col], list[list[object]]]:
+    cols = infer(columns, w.occ.column_values)
+    return cols, safe_rows(maker(w).rows(cols, n), w)
 
 
-def data_rows(columns: list[str], n: int, w: Writer) -> list[list[object]]:
-    kinds = [col_kind(c) for c in columns]
-    rows: list[list[object]] = []
-    seen: set[str] = set()
-    for i in range(n):
-        row: list[object] = []
-        for j, k in enumerate(kinds):
-            if j == 0 and k in ("text", "person", "status"):
-                v = first_col(i, w)
-                if v in seen:
-                    v = f"{v} ({i + 1})"
-                seen.add(str(v))
-                row.append(v)
-            else:
-                row.append(cell_value(k, i, w))
-        rows.append(row)
-    return rows
+def fmt(v: object, unit: str) -> str:
+    if not isinstance(v, int | float) or not unit:
+        return str(v)
+    if unit.startswith("money"):
+        sign = "-" if v < 0 else ""
+        return f"{sign}${abs(v):,.2f}" if unit == "money2" else f"{sign}${abs(v):,.0f}"
+    if unit.startswith("pct"):
+        return f"{v:.2f}%" if unit == "pct2" else f"{v:.1f}%"
+    return f"{v:,}" if isinstance(v, int) else f"{v:,.2f}"
 
 
 def doc_table(columns: list[str], size: str, w: Writer, caption: str = "") -> Table:
-    cols = columns or ["Item", "Owner", "Status", "Due date"]
-    rows = data_rows(cols, max(3, ROWS[size] // 2), w)
-    return Table(columns=cols, rows=[[fmt(v, col_kind(c)) for v, c in zip(r, cols, strict=True)] for r in rows],
-                 caption=caption)
+    """A table for a document: typed values formatted for reading, plus a total row where it adds up."""
+    cols, rows = typed_rows(columns or ["Item", "Owner", "Status", "Due date"], max(4, ROWS[size] // 2), w)
+    units = [unit_of(c, cols) for c in cols]
+    out = [[fmt(v, u) for v, u in zip(r, units, strict=True)] for r in rows]
+    sums = [j for j, c in enumerate(cols) if j > 0 and c.summable]
+    if sums and len(rows) >= 3:
+        out.append(["Total"] + [fmt(_sum(rows, j), units[j]) if j in sums else "" for j in range(1, len(cols))])
+    return Table(columns=[c.name for c in cols], rows=out, caption=caption)  # type: ignore[arg-type]
 
 
-def fmt(v: object, kind: str) -> str:
-    if kind == "money" and isinstance(v, float):
-        return f"${v:,.2f}" if v % 1 else f"${v:,.0f}"
-    if kind == "pct" and isinstance(v, float):
-        return f"{v:.1f}%"
-    return str(v)
+def _sum(rows: list[list[object]], j: int) -> float | int:
+    s = sum(r[j] for r in rows)  # type: ignore[misc]
+    return round(s, 2) if isinstance(s, float) else s
 
 
 def facts_table(facts: list[Fact]) -> Table:
@@ -104,35 +79,58 @@ def col_letter(i: int) -> str:
     return s
 
 
-NUMBER_FORMATS = {"money": '"$"#,##0.00', "pct": '0.0"%"', "int": "#,##0"}
-
-
 def data_sheet(name: str, columns: list[str], size: str, w: Writer) -> Sheet:
-    """A sheet with typed cells, a bold SUM row under money/int columns (value = exact total) and a chart."""
-    cols = columns or ["Item", "Owner", "Amount", "Status"]
-    kinds = [col_kind(c) for c in cols]
-    rows = data_rows(cols, ROWS[size], w)
-    cells: list[list[object]] = [[Cell(value=v, number_format=NUMBER_FORMATS.get(k)) if k in NUMBER_FORMATS else v
-                                  for v, k in zip(r, kinds, strict=True)] for r in rows]
+    """Typed cells, a bold SUM row under the columns whose total means something, and a chart."""
+    cols, rows = typed_rows(columns or ["Item", "Owner", "Amount", "Status"], ROWS[size], w)
+    units = [unit_of(c, cols) for c in cols]
+    cells: list[list[object]] = [[Cell(value=v, number_format=NUMBER_FORMATS[u]) if u else v
+                                  for v, u in zip(r, units, strict=True)] for r in rows]
     n = len(rows)
-    summable = [j for j, k in enumerate(kinds) if k in ("money", "int") and j > 0]
-    if summable:
+    summable = [j for j, c in enumerate(cols) if c.summable and j > 0]
+    if summable and n >= 3:
         total: list[object] = [Cell(value="Total", bold=True)] + [None] * (len(cols) - 1)
         for j in summable:
-            s = sum(r[j] for r in rows)  # type: ignore[misc]
-            s = round(s, 2) if isinstance(s, float) else s
-            total[j] = Cell(value=s, formula=f"=SUM({col_letter(j)}2:{col_letter(j)}{n + 1})", bold=True,
-                            number_format=NUMBER_FORMATS[kinds[j]])
+            total[j] = Cell(value=_sum(rows, j), formula=f"=SUM({col_letter(j)}2:{col_letter(j)}{n + 1})", bold=True,
+                            number_format=NUMBER_FORMATS[units[j]])
         cells.append(total)
-    chart = None
-    numeric = [j for j, k in enumerate(kinds) if k in ("money", "int", "pct") and j > 0]
-    if numeric and n >= 4:
-        j = numeric[0]
-        chart = Chart(kind="line" if kinds[0] in ("year", "date") else "bar", title=f"{cols[j]} by {cols[0].lower()}",
-                      categories=[str(r[0]) for r in rows[:12]], series=[Series(name=cols[j],
-                      values=[float(r[j]) for r in rows[:12]])], x_label=cols[0], y_label=cols[j])  # type: ignore[arg-type]
-    return Sheet(name=name[:31], columns=cols, rows=cells, chart=chart,
-                 column_widths=[max(10.0, min(40.0, len(c) * 1.3)) for c in cols])
+    return Sheet(name=name[:31], columns=[c.name for c in cols], rows=cells, chart=_chart(cols, rows, units),
+                 column_widths=[max(10.0, min(40.0, len(c.name) * 1.3)) for c in cols])
+
+
+def _chart(cols: list[Col], rows: list[list[object]], units: list[str]) -> Chart | None:
+    numeric = [j for j, u in enumerate(units) if u and j > 0 and cols[j].kind != "year"]
+    if not numeric or len(rows) < 4 or cols[0].kind in ("money", "pct", "int", "measure"):
+        return None
+    j = next((k for k in numeric if cols[k].kind in ("share", "band_mid")), numeric[0])
+    timeline = cols[0].kind in ("year", "date", "month", "quarter")
+    kind = "line" if timeline else ("pie" if cols[j].kind in ("share", "band_mid") else "bar")
+    return Chart(kind=kind, title=f"{cols[j].name} by {cols[0].name.lower()}",  # type: ignore[arg-type]
+                 categories=[str(r[0]) for r in rows[:12]],
+                 series=[Series(name=cols[j].name, values=[float(r[j]) for r in rows[:12]])],  # type: ignore[arg-type]
+                 x_label=cols[0].name, y_label=cols[j].name)
+
+
+def summary_sheet(data: Sheet, data_rows: int) -> Sheet | None:
+    """A "Summary" sheet of formulas over the data sheet (count, totals, averages), with cached values."""
+    ref = "'" + data.name.replace("'", "''") + "'"
+    last = data_rows + 1
+    rows: list[list[object]] = [["Rows", Cell(value=data_rows, formula=f"=COUNTA({ref}!A2:A{last})")]]
+    for j, head in enumerate(data.columns):
+        vals = [r[j].value for r in data.rows[:data_rows] if isinstance(r[j], Cell)]  # type: ignore[union-attr]
+        if j == 0 or len(vals) != data_rows or not all(isinstance(v, int | float) for v in vals):
+            continue
+        nf = data.rows[0][j].number_format  # type: ignore[union-attr]
+        rng = f"{ref}!{col_letter(j)}2:{col_letter(j)}{last}"
+        total = data.rows[-1][j] if len(data.rows) > data_rows else None
+        if isinstance(total, Cell) and total.formula:
+            rows.append([f"Total {head.lower()}", Cell(value=total.value, formula=f"=SUM({rng})", number_format=nf)])
+        rows.append([f"Average {head.lower()}", Cell(value=sum(vals) / len(vals), formula=f"=AVERAGE({rng})",
+                                                     number_format=nf)])
+        rows.append([f"Highest {head.lower()}", Cell(value=max(vals), formula=f"=MAX({rng})", number_format=nf)])
+        if len(rows) >= 10:
+            break
+    return Sheet(name="Summary", columns=["Measure", "Value"], rows=rows, column_widths=[34.0, 16.0]) \
+        if len(rows) > 1 else None
 
 
 def facts_sheet(facts: list[Fact]) -> Sheet:
