@@ -25,7 +25,7 @@ image: computer
 
 ## Generate → image → objectives → simulate (offline agent and collaborators).
 simulate: image
-	$(WB) objectives $(OUT)
+	$(WB) objectives $(OUT) --days $${DAYS:-5}
 	$(WB) simulate $(OUT) --days $${DAYS:-5}
 
 engines:

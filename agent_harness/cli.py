@@ -43,14 +43,19 @@ def register(main: click.Group) -> None:
     @main.command()
     @click.argument("computer", type=click.Path(exists=True, file_okay=False, path_type=Path))
     @click.option("--backend", default="offline", show_default=True, help="offline or openai:MODEL")
-    @click.option("--days", type=int, default=20, show_default=True, help="Length of the simulated month.")
+    @click.option("--days", type=click.IntRange(1, 366), default=20, show_default=True,
+                  help="Length of the simulated month (give simulate the same --days).")
     @click.option("--out", type=click.Path(path_type=Path), help="Default: COMPUTER/objectives.json")
     @click.option("--llm-base-url", envvar="WORLDBUILDER_LLM_BASE_URL")
     def objectives(computer, backend, days, out, llm_base_url):
         """Write objectives.json: deliverables, stakeholders, sources and rubrics for COMPUTER."""
         from agent_harness.objectives import write_objectives
 
-        obj = write_objectives(computer, backend=backend, days=days, out=out, llm_base_url=llm_base_url)
+        notes: list[str] = []
+        obj = write_objectives(computer, backend=backend, days=days, out=out, llm_base_url=llm_base_url,
+                               notes=notes)
+        for n in notes:
+            click.echo(f"note: {n}", err=True)
         click.echo(f"{out or computer / 'objectives.json'}: {len(obj.deliverables)} deliverables, "
                    f"{obj.total_points} rubric points, {len(obj.scenario)} scheduled changes")
 
@@ -83,7 +88,11 @@ def register(main: click.Group) -> None:
             raise click.UsageError("give exactly one of COMPUTER, --resume RUN or --from RUN@day-NN")
         with _progress(days) as prog:
             if resume:
-                sim = runs.resume(resume, progress=prog)
+                try:
+                    sim = runs.resume(resume, progress=prog)
+                except runs.RunComplete as done:
+                    click.echo(str(done))
+                    return
             elif from_ref:
                 sim = runs.fork(from_ref, run_dir, progress=prog)
             else:
@@ -126,3 +135,17 @@ def register(main: click.Group) -> None:
         click.echo(json.dumps({"config": r.config().model_dump(mode="json"),
                                "summary": s.model_dump(mode="json") if s else None,
                                "snapshots": [x.label for x in r.snapshots().snapshots]}, indent=1))
+
+    @runs.command("rm")
+    @click.argument("run_dirs", metavar="RUN...", nargs=-1, required=True,
+                    type=click.Path(exists=True, file_okay=False, path_type=Path))
+    def runs_rm(run_dirs):
+        """Remove runs: stop their computer, remove the snapshot images they own, delete the directory."""
+        from agent_harness.housekeeping import remove_run
+
+        for run in run_dirs:
+            r = remove_run(run)
+            kept = f", kept {len(r.kept)} shared with other runs" if r.kept else ""
+            click.echo(f"removed {r.root} ({len(r.images)} snapshot image(s){kept})")
+            if r.failed:
+                raise click.ClickException(f"could not remove image(s): {', '.join(r.failed)}")

@@ -20,9 +20,13 @@ class Removal:
 
 
 def owned_refs(cfg: RunConfig, idx: SnapshotIndex) -> list[str]:
-    """Snapshot tags this run created (a fork also lists its source's tags up to the fork day: not its own)."""
+    """Snapshot tags this run created, newest first. A fork also lists its source's tags up to the fork day:
+    those are the source's, unless the source run has been removed already (then the fork inherits them)."""
+    if cfg.runtime != "docker":
+        return []
+    orphaned = bool(cfg.forked_from) and not (Path(cfg.forked_from.rsplit("@", 1)[0]) / "run.json").exists()
     return [s.ref for s in sorted(idx.snapshots, key=lambda s: -s.day)
-            if cfg.runtime == "docker" and s.ref.endswith(f":{cfg.run_id}-{s.label}")]
+            if orphaned or s.ref.endswith(f":{cfg.run_id}-{s.label}")]
 
 
 def _refs_of_neighbours(root: Path) -> set[str]:

@@ -134,9 +134,11 @@ class LLMObjectiveWriter:
 
     def _stakeholders(self, spec: ComputerSpec, obj: Objectives, d: Deliverable, r: LLMDeliverable) -> None:
         people = {p.id: p for p in spec.world.people if _eligible(spec, p)}
-        bad = [pid for pid in r.stakeholders if pid not in people]
-        if bad:
-            self.notes.append(f"{d.id}: dropped stakeholder(s) {', '.join(bad)} (not people of the world)")
+        world = {p.id for p in spec.world.people}
+        for why, bad in (("not people of the world", [p for p in r.stakeholders if p not in world]),
+                         ("the user, family or friends", [p for p in r.stakeholders if p in world and p not in people])):
+            if bad:
+                self.notes.append(f"{d.id}: dropped stakeholder(s) {', '.join(bad)} ({why})")
         ids = list(dict.fromkeys(pid for pid in r.stakeholders if pid in people))[:4]
         if not ids:
             return

@@ -1,6 +1,6 @@
 """Rescaling an objective set written for one month length to another (keeps every text, LLM-written or not).
 
-Every simulated day the objectives mention is mapped by ``new = round(old * days / old_days)`` clamped to
+Every simulated day the objectives mention is mapped by ``new = round(old * days / old_days)`` (halves up) clamped to
 ``1..days``: due days, scenario event days (a change stays before its correction when the run has room),
 rubric checks (``submitted_by.day``, ``message_sent.before_day``, ``change.day``, ``correction.day``) and
 ``day N`` / ``day-N`` in titles, descriptions and criterion texts.
@@ -8,6 +8,7 @@ rubric checks (``submitted_by.day``, ``message_sent.before_day``, ``change.day``
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -18,7 +19,8 @@ DAY_KEYS = ("day", "before_day")
 
 
 def scale_day(day: int, old_days: int, days: int) -> int:
-    return max(1, min(days, round(day * days / old_days)))
+    """``day`` of an ``old_days`` month on a ``days`` month (halves round up), within ``1..days``."""
+    return max(1, min(days, math.floor(day * days / old_days + 0.5)))
 
 
 def rescale_objectives(obj: Objectives, days: int) -> Objectives:

@@ -24,6 +24,7 @@ from worldbuilder.api import load_computer
 from worldbuilder.errors import WorldbuilderError
 from worldbuilder.spec import ComputerSpec, stable_id
 
+
 class RunComplete(WorldbuilderError):
     """``--resume`` of a run whose last day is already complete (not a failure: the CLI exits 0)."""
 

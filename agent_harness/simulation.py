@@ -3,7 +3,9 @@
 A day boundary (end of day N) runs in this order: collect the outbox, let collaborators reply and send
 scheduled messages, deliver them to the inbox, copy submitted files out, write ``state/day-NN.json``,
 snapshot the computer and only then record ``day-NN`` in ``snapshots.json``. A day is complete exactly
-when it is in snapshots.json, which is what resume and fork start from.
+when it is in snapshots.json, which is what resume and fork start from. A computer that dies before that
+makes the day restart from its beginning on the previous snapshot (the abandoned attempt's records are
+marked ``rolled_back``).
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 from agent_harness import runs
+from agent_harness.housekeeping import remove_run
 from agent_harness.runlog import RunDir
 
 PERSONA = "a senior financial advisor at a wealth management firm in Denver"
@@ -30,10 +31,10 @@ def one_run(computer: Path, root: Path, args) -> dict[str, float]:
     wall = time.monotonic() - t0
     idx = RunDir(root).snapshots().snapshots
     snaps = [x.seconds for x in idx if x.day > 0]
-    if args.runtime == "docker":  # drop the run's snapshot images
-        subprocess.run(["docker", "rmi", *[x.ref for x in idx]], capture_output=True)
+    turn_ms = sum(t.duration_ms for t in RunDir(root).turns(rolled_back=False) if t.actor == "agent")
+    remove_run(root)  # the run directory and its snapshot images
     return {"overhead_ms_per_turn": 1000 * sim.overhead_s / max(1, sim.tool_turns),
-            "turn_ms": sum(t.duration_ms for t in RunDir(root).turns() if t.actor == "agent") / max(1, s.turns),
+            "turn_ms": turn_ms / max(1, s.turns),
             "snapshot_s_per_day": statistics.median(snaps) if snaps else 0.0,
             "days_per_hour": args.days / wall * 3600, "turns": s.turns, "wall_s": wall}
 

@@ -41,11 +41,17 @@ def computer(tmp_path_factory):
     subprocess.run([WB, "image", "build", str(out)], check=True, capture_output=True)
     subprocess.run([WB, "objectives", str(out), "--days", "5"], check=True, capture_output=True)
     yield out
-    refs = set()  # remove the snapshot images the module's runs created (not the computer's image)
-    for snaps in Path(tmp_path_factory.getbasetemp()).rglob("snapshots.json"):
-        refs |= {s.ref for s in SnapshotIndex.model_validate_json(snaps.read_text()).snapshots}
-    if refs:
-        subprocess.run(["docker", "rmi", *sorted(refs)], capture_output=True)
+    left = [str(r) for r in RUNS if (r / "run.json").exists()]  # their snapshot images go with them
+    if left:
+        r = subprocess.run([WB, "runs", "rm", *left], capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+
+
+RUNS: list[Path] = []  # run directories of this module, removed with `worldbuilder runs rm` at the end
+
+
+def _image_exists(ref: str) -> bool:
+    return subprocess.run(["docker", "image", "inspect", ref], capture_output=True).returncode == 0
 
 
 def _boot(ref: str):
@@ -69,6 +75,7 @@ def _digest(ref: str) -> str:
 def offline_run(computer, tmp_path_factory) -> RunDir:
     """`worldbuilder simulate` killed with SIGKILL in the middle of day 3, then resumed."""
     run = RunDir(tmp_path_factory.mktemp("runs") / "offline")
+    RUNS.append(run.root)
     cmd = [WB, "simulate", str(computer), "--days", "5", "--turns-per-day", "40", "--run-dir", str(run.root)]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 300
@@ -161,6 +168,7 @@ def test_collaborators_and_late_correction(offline_run):
 
 def test_fork_from_day_three(offline_run, tmp_path):
     src = offline_run
+    RUNS.append(tmp_path / "fork")
     sim = runs.fork(f"{src.root}@day-03", tmp_path / "fork")
     assert hashlib.sha256(sim.computer.exec(FILES).stdout.encode()).hexdigest() == _digest(src.snapshots().get(3).ref)
     s = sim.run()
@@ -213,6 +221,7 @@ def test_openai_agent_and_collaborators_two_days(computer, tmp_path, monkeypatch
     with ScriptedLLM(with_to, expect_api_key=SENTINEL) as server:
         opts = runs.SimOptions(days=2, turns_per_day=20, agent="openai:scripted", collaborators="openai:scripted",
                                llm_base_url=server.url)
+        RUNS.append(tmp_path / "llm")
         sim = runs.new_run(computer, tmp_path / "llm", opts)
         s = sim.run()
         assert any(r.headers.get("authorization") == f"Bearer {SENTINEL}" for r in server.requests)
@@ -264,6 +273,7 @@ def test_external_agent_over_ssh(computer, tmp_path):
     obj = json.loads((computer / "objectives.json").read_text())
     who = obj["deliverables"][0]["stakeholders"][0]["id"]
     opts = runs.SimOptions(days=2, turns_per_day=5, agent="external", external_day_seconds=120)
+    RUNS.append(tmp_path / "ext")
     sim = runs.new_run(computer, tmp_path / "ext", opts)
     result: dict = {}
     t = threading.Thread(target=lambda: result.setdefault("s", sim.run()))
@@ -280,3 +290,46 @@ def test_external_agent_over_ssh(computer, tmp_path):
     assert [m.day for m in run.messages() if m.direction == "from_user"] == [1, 2]
     assert (run.deliverables_dir / "dlv_001" / "ext.md").read_text().strip() == "# external notes day 2"
     assert not any(t.error for t in run.turns() if t.actor == "agent")
+
+
+def test_killed_container_restarts_the_day_then_runs_rm(computer, tmp_path):
+    """`docker kill` in the middle of day 2: the day restarts from day-01's snapshot; `runs rm` cleans up."""
+    run = RunDir(tmp_path / "kill")
+    RUNS.append(run.root)
+    sim = runs.new_run(computer, run.root, runs.SimOptions(days=3, turns_per_day=40))
+    result: dict = {}
+
+    def go():
+        try:
+            result["s"] = sim.run()
+        except BaseException as exc:  # surfaced by the assertion below
+            result["exc"] = exc
+    t = threading.Thread(target=go)
+    t.start()
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and t.is_alive():
+        if '"day":2,"actor":"agent"' in run.turns_jsonl.read_text():
+            break
+        time.sleep(0.02)
+    name = json.loads(run.live_json.read_text())["name"]
+    subprocess.run(["docker", "kill", name], check=True, capture_output=True)
+    t.join(600)
+    assert "s" in result, result.get("exc")
+    s, turns = result["s"], run.turns()
+    assert s.status == "completed" and s.days_completed == 3 and s.restores == 1
+    restore = [x for x in turns if x.tool == "restore"]
+    assert len(restore) == 1 and restore[0].error and restore[0].day == 2, [x.result for x in restore]
+    assert "day-01" in restore[0].result and "unreachable" in restore[0].result
+    rolled = [x for x in turns if x.rolled_back]
+    assert rolled and all(x.day == 2 and x.turn < restore[0].turn for x in rolled)
+    day2 = [x for x in turns if x.day == 2 and x.actor == "agent" and not x.rolled_back]
+    assert day2 and day2[0].tool == "read_inbox" and all(x.turn > restore[0].turn for x in day2)
+    assert sorted({x.day for x in turns if x.actor == "agent" and not x.rolled_back}) == [1, 2, 3]
+    assert [x.label for x in run.snapshots().snapshots] == [f"day-{d:02d}" for d in range(4)]
+    assert json.loads(run.live_json.read_text())["name"] != name  # a new container took over
+    refs = [x.ref for x in run.snapshots().snapshots]
+    assert all(_image_exists(ref) for ref in refs)
+    r = subprocess.run([WB, "runs", "rm", str(run.root)], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0 and "4 snapshot image(s)" in r.stdout, r.stdout + r.stderr
+    assert not run.root.exists() and not any(_image_exists(ref) for ref in refs)
+    assert computer.exists() and _image_exists(f"worldbuilder/computer-{json.loads((computer / 'spec.json').read_text())['id']}:latest")

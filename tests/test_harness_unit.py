@@ -257,7 +257,7 @@ def test_local_simulation_resume_and_fork(tmp_path, computer_dir, monkeypatch):
     assert os.path.isdir(tmp_path / "fork" / "deliverables")
 
 
-def test_dead_computer_is_restored_from_last_snapshot(tmp_path, computer_dir):
+def test_dead_computer_restarts_the_day_from_last_snapshot(tmp_path, computer_dir):
     from agent_harness.agents.scripted import ScriptedAgent
 
     class Crashing(ScriptedAgent):
@@ -267,6 +267,7 @@ def test_dead_computer_is_restored_from_last_snapshot(tmp_path, computer_dir):
             if day == 2 and not Crashing.crashed:
                 Crashing.crashed = True
                 tools.call("read_inbox")
+                tools.call("write_file", {"path": "lost.txt", "content": "written before the crash"})
                 tools.computer.close()  # the computer dies mid-day
             super().run_day(day, today, tools)
 
@@ -275,10 +276,29 @@ def test_dead_computer_is_restored_from_last_snapshot(tmp_path, computer_dir):
     agent.start(sim.agent.brief)
     sim.agent = agent
     s = sim.run()
-    turns = RunDir(tmp_path / "run").turns()
+    run = RunDir(tmp_path / "run")
+    turns = run.turns()
     restore = [t for t in turns if t.tool == "restore"]
     assert s.status == "completed" and s.days_completed == 3 and s.restores == 1
-    assert len(restore) == 1 and restore[0].day == 2 and "day-01" in restore[0].result
+    assert len(restore) == 1 and restore[0].day == 2 and restore[0].error and "day-01" in restore[0].result
+    rolled = [t for t in turns if t.rolled_back]
+    # the crashed attempt: read_inbox, write_file, then the call that found the computer dead
+    assert [t.tool for t in rolled][:2] == ["read_inbox", "write_file"]
+    assert all(t.day == 2 and t.turn < restore[0].turn for t in rolled)
+    assert restore[0].args["rolled_back_turns"] == len(rolled) and s.rolled_back_turns == len(rolled)
+    day2 = [t for t in turns if t.day == 2 and t.actor == "agent" and not t.rolled_back]
+    assert day2[0].tool == "read_inbox" and all(t.turn > restore[0].turn for t in day2)  # restarted from its start
+    assert s.turns == len([t for t in turns if t.actor == "agent" and not t.rolled_back])
+    assert next(d for d in s.per_day if d.day == 2).restarts == 1
+    assert sorted(t.day for t in turns if t.tool == "snapshot") == [0, 1, 2, 3]
+    lines = run.turns_jsonl.read_text().splitlines()  # backward compatible: the key only where true
+    assert sum('"rolled_back":true' in ln for ln in lines) == len(rolled)
+    assert not any('"rolled_back":false' in ln for ln in lines)
+    from worldbuilder.runtime.local_backend import LocalComputer
+
+    final = LocalComputer(run.snapshots().get(3).ref, "amoreno", "/home/amoreno")
+    assert "lost.txt" not in final.listdir(".")  # the abandoned attempt's files are gone
+    assert json.loads(final.read(".mail/today.json"))["day"] == 3
 
 
 def test_run_budget_stops_cleanly_at_a_boundary(tmp_path, computer_dir):
@@ -291,3 +311,180 @@ def test_run_budget_stops_cleanly_at_a_boundary(tmp_path, computer_dir):
     assert s.status == "stopped" and "turn budget" in s.stop_reason
     assert run.snapshots().last().day == s.days_completed < 5
     assert s.turns <= 20
+
+
+# --------------------------------------------------------------------------- LLM objectives, rescaling
+
+
+def _llm_objectives_answer(request: dict) -> dict:
+    """A model answer built from the request's own draft: one bad person, one family member, one missing file,
+    one new real source, a new section and criteria worth far too many points."""
+    user = next(m["content"] for m in request["messages"] if m["role"] == "user")
+    world, _ = json.JSONDecoder().raw_decode(user)
+    assert "Projects/ORION/ORION_plan.docx" in world["files"] and world["days"] == 20
+    out = []
+    for i, d in enumerate(world["draft"]):
+        out.append({"id": d["id"], "title": f"LLM title {i + 1}: quarterly pack",
+                    "description": f"LLM description {i + 1}, agreed with the committee; due on day {d['due_day']}.",
+                    "stakeholders": ["p02", "p99", "p04"], "due_day": 2 if i == 0 else d["due_day"],
+                    "sources": ["Projects/ORION/ghost_file.docx", "Clients/Castellano/notes.md"],
+                    "sections": ["Methodology"],
+                    "criteria": [{"text": "explains every change against last quarter", "points": 90}]})
+    return {"deliverables": out}
+
+
+def test_llm_objective_writer_retries_and_grounds(computer_dir, tmp_path, monkeypatch, scripted_llm_server):
+    from scripted_llm import Reply, sequence
+
+    from agent_harness.objectives import load_objectives
+
+    monkeypatch.setenv("WORLDBUILDER_LLM_CACHE", str(tmp_path / "cache"))
+    scripted_llm_server.handler = sequence([
+        Reply.json({"deliverables": [{"id": "dlv_001", "title": "only a title"}]}),  # invalid: fed back
+        _llm_objectives_answer])
+    notes: list[str] = []
+    out = tmp_path / "objectives.json"
+    obj = write_objectives(computer_dir, backend="openai:scripted", days=20, out=out,
+                           llm_base_url=scripted_llm_server.url, notes=notes)
+    assert scripted_llm_server.count == 2
+    retry = scripted_llm_server.chat_requests[1].body["messages"]
+    assert "That answer was invalid" in retry[-1]["content"] and "description" in retry[-1]["content"]
+    assert load_objectives(out) == obj and obj.backend == "openai:scripted"
+    spec = ComputerSpec.load(computer_dir)
+    assert [d.title for d in obj.deliverables] == [f"LLM title {i + 1}: quarterly pack"
+                                                  for i in range(len(obj.deliverables))]
+    assert 100 <= obj.total_points <= 200 and obj.total_points == 200  # 90-point criteria normalised down
+    for d in obj.deliverables:
+        ids = [s.id for s in d.stakeholders]
+        assert set(ids) <= {p.id for p in spec.world.people}
+        assert ids[0] == "p02" and "p99" not in ids and "p04" not in ids  # family is not a stakeholder
+        assert "Projects/ORION/ghost_file.docx" not in d.sources
+        assert all((computer_dir / "tree" / src).is_file() for src in d.sources)
+        assert "Methodology" in d.sections and any(c.check["type"] == "judge" for c in d.rubric)
+        submitted = next(c for c in d.rubric if c.check["type"] == "submitted_by")
+        assert submitted.check["day"] == d.due_day and all(c.points >= 1 for c in d.rubric)
+        for ev in obj.scenario:  # events keep their person as a stakeholder and land before the due day
+            if ev.deliverable == d.id:
+                assert ev.person in ids and d.due_day > ev.day
+    assert obj.deliverables[0].due_day == 2
+    assert any("ghost_file.docx" in n for n in notes) and any("p99" in n for n in notes)
+    assert any("normalised" in n for n in notes)
+
+
+def test_rescale_keeps_text_and_moves_days(computer_dir, tmp_path):
+    from agent_harness.objectives_scale import rescale_objectives
+
+    obj = write_objectives(computer_dir, days=20, out=tmp_path / "o.json")
+    obj.deliverables[0].title = "Hand-written title, review on day 10"
+    small = rescale_objectives(obj, 5)
+    assert small.days == 5 and small.rescaled_from == 20 and obj.days == 20
+    assert small.deliverables[0].title == "Hand-written title, review on day 3"
+    assert {e.kind: e.day for e in small.scenario} == {"change": 3, "correction": 4}
+    for d in small.deliverables:
+        assert 1 <= d.due_day <= 5 and f"by day {d.due_day}" in d.description
+        checks = {c.check["type"]: c for c in d.rubric}
+        assert checks["submitted_by"].check["day"] == d.due_day == checks["submitted_by"].check["day"]
+        for kind in ("change", "correction"):
+            if kind in checks:
+                assert checks[kind].check["day"] == next(e.day for e in small.scenario if e.kind == kind)
+                assert f"day-{checks[kind].check['day']}" in checks[kind].text
+    assert '"rescaled_from"' not in obj.model_dump_json() and '"rescaled_from":20' in small.model_dump_json()
+
+
+# --------------------------------------------------------------------------- CLI: bad input, resume, runs rm
+
+
+def _cli(*args: str, cwd: Path | None = None):
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "worldbuilder.cli", *args], capture_output=True, text=True,
+                          timeout=300, cwd=cwd)
+
+
+@pytest.fixture(scope="module")
+def cli_run(computer_dir, tmp_path_factory) -> tuple[Path, Path]:
+    """A copy of the computer (objectives written for 20 days) and a finished 2-day local run made by the CLI."""
+    import shutil
+
+    base = tmp_path_factory.mktemp("cli")
+    comp = base / "computer"
+    shutil.copytree(computer_dir, comp, ignore=shutil.ignore_patterns("objectives.json"))
+    assert _cli("objectives", str(comp), "--days", "20").returncode == 0
+    r = _cli("simulate", str(comp), "--runtime", "local", "--days", "2", "--turns-per-day", "15",
+             "--run-dir", str(base / "run"))
+    assert r.returncode == 0, r.stderr
+    assert "rescaled to 2" in r.stderr  # objectives for 20 days were rescaled, not regenerated
+    return comp, base / "run"
+
+
+def _one_line_error(r) -> str:
+    assert r.returncode != 0, r.stdout
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), r.stderr
+    return lines[0]
+
+
+def test_cli_bad_input_is_one_line_and_leaves_nothing(cli_run, tmp_path):
+    comp, run = cli_run
+    out = tmp_path / "out"
+    assert "does not exist" in _one_line_error(_cli("simulate", str(tmp_path / "nope"), "--runtime", "local"))
+    assert "spec" in _one_line_error(_cli("simulate", str(tmp_path), "--runtime", "local", "--run-dir", str(out)))
+    assert "--days" in _one_line_error(_cli("simulate", str(comp), "--days", "0", "--run-dir", str(out)))
+    assert "--days" in _one_line_error(_cli("objectives", str(comp), "--days", "0"))
+    err = _one_line_error(_cli("simulate", str(comp), "--runtime", "local", "--agent", "gpt4", "--run-dir", str(out)))
+    assert "unknown agent 'gpt4'" in err
+    err = _one_line_error(_cli("simulate", "--from", f"{run}@day-99", "--run-dir", str(out)))
+    assert "no snapshot for day 99" in err
+    assert not out.exists()
+    bad = tmp_path / "badcomp"
+    import shutil
+
+    shutil.copytree(comp, bad)
+    (bad / "objectives.json").write_text('{"format": "1.0", "deliverables": [')
+    out.mkdir()  # an existing empty run directory stays untouched
+    err = _one_line_error(_cli("simulate", str(bad), "--runtime", "local", "--run-dir", str(out)))
+    assert "invalid objectives" in err and list(out.iterdir()) == []
+    assert not (bad / "runs").exists()
+
+
+def test_cli_resume_of_finished_run_boots_nothing(cli_run):
+    _, run = cli_run
+    before = {p: p.stat().st_mtime_ns for p in run.rglob("*")}
+    r = _cli("simulate", "--resume", str(run))
+    assert r.returncode == 0 and r.stdout.strip() == "run already complete (days 1..2)", (r.stdout, r.stderr)
+    assert {p: p.stat().st_mtime_ns for p in run.rglob("*")} == before  # nothing booted, nothing written
+
+
+def test_cli_runs_rm(cli_run, tmp_path):
+    comp, run = cli_run
+    fork_dir = tmp_path / "fork"
+    assert _cli("simulate", "--from", f"{run}@day-01", "--run-dir", str(fork_dir)).returncode == 0
+    assert RunDir(fork_dir).summary().days_completed == 2
+    assert "not a run directory" in _one_line_error(_cli("runs", "rm", str(comp)))
+    assert (comp / "spec.json").exists()  # refused: untouched
+    r = _cli("runs", "rm", str(fork_dir))
+    assert r.returncode == 0 and r.stdout.startswith("removed ") and not fork_dir.exists()
+    assert run.exists() and not list(tmp_path.glob(".fork.rm-*"))
+
+
+def test_runs_rm_owns_only_its_own_snapshot_tags(tmp_path):
+    from agent_harness.housekeeping import owned_refs
+    from agent_harness.models import RunConfig, SnapshotRecord
+
+    def idx(pairs):
+        return SnapshotIndex(snapshots=[SnapshotRecord(label=f"day-{d:02d}", day=d, ref=f"wb/c-x:{rid}-day-{d:02d}",
+                                                       date=date(2026, 1, 5), turn=0, created=datetime(2026, 1, 5))
+                                        for rid, d in pairs])
+
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "run.json").write_text("{}")
+    cfg = RunConfig(run_id="r1-f01-ab", computer="c", runtime="docker", image="i", days=3, turns_per_day=5,
+                    start_date=date(2026, 1, 5), agent="offline", collaborators="offline",
+                    forked_from=f"{src}@day-01")
+    snaps = idx([("r1", 0), ("r1", 1), ("r1-f01-ab", 2), ("r1-f01-ab", 3)])
+    assert owned_refs(cfg, snaps) == ["wb/c-x:r1-f01-ab-day-03", "wb/c-x:r1-f01-ab-day-02"]
+    (src / "run.json").unlink()  # the source is gone: the fork inherits its tags
+    assert len(owned_refs(cfg, snaps)) == 4
+    assert owned_refs(cfg.model_copy(update={"runtime": "local"}), snaps) == []

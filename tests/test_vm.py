@@ -175,6 +175,14 @@ def test_login_as_user_and_files_match_the_spec(computer, disk, computer_dir):
 
 
 @pytest.mark.vm
+def test_rebuild_is_refused_while_the_vm_runs(computer, computer_dir):
+    from worldbuilder.materialize.vm import VMImageError, build_vm_disk
+
+    with pytest.raises(VMImageError, match="in use by a running VM"):
+        build_vm_disk(computer_dir, force=True)
+
+
+@pytest.mark.vm
 def test_ssh_key_only_and_no_outbound_network(computer, tmp_path):
     wrong = tmp_path / "wrong_key"
     subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(wrong)], check=True)
@@ -286,7 +294,9 @@ def test_windows_layout_disk_maps_drives(engines, wb_home, tmp_path):
     """A Windows-style computer becomes a Linux disk with C:/D: under /mnt and the profile as home."""
     from worldbuilder.materialize.vm import INDEX_FILE, build_vm_disk
 
-    disk = build_vm_disk(handmade_computer(tmp_path / "win", kind="windows"), out=tmp_path / "windisk")
+    disk = build_vm_disk(handmade_computer(tmp_path / "win", kind="windows"), out=tmp_path / "windisk",
+                         compress=True)
+    assert disk.disk_bytes < 350_000_000  # compressed clusters (an uncompressed disk is ~530 MB)
     assert disk.home == "/mnt/c/Users/Jane" and disk.mounts == {"C": "/mnt/c", "D": "/mnt/d"}
     files = json.loads((disk.dir / INDEX_FILE).read_text())["latest"]["files"]
     assert {"C/Users/Jane/Documents/notes.txt", "D/Projects/budget.csv"} <= set(files)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from worldbuilder.generate.fill import fill, safe_name, slug
 from worldbuilder.generate.match import CITIES
+from worldbuilder.generate.occupation import topics_for
 from worldbuilder.generate.timeline import month_name
 from worldbuilder.generate.tree_offline import TreeBuilder
 
@@ -92,7 +93,8 @@ def code_repos(b: TreeBuilder) -> None:
     if n_py <= 0:
         return
     n_repos = max(1, min(5, math.ceil(n_py / 8)))
-    topics = b.rng.sample(b.occ.topics, k=min(n_repos, len(b.occ.topics)))
+    pool = topics_for(b.occ, b.profile.department)
+    topics = b.rng.sample(pool, k=min(n_repos, len(pool)))
     for i in range(n_repos):
         topic = topics[i % len(topics)]
         name = f"{slug(topic, '-')}-{b.rng.choice(REPO_SUFFIX)}"

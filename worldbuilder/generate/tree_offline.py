@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from worldbuilder.generate.base import SIZE_FILES, FilePlan, PlanContext, TreePlan
 from worldbuilder.generate.fill import fill, safe_name
-from worldbuilder.generate.occupation import DocumentKind
+from worldbuilder.generate.occupation import DocumentKind, topics_for
 from worldbuilder.generate.timeline import month_name, quarter, rand_time
 from worldbuilder.generate.tree_layout import Registry, make_roots, plan_dirs, type_counts
 from worldbuilder.generate.world_offline import occupation_of
@@ -141,7 +141,7 @@ class TreeBuilder:
         people = [p for p in self.world.people if p.relation in ("external", "colleague", "report")]
         vals = dict(project=project.name, client=client, year=created.year, quarter=quarter(created),
                     month=month_name(created), person=self.rng.choice(people).name if people else "",
-                    topic=self.rng.choice(self.occ.topics), city=self.profile.location.split(",")[0])
+                    topic=self.rng.choice(topics_for(self.occ, self.profile.department)), city=self.profile.location.split(",")[0])
         title = fill(doc.title, **vals)
         folder_vals = {**vals, "project": safe_name(f"{project.code} {project.name}", 44),
                        "client": safe_name(client, 48)}

@@ -60,7 +60,7 @@ def _run(cmd: list[str], what: str, timeout: float = 1800) -> None:
         raise VMImageError(f"{what} failed (exit {proc.returncode}): {' | '.join(tail)}")
 
 
-def ensure_rootfs(recipe_dir: Path = RECIPE_DIR, log: bool = False) -> Path:
+def ensure_rootfs(recipe_dir: Path = RECIPE_DIR, log=None) -> Path:
     """Return the cached vm rootfs directory, building it with debootstrap when missing."""
     target = rootfs_path(recipe_dir)
     if (target / "boot").is_dir() and (target / ".worldbuilder-vm-rootfs").exists():
@@ -70,6 +70,8 @@ def ensure_rootfs(recipe_dir: Path = RECIPE_DIR, log: bool = False) -> Path:
     if os.geteuid() != 0:
         raise VMImageError("building the vm rootfs needs root (debootstrap, chroot)")
     target.parent.mkdir(parents=True, exist_ok=True)
+    if log:
+        log(f"building the vm rootfs {target.name} (debootstrap; a few minutes, once per recipe)")
     wheels = base_image.fetch_wheels(BASE_VARIANT)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
     os.chmod(tmp, 0o755)  # becomes the VM's "/"
@@ -82,19 +84,21 @@ def ensure_rootfs(recipe_dir: Path = RECIPE_DIR, log: bool = False) -> Path:
         _run(["chroot", str(tmp), "/bin/sh", "/tmp/configure.sh"], "vm rootfs configure.sh")
         (tmp / "tmp" / "configure.sh").unlink()
         (tmp / ".worldbuilder-vm-rootfs").write_text(recipe_hash(recipe_dir) + "\n")
-        if target.exists():
-            _rmtree(target)
+        if (target / ".worldbuilder-vm-rootfs").exists():  # another process finished first
+            rmtree_rootfs(tmp)
+            return target
+        rmtree_rootfs(target)
         os.replace(tmp, target)
         for stale in target.parent.glob("rootfs-*"):  # older recipes: 500 MB each
             if stale != target:
-                _rmtree(stale)
+                rmtree_rootfs(stale)
     except BaseException:
-        _rmtree(tmp)
+        rmtree_rootfs(tmp)
         raise
     return target
 
 
-def _rmtree(path: Path) -> None:
+def rmtree_rootfs(path: Path) -> None:
     """Remove a rootfs tree without crossing into anything mounted inside it."""
     subprocess.run(["rm", "-rf", "--one-file-system", str(path)], check=False)
 

@@ -117,9 +117,9 @@ def find_disk(ref: str | Path) -> VMDisk:
     raise ImageNotFound(f"no VM disk, computer directory or computer id {str(ref)!r}")
 
 
-def _build_hash(spec: ComputerSpec, computer_dir: Path, pubkey: str, rootfs_hash: str, sudo: bool) -> str:
+def _build_hash(spec: ComputerSpec, computer_dir: Path, pubkey: str, rootfs_hash: str, options: str) -> str:
     h = hashlib.sha256()
-    for part in (spec.content_hash(), pubkey, rootfs_hash, str(sudo), __version__, KERNEL_ARGS):
+    for part in (spec.content_hash(), pubkey, rootfs_hash, options, __version__, KERNEL_ARGS):
         h.update(part.encode() + b"\0")
     manifest = computer_dir / MANIFEST_FILE
     h.update(manifest.read_bytes() if manifest.exists() else b"")
@@ -135,8 +135,11 @@ def _check_tools() -> None:
 
 
 def build_vm_disk(computer_dir: str | Path, out: str | Path | None = None, force: bool = False,
-                  sudo: bool = False, log=None) -> VMDisk:
-    """Build (or reuse, when its inputs are unchanged) the qcow2 disk of a computer directory."""
+                  sudo: bool = False, compress: bool = False, log=None) -> VMDisk:
+    """Build (or reuse, when its inputs are unchanged) the qcow2 disk of a computer directory.
+
+    ``compress`` writes zlib-compressed qcow2 clusters (about 3x smaller on the host, ~20 s slower).
+    """
     started = time.monotonic()
     computer_dir = Path(computer_dir)
     if not computer_dir.is_dir():
@@ -149,12 +152,15 @@ def build_vm_disk(computer_dir: str | Path, out: str | Path | None = None, force
     out = Path(out) if out else default_disk_dir(spec.id)
     rootfs = rootfs_vm.ensure_rootfs(log=log)
     keys = ensure_keypair(spec.id)
-    bhash = _build_hash(spec, computer_dir, keys.public, rootfs_vm.recipe_hash(), sudo)
+    bhash = _build_hash(spec, computer_dir, keys.public, rootfs_vm.recipe_hash(), f"{sudo}{compress}")
     if not force and (out / META_FILE).exists():
         old = load_disk(out)
         if old.build_hash == bhash and old.disk_path.exists():
             return old
+    _check_not_in_use(out / DISK_FILE)
     out.parent.mkdir(parents=True, exist_ok=True)
+    if log:
+        log(f"building the VM disk of {spec.id} in {out}")
     work = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     try:
         config = staging.provision_config(spec, keys.public, sudo=sudo)
@@ -163,8 +169,9 @@ def build_vm_disk(computer_dir: str | Path, out: str | Path | None = None, force
         raw = work / "disk.raw"
         size = _make_ext4(root, raw, spec.id)
         _write_initial_index(root, config["mounts"], work / INDEX_FILE, spec)
-        rootfs_vm._rmtree(root)
-        _run(["qemu-img", "convert", "-q", "-O", "qcow2", str(raw), str(work / DISK_FILE)], "qemu-img convert")
+        rootfs_vm.rmtree_rootfs(root)
+        _run(["qemu-img", "convert", "-q", *(["-c"] if compress else []), "-O", "qcow2", str(raw),
+              str(work / DISK_FILE)], "qemu-img convert")
         raw.unlink()
         kernel, initrd = rootfs_vm.kernel_files(rootfs)
         _link_or_copy(kernel, work / "vmlinuz")
@@ -180,9 +187,18 @@ def build_vm_disk(computer_dir: str | Path, out: str | Path | None = None, force
         disk.model_copy(update={"dir": work}).save()
         _replace_dir(work, out)
     except BaseException:
-        rootfs_vm._rmtree(work)
+        rootfs_vm.rmtree_rootfs(work)
         raise
     return load_disk(out)
+
+
+def _check_not_in_use(disk: Path) -> None:
+    """Refuse to replace a disk a running VM holds (QEMU's image lock makes ``qemu-img info`` fail)."""
+    if not disk.exists():
+        return
+    proc = subprocess.run(["qemu-img", "info", str(disk)], capture_output=True, text=True, timeout=60)
+    if proc.returncode != 0 and "lock" in proc.stderr:
+        raise VMImageError(f"{disk} is in use by a running VM; stop it before rebuilding")
 
 
 def _assemble_root(spec: ComputerSpec, tree: Path, rootfs: Path, root: Path, config: dict, layer: Path) -> int:

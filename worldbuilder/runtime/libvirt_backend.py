@@ -169,16 +169,17 @@ class LibvirtBackend:
         raise BootError(f"{dom.name()}: SSH not ready after {self.ready_timeout:g}s; serial log tail: "
                         f"{_tail(serial_log_path(disk).read_text(errors='replace'))}")
 
-    def destroy(self, disk: VMDisk, undefine: bool = True) -> None:
-        """Stop the domain (hard) and, by default, undefine it. Missing domains are fine."""
+    def destroy(self, disk: VMDisk | str, undefine: bool = True) -> bool:
+        """Stop the domain (of a disk, or by name) hard and, by default, undefine it; False if absent."""
         import libvirt
 
         conn = self.connect()
         try:
-            dom = conn.lookupByName(domain_name(disk))
+            dom = conn.lookupByName(domain_name(disk) if isinstance(disk, VMDisk) else disk)
         except libvirt.libvirtError:
-            return
+            return False
         if dom.isActive():
             dom.destroy()
         if undefine:
             dom.undefine()
+        return True

@@ -27,11 +27,13 @@ def _disk(ref: str):
 @click.option("--out", type=click.Path(path_type=Path), help="Disk directory (default $WORLDBUILDER_HOME/vm/<id>).")
 @click.option("--force", is_flag=True, help="Rebuild even when the inputs are unchanged.")
 @click.option("--sudo", is_flag=True, help="Give the user passwordless sudo (default: no sudo).")
-def vm_build(computer: Path, out: Path | None, force: bool, sudo: bool) -> None:
+@click.option("--compress", is_flag=True, help="Compressed qcow2 (about 3x smaller, slower to build).")
+def vm_build(computer: Path, out: Path | None, force: bool, sudo: bool, compress: bool) -> None:
     """Build the qcow2 disk (+ kernel, initrd) of a computer directory."""
     from worldbuilder.materialize.vm import build_vm_disk
 
-    disk = build_vm_disk(computer, out=out, force=force, sudo=sudo, log=lambda m: click.echo(m, err=True))
+    disk = build_vm_disk(computer, out=out, force=force, sudo=sudo, compress=compress,
+                         log=lambda m: click.echo(m, err=True))
     click.echo(f"{disk.disk_path} ({disk.disk_bytes / 1e6:.0f} MB on disk, {disk.virtual_size >> 30} GiB virtual, "
                f"{disk.file_count} files, user {disk.user})")
 
@@ -51,7 +53,7 @@ def vm_boot(ref: str, name: str | None, memory_mb: int | None, cpus: int | None,
         _, endpoint, computer = LibvirtBackend().boot(disk, wait_ssh=True)
         if computer is not None:
             computer.close()
-        click.echo(f"libvirt domain {domain_name(disk)} running; stop: virsh destroy {domain_name(disk)}")
+        click.echo(f"libvirt domain {domain_name(disk)} running; stop: worldbuilder vm stop {disk.name}")
     else:
         from worldbuilder.runtime.qemu_backend import QemuBackend
 
@@ -66,10 +68,19 @@ def vm_boot(ref: str, name: str | None, memory_mb: int | None, cpus: int | None,
 @vm.command("stop")
 @click.argument("name")
 def vm_stop(name: str) -> None:
-    """Shut a VM down (the disk keeps its state and snapshots)."""
+    """Shut a VM down (the disk keeps its state and snapshots); libvirt domains are destroyed + undefined."""
+    from worldbuilder.runtime.docker_backend import ComputerNotRunning
     from worldbuilder.runtime.qemu_backend import QemuBackend
 
-    QemuBackend().stop(name)
+    try:
+        QemuBackend().stop(name)
+    except ComputerNotRunning:
+        from worldbuilder.runtime.libvirt_backend import LibvirtBackend
+
+        domain = name if name.startswith("wb-") else f"wb-{name}"
+        if not LibvirtBackend().destroy(domain):
+            raise
+        name = f"libvirt domain {domain}"
     click.echo(f"stopped {name}")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from worldbuilder.generate.base import FilePlan, PlanContext
 from worldbuilder.generate.content_offline import code, comms, documents
 from worldbuilder.generate.content_offline.prose import Writer
-from worldbuilder.generate.content_offline.tables import data_sheet, facts_sheet
+from worldbuilder.generate.content_offline.tables import data_sheet, facts_sheet, summary_sheet
 from worldbuilder.generate.occupation import DocumentKind
 from worldbuilder.generate.world_offline import occupation_of
 from worldbuilder.spec import ContentSpec, Layout, Paragraph, Profile, Sheet, World
@@ -77,7 +77,11 @@ class ContentMaker:
     def _xlsx(self, spec: ContentSpec, w: Writer) -> None:
         doc = self.doc_kind(w.plan.kind)
         cols = doc.columns if doc and doc.columns else SHEET_COLUMNS.get(w.plan.kind, [])
-        sheets: list[Sheet] = [data_sheet(w.plan.kind.replace("_", " ").title()[:31], cols, w.plan.size_class, w)]
+        data = data_sheet(w.plan.kind.replace("_", " ").title()[:31], cols, w.plan.size_class, w)
+        sheets: list[Sheet] = [data]
+        summary = summary_sheet(data, len(data.rows) - sum(_is_total(r) for r in data.rows))
+        if summary is not None and w.plan.size_class != "tiny":
+            sheets.append(summary)
         facts = w.some_facts(3 if w.plan.size_class in ("tiny", "small") else 5)
         if facts and w.plan.kind not in documents.PERSONAL_KINDS and w.plan.kind not in ("budget", "expenses"):
             sheets.append(facts_sheet(facts))

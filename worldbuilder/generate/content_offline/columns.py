@@ -18,7 +18,8 @@ _RULES: tuple[tuple[str, str, float, float, int], ...] = (
     (r"^(month|period)$", "month", 0, 0, 0),
     (r"\b(id|no\.?|number|#|ref|sku|code|ticker|symbol)\b|^id$", "code", 0, 0, 0),
     (r"hourly|per hour|day rate|billing rate|unit price|unit cost|\bprice\b", "money", 12, 450, 2),
-    (r"fee rate|expense ratio|interest rate|tax rate|\bapr\b|commission rate", "pct", 0.05, 1.6, 2),
+    (r"expense ratio", "pct", 0.03, 0.75, 2),
+    (r"fee rate|interest rate|tax rate|\bapr\b|commission rate", "pct", 0.25, 1.6, 2),
     (r"drift|excess|\bchange\b|variance %|delta|over/under|\bvs\b", "diff", 0, 0, 1),
     (r"\bweight\b|allocation|\bshare\b|\bmix\b|% of total", "share", 0, 0, 1),
     (r"return|benchmark|\bgrowth\b|\byield\b|\bytd\b|\b1y\b", "pct", -4, 18, 1),
@@ -36,8 +37,9 @@ _RULES: tuple[tuple[str, str, float, float, int], ...] = (
     (r"budget|actual|forecast|cost|amount|spend|expense|payment|paid|owed|contribution|withdrawal|capex|opex|"
      r"\bvalue\b|year \d|deposit|debit|credit|estimate \(\$\)|\$", "money", 400, 90_000, 0),
     (r"midterm|final exam|exam|quiz|problem sets?|homework|paper|essay|lab|assignment|test score|score|mark",
-     "score", 52, 100, 0),
+     "score", 58, 100, 0),
     (r"course grade|letter grade|^grade$|final grade", "grade", 0, 0, 0),
+    (r"\bwave\b|\bround\b|visit number|grade level|\bperiod\b|\btier\b", "ordinal", 1, 4, 0),
     (r"hours|\bhrs\b", "int", 1, 60, 0),
     (r"days|lead time|duration|tenure|age", "int", 1, 45, 0),
     (r"\baccounts\b|visits|sessions|tickets|errors|incidents|defects|points|requests|calls|meetings", "int", 1, 60, 0),
@@ -68,7 +70,7 @@ _COMPILED = tuple((re.compile(p, re.I), k, lo, hi, d) for p, k, lo, hi, d in _RU
 BAND_MIN = re.compile(r"^(min|minimum|floor|lower)\b", re.I)
 BAND_MAX = re.compile(r"^(max|maximum|ceiling|upper)\b", re.I)
 BAND_MID = re.compile(r"^(target|policy|neutral|strategic)\b", re.I)
-NUMERIC = frozenset({"money", "pct", "share", "band_min", "band_mid", "band_max", "int", "score", "measure",
+NUMERIC = frozenset({"money", "pct", "share", "band_min", "band_mid", "band_max", "int", "score", "measure", "ordinal",
                      "diff", "total", "year", "product", "product_pct", "running"})
 MONEYISH = frozenset({"money", "total", "product", "product_pct", "running"})
 SUMMABLE = frozenset({"money", "int", "share", "band_mid", "total", "product", "product_pct"})

@@ -2,15 +2,49 @@
 
 from __future__ import annotations
 
+import textwrap
 from datetime import datetime, timedelta
 
 from worldbuilder.generate.base import FilePlan
 from worldbuilder.generate.content_offline.prose import Writer, fact_clause, long_date
+from worldbuilder.generate.content_offline.sections import actions, family_paragraph
 from worldbuilder.spec import Email, Event, stable_id
 
 
 def addr(name: str, email: str) -> str:
     return f"{name} <{email}>"
+
+
+GREETINGS = ("Hi {first},", "Hello {first},", "{first},", "Morning {first},")
+FORMAL_GREETINGS = ("Dear {first},", "Hello {first},", "Good afternoon {first},")
+SIGNOFFS = ("Thanks,", "Best,", "Many thanks,", "Cheers,", "Kind regards,", "Best regards,")
+OPENERS = {
+    "update": "Quick update on {project} ({code}).",
+    "question": "I have a question about {term} on {project} before we go further.",
+    "next": "Following on from our call, here is where we landed on {project} and what happens next.",
+    "figures": "Forwarding the latest figures for {code} so we are all working from the same numbers.",
+    "reply": "Thanks for sending this over.",
+}
+
+
+def subject_line(title: str) -> tuple[str, str]:
+    """(subject as a mail client shows it, intent) from the planned title (``RE x``, ``FW x``, ...)."""
+    low = title.lower()
+    if low.startswith(("re ", "re: ")):
+        return "Re: " + title.split(" ", 1)[1].lstrip(": "), "reply"
+    if low.startswith(("fw ", "fwd ", "fw: ")):
+        return "Fwd: " + title.split(" ", 1)[1].lstrip(": "), "figures"
+    if "next steps" in low:
+        return title, "next"
+    if low.startswith("question"):
+        return title, "question"
+    return title, "update"
+
+
+def _quote(w: Writer, who: str, when: datetime) -> list[str]:
+    original = [family_paragraph("findings", w, 2), "", f"Can you take a look before {w.date_after(10)}?"]
+    quoted = [f"> {line}" if line else ">" for text in original for line in textwrap.wrap(text, 72) or [""]]
+    return ["", f"On {when:%a, %b} {when.day}, {when:%Y at %H:%M}, {who} wrote:", *quoted]
 
 
 def email(w: Writer, siblings: list[FilePlan]) -> Email:
@@ -19,24 +53,38 @@ def email(w: Writer, siblings: list[FilePlan]) -> Email:
     cc = w.person(("colleague", "manager", "report"))
     me = addr(w.profile.full_name, w.profile.email)
     incoming = w.rng.random() < 0.45
+    subject, intent = subject_line(w.plan.title)
     facts = w.some_facts(2)
-    lines = [f"Hi {(w.profile.first_name if incoming else other.name.split()[0])},", "",
-             w.paragraph(2), ""]
+    to_first = w.profile.first_name if incoming else other.name.split()[0]
+    greet = FORMAL_GREETINGS if other.relation == "external" else GREETINGS
+    opener = OPENERS[intent].format(project=p.name, code=p.code, term=w.term())
+    lines = [w.rng.choice(greet).format(first=to_first), "", opener + " " + family_paragraph(
+        {"question": "risks", "next": "recommend"}.get(intent, "findings"), w, 2), ""]
     if facts:
         lines += ["The numbers we are working from:"] + [f"- {fact_clause(f)}" for f in facts] + [""]
-    ms = [m for m in p.milestones if not m.done]
+    if intent == "next":
+        lines += ["Next steps:"] + [f"- {item}" for item in actions(w).items[:3]] + [""]
+    ms = [m for m in p.milestones if m.due > w.when.date()]
     if ms:
         lines += [f"Next milestone for {p.code}: {ms[0].name} on {long_date(ms[0].due)}.", ""]
-    sign = other.name if incoming else w.profile.full_name
-    title = "" if incoming else f"\n{w.profile.job_title}, {w.profile.employer}"
-    lines += ["Thanks,", sign + title]
+    sender = other if incoming else None
+    sign = sender.name.split()[0] if sender and sender.relation != "external" else (sender.name if sender else
+                                                                                     w.profile.first_name)
+    title = f"\n{sender.role}" if sender and sender.relation == "external" else (
+        "" if sender else f"\n{w.profile.full_name}\n{w.profile.job_title}, {w.profile.employer}")
+    lines += [w.rng.choice(SIGNOFFS), sign + title]
+    domain = w.profile.email.split("@")[1]
+    reply_to = None
+    if intent == "reply":
+        quoted_who = w.profile.full_name if incoming else other.name
+        lines += _quote(w, quoted_who, w.plan.created - timedelta(days=w.rng.randint(1, 4), hours=w.rng.randint(0, 5)))
+        reply_to = f"<{stable_id(w.plan.path, 'parent')}@{domain}>"
     attach = [f.path for f in siblings if f.created <= w.plan.created and f.type in ("docx", "xlsx", "pdf", "pptx")]
     attachments = sorted(w.rng.sample(attach, k=min(len(attach), w.rng.choice((0, 1, 1, 2)))))
-    domain = w.profile.email.split("@")[1]
     return Email(sender=addr(other.name, other.email) if incoming else me,
                  to=[me] if incoming else [addr(other.name, other.email)],
                  cc=[addr(cc.name, cc.email)] if cc.id != other.id else [],
-                 subject=w.plan.title, date=w.plan.created, body="\n".join(lines) + "\n",
+                 subject=subject, date=w.plan.created, body="\n".join(lines) + "\n", in_reply_to=reply_to,
                  message_id=f"<{stable_id(w.plan.path, w.profile.username)}@{domain}>", attachments=attachments)
 
 
@@ -52,5 +100,6 @@ def events(w: Writer) -> list[Event]:
                          summary=f"{w.plan.title}" + (f" #{i + 1}" if i else ""), start=s,
                          end=s + timedelta(minutes=w.rng.choice((30, 45, 60, 90))),
                          location=w.rng.choice(("Conference room 2", "Zoom", "Teams", "Client office")),
-                         description=f"{p.name} ({p.code}). {w.sentence()}", attendees=sorted(people)))
+                         description=f"{p.name} ({p.code}). Agenda: {w.term()}, {w.term()}, actions from last time.",
+                         attendees=sorted(people)))
     return out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from worldbuilder.generate.content_offline.prose import Writer, fact_clause, long_date
+from worldbuilder.generate.content_offline.sections import actions, family, family_paragraph, section_blocks
 from worldbuilder.generate.content_offline.tables import data_sheet, doc_table, facts_table
 from worldbuilder.generate.occupation import DocumentKind
 from worldbuilder.spec import Block, Bullets, Chart, Heading, Paragraph, Series, Slide, Table
@@ -29,34 +30,35 @@ INGREDIENTS = ("2 cups flour", "1 onion, diced", "3 cloves garlic", "1 tbsp oliv
                "1 tsp cumin", "2 eggs", "250 ml stock", "salt and pepper", "a handful of basil")
 
 
-def _section_body(section: str, i: int, w: Writer, doc: DocumentKind | None, size: str) -> list[Block]:
-    low = section.lower()
-    if any(k in low for k in ("attendee", "participant", "candidate")):
-        people = [w.person() for _ in range(w.rng.randint(2, 4))]
-        return [Bullets(items=sorted({f"{p.name} ({p.role})" for p in people}))]
-    if any(k in low for k in ("action", "next step", "follow", "open question", "required")):
-        items = [f"{w.person().name}: {w.term()} by {w.date_after(21)}" for _ in range(w.rng.randint(2, 4))]
-        return [Bullets(items=items, numbered=True)]
-    if doc is not None and doc.columns and i == 1:
-        return [Paragraph(text=w.paragraph(2)), doc_table(doc.columns, size, w, caption=section)]
-    if i == 0:
-        facts = w.some_facts(w.rng.randint(2, 3))
-        return [Paragraph(text=w.paragraph()), Paragraph(text=w.facts_sentence(facts))]
-    return [Paragraph(text=w.paragraph()) for _ in range(1 + (size in ("medium", "large")))]
+def _headings(names: list[str]) -> list[str]:
+    """Section headings without repeats (case-insensitive), in order."""
+    seen: set[str] = set()
+    out = []
+    for n in names:
+        if n.strip().lower() not in seen:
+            seen.add(n.strip().lower())
+            out.append(n)
+    return out
 
 
 def work_blocks(w: Writer, doc: DocumentKind | None, title: str, size: str) -> list[Block]:
-    sections = list(doc.sections) if doc and doc.sections else GENERIC_SECTIONS.get(w.plan.kind, ["Summary", "Details"])
-    sections = sections[: max(2, SECTIONS[size])]
+    names = list(doc.sections) if doc and doc.sections else GENERIC_SECTIONS.get(w.plan.kind, ["Summary", "Details"])
+    sections = _headings(names)[: max(2, SECTIONS[size])]
     p = w.proj()
     blocks: list[Block] = [Heading(text=title, level=1),
                            Paragraph(text=f"Prepared by {w.profile.full_name}, {w.profile.job_title}, "
                                           f"{w.profile.employer}. {long_date(w.when)}. Project: {p.name} ({p.code}).")]
+    fams = [family(sec) for sec in sections]
+    fact_at = next((i for i, f in enumerate(fams) if f in ("summary", "findings", "budget")), 0)
+    table_at = next((i for i, f in enumerate(fams) if f in ("findings", "budget", "recommend") and i != fact_at),
+                    min(1, len(sections) - 1))
     for i, sec in enumerate(sections):
         blocks.append(Heading(text=sec, level=2))
-        blocks += _section_body(sec, i, w, doc, size)
-    if doc is not None and doc.columns and len(sections) < 2:
-        blocks.append(doc_table(doc.columns, size, w))
+        blocks += section_blocks(sec, w, size)
+        if i == fact_at and fams[i] not in ("attendees", "actions"):
+            blocks.append(Paragraph(text=w.facts_sentence(w.some_facts(w.rng.randint(2, 3)))))
+        if i == table_at and doc is not None and doc.columns:
+            blocks.append(doc_table(doc.columns, size, w, caption=sec))
     facts = w.some_facts(3)
     if facts and size != "tiny":
         blocks.append(facts_table(facts))
@@ -117,27 +119,35 @@ def flatten(blocks: list[Block], markdown: bool) -> str:
 
 
 def deck(w: Writer, doc: DocumentKind | None, title: str, size: str) -> list[Slide]:
-    n = {"tiny": 4, "small": 6, "medium": 8, "large": 12}[size]
-    sections = list(doc.sections) if doc and doc.sections else GENERIC_SECTIONS.get(w.plan.kind, ["Update", "Next steps"])
+    """A storyline: title, context, key figures, findings with a chart, sections, recommendation, next steps."""
+    n = {"tiny": 5, "small": 6, "medium": 8, "large": 12}[size]
+    names = list(doc.sections) if doc and doc.sections else GENERIC_SECTIONS.get(w.plan.kind, ["Update"])
+    sections = [s for s in _headings(names) if family(s) not in ("attendees", "actions")
+                and s.lower() not in ("agenda", "next steps", "summary")]
     p = w.proj()
     slides = [Slide(title=title, subtitle=f"{w.profile.full_name} · {w.profile.employer} · {long_date(w.when)}",
-                    layout="title", notes=f"Open with the purpose of {p.name} and who is in the room."),
-              Slide(title="Agenda", bullets=sections[:6], notes="Keep the agenda to five minutes.")]
+                    layout="title", notes=f"Welcome everyone. Purpose today: agree how we move {p.name} forward."),
+              Slide(title="Where we are", bullets=[family_paragraph("summary", w, 1) for _ in range(3)],
+                    notes=f"Keep this short; most of the room knows {p.code}. Mention that {w.person().name} "
+                          f"joined the work recently.")]
     facts = w.some_facts(3)
-    slides.append(Slide(title="Key figures", bullets=[fact_clause(f) for f in facts],
-                        table=facts_table(facts) if facts else None,
-                        notes="Figures are from the latest workbook; " + "; ".join(fact_clause(f) for f in facts)))
+    if facts:
+        slides.append(Slide(title="Key figures", table=facts_table(facts),
+                            notes="These come from the latest workbook. " + "; ".join(fact_clause(f) for f in facts)))
     sheet = data_sheet("Data", doc.columns if doc else [], "small", w)
     if sheet.chart is not None:
-        slides.append(Slide(title=sheet.chart.title.capitalize(), chart=sheet.chart,
-                            notes=f"Walk through the trend; {w.person().name} can answer detailed questions."))
-    i = 0
-    while len(slides) < n:
-        sec = sections[i % len(sections)]
-        slides.append(Slide(title=sec if i < len(sections) else f"{sec} (cont.)",
-                            bullets=[w.sentence() for _ in range(w.rng.randint(2, 4))], notes=w.paragraph(1)))
-        i += 1
-    return slides
+        slides.append(Slide(title=f"What we found: {sheet.chart.title.lower()}", chart=sheet.chart,
+                            bullets=[family_paragraph("findings", w, 1)],
+                            notes=f"Pause on the chart. {w.person().name} can take detailed questions."))
+    tail = [Slide(title="Recommendation", bullets=[family_paragraph("recommend", w, 1) for _ in range(2)],
+                  notes="Ask for a decision here, not just feedback."),
+            Slide(title="Next steps", bullets=actions(w).items, notes="Confirm owners and dates before we close.")]
+    for sec in sections:
+        if len(slides) + len(tail) >= n:
+            break
+        slides.append(Slide(title=sec, bullets=[family_paragraph(family(sec), w, 1) for _ in range(w.rng.randint(2, 3))],
+                            notes=f"Talking points: {family_paragraph(family(sec), w, 1)}"))
+    return slides + tail
 
 
 def chart_for(w: Writer) -> Chart:

@@ -12,7 +12,7 @@ from worldbuilder.spec import Fact, Person, Profile, Project, World
 WORK_SENTENCES = (
     "We reviewed the {term} for {project} with {person} and agreed to revisit the {term2} before {date}.",
     "{person} raised a question about {term}; the approach agreed with {client} stays in place for now.",
-    "The {code} workstream is {status}, and the {milestone} milestone is due on {mdate}.",
+    "The {code} workstream is {status}, and the {milestone} milestone {mtense} {mdate}.",
     "Our priority this quarter is {term}, followed by a closer look at {term2}.",
     "I will follow up with {person} on the {term} and circulate an updated draft by {date}.",
     "Compared with the previous review, the main change is in {term}, which mostly affects {client}.",
@@ -24,7 +24,7 @@ WORK_SENTENCES = (
     "For {project}, the {term} assumptions were checked against last quarter's numbers.",
     "We still need sign-off from {person2} on the {term} before sharing it with {client}.",
     "The {term} section was rewritten to make the recommendation easier to follow.",
-    "Timing is tight: {milestone} is due on {mdate}, and {term} is on the critical path.",
+    "On timing, {milestone} {mtense} {mdate}, and {term} is on the critical path.",
     "A short call with {person} clarified how {term} interacts with {term2}.",
 )
 STATUS_PHRASE = {"active": "on track", "on_hold": "on hold pending a decision", "completed": "complete",
@@ -51,6 +51,7 @@ class Writer:
         self.people: list[Person] = [world.person(r) for r in self.refs if r.startswith("p")]
         self.facts: list[Fact] = [world.fact(r) for r in self.refs if r.startswith("f")]
         self.when = plan.created
+        self._said: set[str] = set()  # sentences already used in this file (membership only)
 
     # ------------------------------------------------------------------ picks
     def cite(self, wid: str) -> None:
@@ -59,6 +60,14 @@ class Writer:
 
     def term(self) -> str:
         return self.rng.choice(self.world.vocabulary or self.occ.vocabulary or ["the plan"])
+
+    def two_terms(self) -> tuple[str, str]:
+        a = self.term()
+        for _ in range(5):
+            b = self.term()
+            if b != a:
+                return a, b
+        return a, b
 
     def person(self, relation: tuple[str, ...] = ()) -> Person:
         pool = [p for p in self.people if not relation or p.relation in relation]
@@ -94,13 +103,36 @@ class Writer:
         return long_date(self.when + timedelta(days=self.rng.randint(3, days)))
 
     # ------------------------------------------------------------------ text
+    def fresh(self, text: str) -> bool:
+        """True the first time ``text`` is said in this file (so no sentence repeats within a document)."""
+        if text in self._said:
+            return False
+        self._said.add(text)
+        return True
+
+    def status_phrase(self, p: Project) -> str:
+        return STATUS_PHRASE[p.status]
+
     def sentence(self) -> str:
+        for _ in range(6):
+            text = self._sentence()
+            if self.fresh(text):
+                return text
+        return text
+
+    def _sentence(self) -> str:
         p = self.proj()
         ms = self.rng.choice(p.milestones) if p.milestones else None
+        done = ms is not None and ms.due <= self.when.date()
+        t1, t2 = self.two_terms()
+        p1 = self.person()
+        p2 = self.person()
+        if p2.id == p1.id:
+            p2 = self.person(("colleague", "manager", "report"))
         return self.rng.choice(WORK_SENTENCES).format(
-            term=self.term(), term2=self.term(), project=p.name, code=p.code, person=self.person().name,
-            person2=self.person().name, client=self.client_name(), date=self.date_after(),
+            term=t1, term2=t2, project=p.name, code=p.code, person=p1.name, person2=p2.name, client=self.client_name(), date=self.date_after(),
             status=STATUS_PHRASE[p.status], milestone=ms.name if ms else "next review",
+            mtense="was reached on" if done else "is due on",
             mdate=long_date(ms.due) if ms else self.date_after(60))
 
     def paragraph(self, n: int | None = None) -> str:

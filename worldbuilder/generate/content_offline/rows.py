@@ -106,12 +106,32 @@ class RowMaker:
         return self._pool
 
     def rows(self, cols: list[Col], n: int) -> list[list[object]]:
+        records = self.records(cols)
         lab = labels_for(cols[0].name, self.w, self.labels) if cols else []
-        if lab and any(c.kind in ("share", "band_mid") for c in cols):
-            n = min(n, len(lab))
+        pool = lab or (self.topics if cols and cols[0].kind == "label" and not records else [])
+        if pool and (any(c.kind in ("share", "band_mid") for c in cols) or cols[0].kind == "label"):
+            n = min(n, len(pool))
+        if records:
+            n = min(n, len(records[1]))
         data = [self.column(c, j, cols, n) for j, c in enumerate(cols)]
+        if records:
+            picks = self.w.rng.sample(records[1], n)
+            for j, k in records[0].items():
+                data[j] = [p[k] for p in picks]
         self.derive(cols, data)
         return [list(r) for r in zip(*data, strict=True)] if data else []
+
+    def records(self, cols: list[Col]) -> tuple[dict[int, int], list[list[str]]] | None:
+        """Linked values for several columns at once (``"ticker|fund": ["VTI|Vanguard ...", ...]``)."""
+        heads = [c.name.strip().lower() for c in cols]
+        for key, values in sorted(self.labels.items()):
+            parts = key.split("|")
+            if len(parts) > 1 and all(p in heads for p in parts):
+                where = {heads.index(p): k for k, p in enumerate(parts)}
+                for j in where:
+                    cols[j].kind = "label"
+                return where, [v.split("|") for v in values if v.count("|") == len(parts) - 1]
+        return None
 
     def column(self, c: Col, j: int, cols: list[Col], n: int) -> list[object]:
         w, r = self.w, self.w.rng
@@ -122,7 +142,7 @@ class RowMaker:
             return [round(r.uniform(c.lo, c.hi), c.decimals or 1) for _ in range(n)]
         if k in ("share", "band_mid"):
             return shares(w, n)
-        if k in ("int", "score"):
+        if k in ("int", "score", "ordinal"):
             return [r.randint(int(c.lo), int(c.hi)) for _ in range(n)]
         if k == "measure":
             base = r.uniform(c.lo, c.hi)

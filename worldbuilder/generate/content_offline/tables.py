@@ -28,7 +28,7 @@ def unit_of(c: Col, cols: list[Col]) -> str:
         return "money2" if c.decimals == 2 or kind == "product" else "money"
     if kind in ("pct", "share", "band_min", "band_mid", "band_max"):
         return "pct2" if c.decimals == 2 else "pct"
-    if kind in ("int", "score"):
+    if kind in ("int", "score", "ordinal"):
         return "int"
     return "measure" if kind == "measure" else ""
 
