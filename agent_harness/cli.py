@@ -37,115 +37,119 @@ def _limits(max_turns, max_wall, max_tokens):
     return Limits(max_turns=max_turns, max_wall=max_wall, max_tokens=max_tokens)
 
 
+
+@click.command()
+@click.argument("computer", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--backend", default="offline", show_default=True, help="offline or openai:MODEL")
+@click.option("--days", type=click.IntRange(1, 366), default=20, show_default=True,
+              help="Length of the simulated month (give simulate the same --days).")
+@click.option("--out", type=click.Path(path_type=Path), help="Default: COMPUTER/objectives.json")
+@click.option("--llm-base-url", envvar="WORLDBUILDER_LLM_BASE_URL")
+def objectives(computer, backend, days, out, llm_base_url):
+    """Write objectives.json: deliverables, stakeholders, sources and rubrics for COMPUTER."""
+    from agent_harness.objectives import write_objectives
+
+    notes: list[str] = []
+    obj = write_objectives(computer, backend=backend, days=days, out=out, llm_base_url=llm_base_url,
+                           notes=notes)
+    for n in notes:
+        click.echo(f"note: {n}", err=True)
+    click.echo(f"{out or computer / 'objectives.json'}: {len(obj.deliverables)} deliverables, "
+               f"{obj.total_points} rubric points, {len(obj.scenario)} scheduled changes")
+
+@click.command()
+@click.argument("computer", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--days", type=click.IntRange(1, 366), default=20, show_default=True)
+@click.option("--turns-per-day", type=click.IntRange(1), default=250, show_default=True)
+@click.option("--agent", default="offline", show_default=True, help="offline, external or openai:MODEL")
+@click.option("--collaborators", default="offline", show_default=True, help="offline or openai:MODEL")
+@click.option("--run-dir", type=click.Path(path_type=Path), help="Default: COMPUTER/../runs/<run id>")
+@click.option("--resume", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Continue RUN from its last complete day.")
+@click.option("--from", "from_ref", metavar="RUN@day-NN", help="Start a new run from a day of another run.")
+@click.option("--runtime", type=click.Choice(["docker", "local"]), default="docker", show_default=True,
+              help="local = directory computer for development (NO isolation).")
+@click.option("--image", help="Docker image ref (default: build it from COMPUTER).")
+@click.option("--max-turns", type=click.IntRange(1), help="Run budget: total agent turns.")
+@click.option("--max-wall", type=float, help="Run budget: wall-clock seconds.")
+@click.option("--max-tokens", type=click.IntRange(1), help="Run budget: LLM tokens.")
+@click.option("--command-timeout", type=float, default=60.0, show_default=True)
+@click.option("--external-day-seconds", type=float, default=600.0, show_default=True,
+              help="External agents: how long a day may take before it is ended.")
+@click.option("--llm-base-url", envvar="WORLDBUILDER_LLM_BASE_URL")
+def simulate(computer, days, turns_per_day, agent, collaborators, run_dir, resume, from_ref, runtime, image,
+             max_turns, max_wall, max_tokens, command_timeout, external_day_seconds, llm_base_url):
+    """Run a long-horizon simulation on COMPUTER (or --resume RUN, or --from RUN@day-NN)."""
+    from agent_harness import runs
+
+    if sum(map(bool, (computer, resume, from_ref))) != 1:
+        raise click.UsageError("give exactly one of COMPUTER, --resume RUN or --from RUN@day-NN")
+    with _progress(days) as prog:
+        if resume:
+            try:
+                sim = runs.resume(resume, progress=prog)
+            except runs.RunComplete as done:
+                click.echo(str(done))
+                return
+        elif from_ref:
+            sim = runs.fork(from_ref, run_dir, progress=prog)
+        else:
+            opts = runs.SimOptions(days=days, turns_per_day=turns_per_day, agent=agent,
+                                   collaborators=collaborators, runtime=runtime, image=image,
+                                   limits=_limits(max_turns, max_wall, max_tokens), command_timeout=command_timeout,
+                                   llm_base_url=llm_base_url, external_day_seconds=external_day_seconds)
+            sim = runs.new_run(computer, run_dir, opts, progress=prog)
+        click.echo(f"run: {sim.run_dir.root}", err=True)
+        s = sim.run()
+    click.echo(f"{sim.run_dir.root}: {s.status} {s.stop_reason}".rstrip() + f"; {s.days_completed} days, "
+               f"{s.turns} turns ({s.error_rate:.1%} errors), {len(s.deliverables)} deliverables submitted, "
+               f"{s.wall_seconds:.0f}s")
+
+@click.group()
+def runs() -> None:
+    """Inspect simulation runs."""
+
+@runs.command("ls")
+@click.argument("directory", default="runs", type=click.Path(path_type=Path))
+def runs_ls(directory):
+    """List runs (directories with run.json) under DIRECTORY."""
+    from agent_harness.runlog import RunDir
+
+    for p in sorted(Path(directory).glob("**/run.json")):
+        r = RunDir(p.parent)
+        s = r.summary()
+        cfg = r.config()
+        click.echo(f"{r.root}\t{cfg.agent}\t{s.status if s else '?'}\tdays {s.days_completed if s else 0}/"
+                   f"{cfg.days}\tturns {s.turns if s else 0}")
+
+@runs.command("show")
+@click.argument("run", type=click.Path(exists=True, file_okay=False, path_type=Path))
+def runs_show(run):
+    """Show a run's config, summary and snapshots as JSON."""
+    from agent_harness.runlog import RunDir
+
+    r = RunDir(run)
+    s = r.summary()
+    click.echo(json.dumps({"config": r.config().model_dump(mode="json"),
+                           "summary": s.model_dump(mode="json") if s else None,
+                           "snapshots": [x.label for x in r.snapshots().snapshots]}, indent=1))
+
+@runs.command("rm")
+@click.argument("run_dirs", metavar="RUN...", nargs=-1, required=True,
+                type=click.Path(exists=True, file_okay=False, path_type=Path))
+def runs_rm(run_dirs):
+    """Remove runs: stop their computer, remove the snapshot images they own, delete the directory."""
+    from agent_harness.housekeeping import remove_run
+
+    for run in run_dirs:
+        r = remove_run(run)
+        kept = f", kept {len(r.kept)} shared with other runs" if r.kept else ""
+        click.echo(f"removed {r.root} ({len(r.images)} snapshot image(s){kept})")
+        if r.failed:
+            raise click.ClickException(f"could not remove image(s): {', '.join(r.failed)}")
+
+
 def register(main: click.Group) -> None:
     """Attach harness commands (objectives, simulate, runs) to the main group."""
-
-    @main.command()
-    @click.argument("computer", type=click.Path(exists=True, file_okay=False, path_type=Path))
-    @click.option("--backend", default="offline", show_default=True, help="offline or openai:MODEL")
-    @click.option("--days", type=click.IntRange(1, 366), default=20, show_default=True,
-                  help="Length of the simulated month (give simulate the same --days).")
-    @click.option("--out", type=click.Path(path_type=Path), help="Default: COMPUTER/objectives.json")
-    @click.option("--llm-base-url", envvar="WORLDBUILDER_LLM_BASE_URL")
-    def objectives(computer, backend, days, out, llm_base_url):
-        """Write objectives.json: deliverables, stakeholders, sources and rubrics for COMPUTER."""
-        from agent_harness.objectives import write_objectives
-
-        notes: list[str] = []
-        obj = write_objectives(computer, backend=backend, days=days, out=out, llm_base_url=llm_base_url,
-                               notes=notes)
-        for n in notes:
-            click.echo(f"note: {n}", err=True)
-        click.echo(f"{out or computer / 'objectives.json'}: {len(obj.deliverables)} deliverables, "
-                   f"{obj.total_points} rubric points, {len(obj.scenario)} scheduled changes")
-
-    @main.command()
-    @click.argument("computer", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path))
-    @click.option("--days", type=click.IntRange(1, 366), default=20, show_default=True)
-    @click.option("--turns-per-day", type=click.IntRange(1), default=250, show_default=True)
-    @click.option("--agent", default="offline", show_default=True, help="offline, external or openai:MODEL")
-    @click.option("--collaborators", default="offline", show_default=True, help="offline or openai:MODEL")
-    @click.option("--run-dir", type=click.Path(path_type=Path), help="Default: COMPUTER/../runs/<run id>")
-    @click.option("--resume", type=click.Path(exists=True, file_okay=False, path_type=Path),
-                  help="Continue RUN from its last complete day.")
-    @click.option("--from", "from_ref", metavar="RUN@day-NN", help="Start a new run from a day of another run.")
-    @click.option("--runtime", type=click.Choice(["docker", "local"]), default="docker", show_default=True,
-                  help="local = directory computer for development (NO isolation).")
-    @click.option("--image", help="Docker image ref (default: build it from COMPUTER).")
-    @click.option("--max-turns", type=click.IntRange(1), help="Run budget: total agent turns.")
-    @click.option("--max-wall", type=float, help="Run budget: wall-clock seconds.")
-    @click.option("--max-tokens", type=click.IntRange(1), help="Run budget: LLM tokens.")
-    @click.option("--command-timeout", type=float, default=60.0, show_default=True)
-    @click.option("--external-day-seconds", type=float, default=600.0, show_default=True,
-                  help="External agents: how long a day may take before it is ended.")
-    @click.option("--llm-base-url", envvar="WORLDBUILDER_LLM_BASE_URL")
-    def simulate(computer, days, turns_per_day, agent, collaborators, run_dir, resume, from_ref, runtime, image,
-                 max_turns, max_wall, max_tokens, command_timeout, external_day_seconds, llm_base_url):
-        """Run a long-horizon simulation on COMPUTER (or --resume RUN, or --from RUN@day-NN)."""
-        from agent_harness import runs
-
-        if sum(map(bool, (computer, resume, from_ref))) != 1:
-            raise click.UsageError("give exactly one of COMPUTER, --resume RUN or --from RUN@day-NN")
-        with _progress(days) as prog:
-            if resume:
-                try:
-                    sim = runs.resume(resume, progress=prog)
-                except runs.RunComplete as done:
-                    click.echo(str(done))
-                    return
-            elif from_ref:
-                sim = runs.fork(from_ref, run_dir, progress=prog)
-            else:
-                opts = runs.SimOptions(days=days, turns_per_day=turns_per_day, agent=agent,
-                                       collaborators=collaborators, runtime=runtime, image=image,
-                                       limits=_limits(max_turns, max_wall, max_tokens), command_timeout=command_timeout,
-                                       llm_base_url=llm_base_url, external_day_seconds=external_day_seconds)
-                sim = runs.new_run(computer, run_dir, opts, progress=prog)
-            click.echo(f"run: {sim.run_dir.root}", err=True)
-            s = sim.run()
-        click.echo(f"{sim.run_dir.root}: {s.status} {s.stop_reason}".rstrip() + f"; {s.days_completed} days, "
-                   f"{s.turns} turns ({s.error_rate:.1%} errors), {len(s.deliverables)} deliverables submitted, "
-                   f"{s.wall_seconds:.0f}s")
-
-    @main.group()
-    def runs() -> None:
-        """Inspect simulation runs."""
-
-    @runs.command("ls")
-    @click.argument("directory", default="runs", type=click.Path(path_type=Path))
-    def runs_ls(directory):
-        """List runs (directories with run.json) under DIRECTORY."""
-        from agent_harness.runlog import RunDir
-
-        for p in sorted(Path(directory).glob("**/run.json")):
-            r = RunDir(p.parent)
-            s = r.summary()
-            cfg = r.config()
-            click.echo(f"{r.root}\t{cfg.agent}\t{s.status if s else '?'}\tdays {s.days_completed if s else 0}/"
-                       f"{cfg.days}\tturns {s.turns if s else 0}")
-
-    @runs.command("show")
-    @click.argument("run", type=click.Path(exists=True, file_okay=False, path_type=Path))
-    def runs_show(run):
-        """Show a run's config, summary and snapshots as JSON."""
-        from agent_harness.runlog import RunDir
-
-        r = RunDir(run)
-        s = r.summary()
-        click.echo(json.dumps({"config": r.config().model_dump(mode="json"),
-                               "summary": s.model_dump(mode="json") if s else None,
-                               "snapshots": [x.label for x in r.snapshots().snapshots]}, indent=1))
-
-    @runs.command("rm")
-    @click.argument("run_dirs", metavar="RUN...", nargs=-1, required=True,
-                    type=click.Path(exists=True, file_okay=False, path_type=Path))
-    def runs_rm(run_dirs):
-        """Remove runs: stop their computer, remove the snapshot images they own, delete the directory."""
-        from agent_harness.housekeeping import remove_run
-
-        for run in run_dirs:
-            r = remove_run(run)
-            kept = f", kept {len(r.kept)} shared with other runs" if r.kept else ""
-            click.echo(f"removed {r.root} ({len(r.images)} snapshot image(s){kept})")
-            if r.failed:
-                raise click.ClickException(f"could not remove image(s): {', '.join(r.failed)}")
+    for cmd in (objectives, simulate, runs):
+        main.add_command(cmd)
