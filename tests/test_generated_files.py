@@ -12,7 +12,6 @@ import csv
 import email
 import io
 import json
-import subprocess
 import tomllib
 import zipfile
 from email import policy
@@ -23,6 +22,7 @@ import openpyxl
 import pptx
 import pypdf
 import pytest
+from office import soffice_convert
 from PIL import Image
 
 from worldbuilder import api
@@ -109,15 +109,6 @@ def test_one_windows_and_one_linux_layout_are_covered(computers) -> None:
             assert (tree / spec.layout.profile_root).is_dir() and any((tree / "D").iterdir())
 
 
-def _soffice(soffice: str, profile: Path, fmt: str, src: Path, out: Path) -> Path:
-    proc = subprocess.run([soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--norestore",
-                           "--convert-to", fmt, "--outdir", str(out), str(src)],
-                          capture_output=True, text=True, timeout=300)
-    result = out / (src.stem + "." + fmt.split(":")[0])
-    assert proc.returncode == 0 and result.exists(), f"soffice failed on {src.name}: {proc.stderr[-300:]}"
-    return result
-
-
 @pytest.mark.slow
 def test_libreoffice_converts_generated_office_files(computers, tmp_path: Path, soffice: str) -> None:
     spec, tree = computers[0]
@@ -130,7 +121,7 @@ def test_libreoffice_converts_generated_office_files(computers, tmp_path: Path, 
         for i, f in enumerate(files):
             src = work / f"{i}.{ftype}"
             src.write_bytes((tree / f.path).read_bytes())
-            pdf = _soffice(soffice, profile, "pdf", src, work / "out")
+            pdf = soffice_convert(soffice, profile, "pdf", src, work / "out")
             assert len(pypdf.PdfReader(pdf).pages) >= 1
 
 
@@ -145,7 +136,7 @@ def test_generated_formulas_recalculate_in_libreoffice(computers, tmp_path: Path
         for k, f in enumerate(books):
             bare = tmp_path / f"book{n}_{k}.xlsx"
             bare.write_bytes(render_xlsx(f, RenderContext(spec, {}), cached_values=False))
-            wb = openpyxl.load_workbook(_soffice(soffice, profile, "xlsx", bare, tmp_path / f"calc{n}_{k}"),
+            wb = openpyxl.load_workbook(soffice_convert(soffice, profile, "xlsx", bare, tmp_path / f"calc{n}_{k}"),
                                         data_only=True)
             assert len(wb.worksheets) == len(f.content.sheets)
             for sheet, ws in zip(f.content.sheets, wb.worksheets, strict=True):

@@ -21,6 +21,7 @@ import openpyxl
 import pptx
 import pypdf
 import pytest
+from office import soffice_convert
 from PIL import Image
 
 from tests.sample_spec import make_sample_spec
@@ -302,22 +303,13 @@ def test_cell_values_typed() -> None:
 # ----------------------------------------------------------------------------- LibreOffice
 
 
-def _soffice(soffice: str, profile: Path, fmt: str, src: Path, out: Path) -> Path:
-    proc = subprocess.run([soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--norestore",
-                           "--convert-to", fmt, "--outdir", str(out), str(src)],
-                          capture_output=True, text=True, timeout=180)
-    result = out / (src.stem + "." + fmt.split(":")[0])
-    assert proc.returncode == 0 and result.exists(), f"soffice failed on {src.name}: {proc.stderr[-500:]}"
-    return result
-
-
 @pytest.mark.slow
 def test_libreoffice_opens_office_files_and_recalculates(spec: ComputerSpec, tree: Path, tmp_path: Path,
                                                          soffice: str) -> None:
     profile = tmp_path / "lo-profile"
     for ftype in ("docx", "xlsx", "pptx"):
         _, path = by_type(spec, tree, ftype)
-        pdf = _soffice(soffice, profile, "pdf", path, tmp_path / ftype)
+        pdf = soffice_convert(soffice, profile, "pdf", path, tmp_path / ftype)
         assert len(pypdf.PdfReader(pdf).pages) >= 1
     # Formulas: a copy without cached values, so every number below is LibreOffice's own result.
     f, _ = by_type(spec, tree, "xlsx")
@@ -325,7 +317,7 @@ def test_libreoffice_opens_office_files_and_recalculates(spec: ComputerSpec, tre
     bare.parent.mkdir()
     bare.write_bytes(render_xlsx(f, RenderContext(spec, {}), cached_values=False))
     assert openpyxl.load_workbook(bare, data_only=True)["Holdings"]["E7"].value is None
-    recalculated = openpyxl.load_workbook(_soffice(soffice, profile, "xlsx", bare, tmp_path / "calc"), data_only=True)
+    recalculated = openpyxl.load_workbook(soffice_convert(soffice, profile, "xlsx", bare, tmp_path / "calc"), data_only=True)
     checked = 0
     for sheet in f.content.sheets:
         ws = recalculated[sheet.name]
