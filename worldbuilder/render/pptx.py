@@ -97,10 +97,24 @@ def _bullets(placeholder: Any, items: list[str]) -> None:
         tf.add_paragraph().text = item
 
 
+def _set_title(shape: Any, text: str, steps: tuple[tuple[int, int], ...]) -> None:
+    """Set a title and shrink its font for long text, so it never spills onto the next placeholder."""
+    shape.text = text
+    size = next((pt for limit, pt in steps if len(text) <= limit), steps[-1][1])
+    if size:
+        for para in shape.text_frame.paragraphs:
+            for run in para.runs:
+                run.font.size = Pt(size)
+
+
+TITLE_STEPS = ((36, 0), (60, 34), (90, 28), (10_000, 24))  # (max characters, point size; 0 = layout default)
+HEADING_STEPS = ((32, 0), (52, 30), (10_000, 24))
+
+
 def _content_slide(prs: Any, spec: Slide) -> Any:
     visual = spec.table is not None or spec.chart is not None
     slide = prs.slides.add_slide(prs.slide_layouts[TITLE_ONLY if visual else CONTENT])
-    slide.shapes.title.text = spec.title
+    _set_title(slide.shapes.title, spec.title, HEADING_STEPS)
     if not visual:
         _bullets(slide.placeholders[1], spec.bullets or ([spec.subtitle] if spec.subtitle else []))
         return slide
@@ -126,7 +140,7 @@ def _content_slide(prs: Any, spec: Slide) -> Any:
 def _add_slide(prs: Any, spec: Slide) -> None:
     if spec.layout == "title":
         slide = prs.slides.add_slide(prs.slide_layouts[TITLE])
-        slide.shapes.title.text = spec.title
+        _set_title(slide.shapes.title, spec.title, TITLE_STEPS)
         slide.placeholders[1].text = spec.subtitle
     else:
         slide = _content_slide(prs, spec)
