@@ -57,6 +57,7 @@ class VMDisk(BaseModel):
     layout: str
     mounts: dict[str, str]  # layout root prefix ("." on linux, "C", "D") -> absolute dir in the VM
     key_path: Path
+    public_key: str  # the key in the disk's authorized_keys (checked against key_path at boot)
     disk: str = DISK_FILE
     kernel: str = "vmlinuz"
     initrd: str = "initrd.img"
@@ -84,6 +85,14 @@ class VMDisk(BaseModel):
     def initrd_path(self) -> Path:
         return self.dir / self.initrd
 
+    def check_key(self) -> None:
+        """Fail early when the host key pair no longer matches the one built into the disk."""
+        pub = self.key_path.with_suffix(".pub")
+        have = pub.read_text().split()[:2] if pub.exists() and self.key_path.exists() else []
+        if have != self.public_key.split()[:2]:
+            raise ImageNotFound(f"the SSH key {self.key_path} is missing or is not the one built into {self.dir} "
+                                "(rebuild the disk: worldbuilder vm build --force COMPUTER)")
+
     def save(self) -> None:
         tmp = self.dir / f".{META_FILE}.tmp"
         tmp.write_text(self.model_dump_json(indent=1) + "\n")
@@ -100,7 +109,11 @@ def load_disk(path: str | Path) -> VMDisk:
     meta = path if path.name == META_FILE else path / META_FILE
     if not meta.exists():
         raise ImageNotFound(f"no VM disk at {path} (build one with: worldbuilder vm build COMPUTER)")
-    disk = VMDisk.model_validate_json(meta.read_text())
+    try:
+        disk = VMDisk.model_validate_json(meta.read_text())
+    except ValueError as exc:  # pydantic.ValidationError, or JSON from an older version
+        raise ImageNotFound(f"{meta} is unreadable or from an older version; rebuild the disk "
+                            "(worldbuilder vm build --force COMPUTER)") from exc
     return disk.model_copy(update={"dir": meta.parent.resolve()})
 
 
@@ -180,7 +193,7 @@ def build_vm_disk(computer_dir: str | Path, out: str | Path | None = None, force
         disk = VMDisk(dir=out.resolve(), computer_id=spec.id, name=spec.id, user=spec.profile.username,
                       home=config["user"]["home"], hostname=config["hostname"], layout=spec.layout.kind,
                       mounts=config["mounts"],
-                      key_path=keys.private_path, virtual_size=size,
+                      key_path=keys.private_path, public_key=keys.public, virtual_size=size,
                       disk_bytes=(work / DISK_FILE).stat().st_blocks * 512, file_count=count, build_hash=bhash,
                       rootfs=rootfs_vm.recipe_hash(), built_at=datetime.now(UTC),
                       build_seconds=round(time.monotonic() - started, 2))

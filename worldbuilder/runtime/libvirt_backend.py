@@ -139,6 +139,7 @@ class LibvirtBackend:
         """Define and start the domain; with ``wait_ssh``, also log in (returns the handle)."""
         import libvirt
 
+        disk.check_key()
         dom, port = self.define(disk)
         serial_log_path(disk).unlink(missing_ok=True)
         try:
@@ -163,8 +164,9 @@ class LibvirtBackend:
             if _ssh_banner(endpoint.port, timeout=2.0):
                 try:
                     return SSHComputer(endpoint, dom.name(), disk.home, connect_timeout=30.0)
-                except ComputerError:
-                    pass
+                except ComputerError as exc:
+                    if "rejected" in str(exc):
+                        raise BootError(f"{dom.name()}: {exc}") from exc
             time.sleep(0.5)
         raise BootError(f"{dom.name()}: SSH not ready after {self.ready_timeout:g}s; serial log tail: "
                         f"{_tail(serial_log_path(disk).read_text(errors='replace'))}")

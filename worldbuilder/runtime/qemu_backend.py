@@ -133,6 +133,7 @@ class QemuBackend:
         name = name or disk.name
         if not NAME_RE.match(name):
             raise ComputerError(f"invalid VM name {name!r} (letters, digits, '_', '.', '-')")
+        disk.check_key()
         self._claim(name, disk)
         choice = accel.detect(kernel=disk.kernel_path)
         run_dir = run_root() / name
@@ -187,8 +188,10 @@ class QemuBackend:
             if _ssh_banner(vm.port, timeout=2.0):
                 try:
                     return QemuComputer(vm, disk, connect_timeout=max(5.0, min(30.0, deadline - time.monotonic())))
-                except ComputerUnreachable:
-                    pass  # sshd answers but the login is not ready yet; keep waiting
+                except ComputerUnreachable as exc:
+                    if "rejected" in str(exc):
+                        raise BootError(f"{vm.name}: {exc} (the disk was built with another key?)") from exc
+                    # otherwise sshd answers but the login is not ready yet: keep waiting
             time.sleep(0.5)
         raise BootError(f"{vm.name}: SSH not ready after {self.ready_timeout:g}s ({vm.accel}); "
                         f"serial log tail: {_tail(_read(vm.serial_log))}")

@@ -13,12 +13,12 @@ def vm() -> None:
 
 
 def _disk(ref: str):
-    """A built disk for a disk dir / computer id, building it first for a computer directory."""
+    """The disk of a disk dir / computer id; for a computer directory, (re)built when out of date."""
     from worldbuilder.materialize.vm import META_FILE, build_vm_disk, find_disk
 
     path = Path(ref)
     if path.is_dir() and (path / "tree").is_dir() and not (path / META_FILE).exists():
-        return build_vm_disk(path, log=lambda m: click.echo(m, err=True))
+        return build_vm_disk(path, log=lambda m: click.echo(m, err=True))  # a no-op when up to date
     return find_disk(ref)
 
 
