@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from worldbuilder import __version__
-from worldbuilder.api import MANIFEST_FILE, load_computer
+from worldbuilder.api import MANIFEST_FILE
 from worldbuilder.errors import ImageNotFound, WorldbuilderError
 from worldbuilder.materialize import docker_cli, staging
 from worldbuilder.materialize.base_image import ensure_base
@@ -76,12 +76,7 @@ def _build_hash(spec: ComputerSpec, computer_dir: Path, base: str, pubkey: str, 
 def build_image(computer_dir: str | Path, variant: str = "base", sudo: bool = False, log=None) -> ImageRef:
     """Build (or reuse) the image of the computer in ``computer_dir``; returns its reference."""
     computer_dir = Path(computer_dir)
-    if not computer_dir.exists():
-        raise ImageBuildError(f"computer directory not found: {computer_dir}")
-    spec, tree = load_computer(computer_dir)
-    staging.validate_spec(spec)
-    if tree is None:
-        raise ImageBuildError(f"{computer_dir} has no rendered tree/ (render the spec first)")
+    spec, tree = staging.load_computer_for_build(computer_dir, ImageBuildError)
     base = ensure_base(variant, log=log)
     keys = ensure_keypair(spec.id)
     tag = image_tag(spec.id)

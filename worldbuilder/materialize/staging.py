@@ -48,6 +48,21 @@ class Roots:
         return f"{self.mounts[top]}/{rest}".rstrip("/")
 
 
+def load_computer_for_build(computer_dir: str | Path,
+                           error: type[WorldbuilderError]) -> tuple[ComputerSpec, Path]:
+    """Load a rendered computer directory and validate its spec for an image/disk; ``error`` on failure."""
+    from worldbuilder.api import load_computer
+
+    computer_dir = Path(computer_dir)
+    if not computer_dir.is_dir():
+        raise error(f"computer directory not found: {computer_dir}")
+    spec, tree = load_computer(computer_dir)
+    validate_spec(spec)
+    if tree is None:
+        raise error(f"{computer_dir} has no rendered tree/ (render the spec first)")
+    return spec, tree
+
+
 def validate_spec(spec: ComputerSpec) -> None:
     """Reject specs that cannot become a Linux account, before anything is built."""
     p = spec.profile

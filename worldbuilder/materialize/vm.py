@@ -28,7 +28,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 
 from worldbuilder import __version__
-from worldbuilder.api import MANIFEST_FILE, SPEC_FILE, load_computer
+from worldbuilder.api import MANIFEST_FILE, SPEC_FILE
 from worldbuilder.errors import EngineUnavailable, ImageNotFound
 from worldbuilder.materialize import rootfs_vm, staging
 from worldbuilder.materialize.keys import ensure_keypair
@@ -155,12 +155,7 @@ def build_vm_disk(computer_dir: str | Path, out: str | Path | None = None, force
     """
     started = time.monotonic()
     computer_dir = Path(computer_dir)
-    if not computer_dir.is_dir():
-        raise VMImageError(f"computer directory not found: {computer_dir}")
-    spec, tree = load_computer(computer_dir)
-    staging.validate_spec(spec)
-    if tree is None:
-        raise VMImageError(f"{computer_dir} has no rendered tree/ (render the spec first)")
+    spec, tree = staging.load_computer_for_build(computer_dir, VMImageError)
     _check_tools()
     out = Path(out) if out else default_disk_dir(spec.id)
     rootfs = rootfs_vm.ensure_rootfs(log=log)
