@@ -81,20 +81,21 @@ def _starts_with_title(blocks: list[Any], title: str) -> bool:
     return bool(blocks) and isinstance(blocks[0], Heading) and blocks[0].text.strip() == title.strip()
 
 
-def render_txt(file: FileSpec, ctx: RenderContext) -> bytes:
+def _document_text(file: FileSpec, to_text: Any) -> bytes:
+    """``text`` verbatim, else the blocks through ``to_text`` (plain text or Markdown) under the title."""
     c = file.content
     if c.text is not None:
         return _ensure_newline(c.text).encode("utf-8")
     blocks = document_blocks(file)
-    return blocks_to_text(blocks, "" if _starts_with_title(blocks, c.title) else c.title).encode("utf-8")
+    return to_text(blocks, "" if _starts_with_title(blocks, c.title) else c.title).encode("utf-8")
+
+
+def render_txt(file: FileSpec, ctx: RenderContext) -> bytes:
+    return _document_text(file, blocks_to_text)
 
 
 def render_md(file: FileSpec, ctx: RenderContext) -> bytes:
-    c = file.content
-    if c.text is not None:
-        return _ensure_newline(c.text).encode("utf-8")
-    blocks = document_blocks(file)
-    return blocks_to_markdown(blocks, "" if _starts_with_title(blocks, c.title) else c.title).encode("utf-8")
+    return _document_text(file, blocks_to_markdown)
 
 
 def render_py(file: FileSpec, ctx: RenderContext) -> bytes:
