@@ -23,7 +23,7 @@ from worldbuilder.materialize.vm import VMDisk
 from worldbuilder.runtime import accel
 from worldbuilder.runtime.computer import SSHEndpoint
 from worldbuilder.runtime.docker_backend import BootError
-from worldbuilder.runtime.qemu_backend import _ssh_banner, _tail, free_port, run_root
+from worldbuilder.runtime.qemu_backend import _tail, free_port, run_root, wait_for_login
 from worldbuilder.runtime.ssh import SSHComputer
 
 QEMU_NS = "http://libvirt.org/schemas/domain/qemu/1.0"
@@ -157,19 +157,16 @@ class LibvirtBackend:
             raise
 
     def _wait_ready(self, dom, disk: VMDisk, endpoint: SSHEndpoint) -> SSHComputer:
-        deadline = time.monotonic() + self.ready_timeout
-        while time.monotonic() < deadline:
+        def alive() -> None:
             if not dom.isActive():
                 raise BootError(f"{dom.name()}: domain stopped during boot")
-            if _ssh_banner(endpoint.port, timeout=2.0):
-                try:
-                    return SSHComputer(endpoint, dom.name(), disk.home, connect_timeout=30.0)
-                except ComputerError as exc:
-                    if "rejected" in str(exc):
-                        raise BootError(f"{dom.name()}: {exc}") from exc
-            time.sleep(0.5)
-        raise BootError(f"{dom.name()}: SSH not ready after {self.ready_timeout:g}s; serial log tail: "
-                        f"{_tail(serial_log_path(disk).read_text(errors='replace'))}")
+
+        computer = wait_for_login(dom.name(), endpoint.port, time.monotonic() + self.ready_timeout, alive,
+                                  lambda: SSHComputer(endpoint, dom.name(), disk.home, connect_timeout=30.0))
+        if computer is None:
+            raise BootError(f"{dom.name()}: SSH not ready after {self.ready_timeout:g}s; serial log tail: "
+                            f"{_tail(serial_log_path(disk).read_text(errors='replace'))}")
+        return computer
 
     def destroy(self, disk: VMDisk | str, undefine: bool = True) -> bool:
         """Stop the domain (of a disk, or by name) hard and, by default, undefine it; False if absent."""

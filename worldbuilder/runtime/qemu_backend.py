@@ -18,12 +18,14 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 from pydantic import BaseModel
 
-from worldbuilder.errors import ComputerError, ComputerUnreachable
+from worldbuilder.errors import ComputerError
 from worldbuilder.materialize.paths import state_home
 from worldbuilder.materialize.vm import VMDisk, find_disk, load_disk
 from worldbuilder.runtime import accel
@@ -31,6 +33,8 @@ from worldbuilder.runtime.computer import SSHEndpoint
 from worldbuilder.runtime.docker_backend import BootError, ComputerNameInUse, ComputerNotRunning
 from worldbuilder.runtime.qmp import QMP
 from worldbuilder.runtime.ssh import SSHComputer
+
+T = TypeVar("T")
 
 NAME_RE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$")
 READY_TIMEOUT = float(os.environ.get("WORLDBUILDER_VM_READY_TIMEOUT", "240"))
@@ -178,23 +182,21 @@ class QemuBackend:
 
     def _wait_ready(self, vm: RunningVM, disk: VMDisk, proc: subprocess.Popen) -> QemuComputer:
         deadline = time.monotonic() + self.ready_timeout
-        while time.monotonic() < deadline:
+
+        def alive() -> None:
             if proc.poll() is not None:
                 qlog = (vm.run_dir / "qemu.log").read_text(errors="replace")
                 if "Could not set up host forwarding rule" in qlog:
                     raise _PortTaken()
                 raise BootError(f"{vm.name}: QEMU exited ({proc.returncode}) during boot: "
                                 f"{_tail(qlog) or _tail(_read(vm.serial_log))}")
-            if _ssh_banner(vm.port, timeout=2.0):
-                try:
-                    return QemuComputer(vm, disk, connect_timeout=max(5.0, min(30.0, deadline - time.monotonic())))
-                except ComputerUnreachable as exc:
-                    if "rejected" in str(exc):
-                        raise BootError(f"{vm.name}: {exc} (the disk was built with another key?)") from exc
-                    # otherwise sshd answers but the login is not ready yet: keep waiting
-            time.sleep(0.5)
-        raise BootError(f"{vm.name}: SSH not ready after {self.ready_timeout:g}s ({vm.accel}); "
-                        f"serial log tail: {_tail(_read(vm.serial_log))}")
+
+        computer = wait_for_login(vm.name, vm.port, deadline, alive, lambda: QemuComputer(
+            vm, disk, connect_timeout=max(5.0, min(30.0, deadline - time.monotonic()))))
+        if computer is None:
+            raise BootError(f"{vm.name}: SSH not ready after {self.ready_timeout:g}s ({vm.accel}); "
+                            f"serial log tail: {_tail(_read(vm.serial_log))}")
+        return computer
 
     def attach(self, name: str, **kw: object) -> QemuComputer:
         """A handle on an already-running VM."""
@@ -274,6 +276,25 @@ def _wait_gone(pid: int, timeout: float, child: subprocess.Popen | None) -> bool
             return True
         time.sleep(0.2)
     return False
+
+
+def wait_for_login(name: str, port: int, deadline: float, alive: Callable[[], None],
+                   login: Callable[[], T]) -> T | None:
+    """Poll until sshd answers on ``port`` and ``login()`` succeeds; None at ``deadline``.
+
+    ``alive()`` raises when the VM died. A rejected key is final (the disk was built with another key);
+    any other login failure means sshd answers but logins are not ready yet, so keep waiting.
+    """
+    while time.monotonic() < deadline:
+        alive()
+        if _ssh_banner(port, timeout=2.0):
+            try:
+                return login()
+            except ComputerError as exc:
+                if "rejected" in str(exc):
+                    raise BootError(f"{name}: {exc} (the disk was built with another key?)") from exc
+        time.sleep(0.5)
+    return None
 
 
 def _ssh_banner(port: int, timeout: float) -> bool:
