@@ -56,6 +56,9 @@ class Profile(Model):
     location: str
     timezone: str
     locale: str = "en_US.UTF-8"
+    country: str = "US"  # ISO 3166-1 alpha-2; selects the locale pack
+    currency: str = "USD"  # ISO 4217; every money amount is formatted with fill.money(value, currency)
+    paper_size: Literal["letter", "a4"] = "letter"
     work_style: str
     tools: list[str] = Field(default_factory=list)
     career_start: date

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 import string
 
-CURRENCY = {"USD": "$", "EUR": "€", "GBP": "£", "AUD": "A$", "CAD": "C$"}
+CURRENCY = {"USD": "$", "EUR": "€", "GBP": "£", "AUD": "A$", "CAD": "C$", "NZD": "NZ$", "INR": "₹",
+            "JPY": "¥", "BRL": "R$", "MXN": "MX$", "ZAR": "R", "SGD": "S$", "CHF": "CHF "}
 
 
 class _Defaults(dict):
@@ -25,6 +26,11 @@ def fill(pattern: str, **values: object) -> str:
 
 def number(value: float, decimals: int) -> str:
     return f"{value:,.{decimals}f}"
+
+
+def money(value: float, currency: str = "USD", decimals: int = 0) -> str:
+    """One money amount in the computer's currency: ``money(1200.5, "GBP", 2)`` -> ``£1,200.50``."""
+    return display(value, currency if currency in CURRENCY else "USD", decimals)
 
 
 def display(value: float, unit: str, decimals: int) -> str:
