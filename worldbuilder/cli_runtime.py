@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from worldbuilder.cli_windows import build_windows_computer, wants_windows, windows_options
 from worldbuilder.errors import WorldbuilderError
 
 
@@ -30,10 +31,19 @@ def image() -> None:
 @click.option("--variant", type=click.Choice(["base", "office"]), default="base", show_default=True,
               help="Shared base: workstation, or workstation + LibreOffice headless.")
 @click.option("--sudo", is_flag=True, help="Give the user passwordless sudo (default: no sudo).")
-def image_build(source: Path, variant: str, sudo: bool) -> None:
+@click.option("--os", "os_name", type=click.Choice(["linux", "windows"]),
+              help="windows: D: data disk + provisioning ISO + VM description (needs the Windows layout).")
+@click.option("--backend", type=click.Choice(["docker", "windows-qemu"]), help="windows-qemu is --os windows.")
+@windows_options
+def image_build(source: Path, variant: str, sudo: bool, os_name: str | None, backend: str | None,
+                out: Path | None, openssh_zip: Path | None, data_size_gib: int) -> None:
     """Build the image of a computer directory (or render a spec file first)."""
     from worldbuilder.materialize.docker_image import build_image
 
+    if wants_windows(os_name, backend):
+        return build_windows_computer(source, out, openssh_zip, data_size_gib)
+    if out or openssh_zip:
+        raise click.UsageError("--out and --openssh-zip only apply to --os windows")
     if source.is_dir() and (source / "tree").is_dir():
         ref = build_image(source, variant=variant, sudo=sudo, log=lambda m: click.echo(m, err=True))
     else:
@@ -217,7 +227,9 @@ def snapshot_export(computer: str, label: str, path: Path) -> None:
 
 def register(main: click.Group) -> None:
     """Attach runtime commands (image, boot, shell, stop, ps, snapshot; vm is added by the VM stage)."""
-    for cmd in (image, boot, shell, stop, ps, snapshot):
+    from worldbuilder.cli_windows import windows
+
+    for cmd in (image, boot, shell, stop, ps, snapshot, windows):
         main.add_command(cmd)
     from worldbuilder.runtime.vm_cli import vm  # VM stage: `worldbuilder vm ...`
 
