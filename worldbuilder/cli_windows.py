@@ -10,10 +10,6 @@ from pathlib import Path
 import click
 
 
-OS_CHOICES = ("linux", "windows")
-BACKEND_CHOICES = ("docker", "windows-qemu")
-
-
 def wants_windows(os_name: str | None, backend: str | None) -> bool:
     """``--os windows`` and ``--backend windows-qemu`` both mean a Windows build; they must not disagree."""
     if os_name == "linux" and backend == "windows-qemu":

@@ -114,6 +114,7 @@ def build_windows(computer_dir: Path, out: Path | None = None, openssh_zip: Path
         raise WorldbuilderError(f"{computer_dir} has no rendered tree/ (render the spec first)")
     lay = windows_layout(spec)
     check_tree(lay, tree)
+    data_disk.volume_entries(lay, tree)  # names Windows cannot hold: one error line, before any work
     data_disk.check_tools()
     ovmf_code, ovmf_vars = machine.find_ovmf()
     out = (Path(out) if out else default_build_dir(spec.id)).absolute()
