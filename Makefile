@@ -9,7 +9,7 @@ SIZE ?= standard
 OUT ?= computers/$(shell echo '$(PERSONA) $(SEED)' | sha1sum | cut -c1-10)
 PYTEST_ARGS ?=
 
-.PHONY: venv computer image simulate test test-fast lint bench clean engines
+.PHONY: venv computer image simulate test test-fast lint bench bench-windows clean engines
 
 venv:
 	@scripts/bootstrap.sh
@@ -29,22 +29,27 @@ simulate: image
 	$(WB) simulate $(OUT) --days $${DAYS:-5}
 
 engines:
-	@scripts/ensure-engine.sh docker build office vm
+	@scripts/ensure-engine.sh docker build office vm windows
 
-## The full test suite, as CI runs it (Docker, QEMU and LibreOffice included).
+## The full test suite, as CI runs it (Docker, QEMU, LibreOffice and the Windows-disk tools included).
 test: venv engines
-	@EXTRAS=dev,vm scripts/bootstrap.sh
+	@EXTRAS=dev,vm,windows scripts/bootstrap.sh
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-## Fast local loop: skips tests that need Docker, QEMU or LibreOffice.
+## Fast local loop: skips tests that need Docker, QEMU, LibreOffice or the Windows-disk tools.
 test-fast: venv
-	$(PY) -m pytest -m "not slow and not docker and not vm" $(PYTEST_ARGS)
+	$(PY) -m pytest -m "not slow and not docker and not vm and not windows_tools" $(PYTEST_ARGS)
 
 lint: venv
 	$(VENV)/bin/ruff check worldbuilder agent_harness tests benchmarks
 
 bench: venv
 	$(PY) benchmarks/generate_bench.py
+
+## Windows D: data disk build time (needs scripts/ensure-engine.sh windows).
+bench-windows: venv
+	@scripts/ensure-engine.sh windows
+	$(PY) benchmarks/windows_disk_bench.py
 
 clean:
 	rm -rf $(VENV) computers build .pytest_cache

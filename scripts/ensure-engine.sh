@@ -4,6 +4,7 @@
 #   ensure-engine.sh vm       debootstrap, qemu-system-x86, qemu-utils, libvirt (daemon + dev)
 #   ensure-engine.sh office   LibreOffice headless (for rendering checks)
 #   ensure-engine.sh build    debootstrap (to build base images without a registry)
+#   ensure-engine.sh windows  wimlib, ntfs-3g, genisoimage, OVMF, swtpm, QEMU, sfdisk, xmllint, virt-xml-validate
 # On a machine where the engine already runs this does nothing. Needs root + apt to install.
 set -euo pipefail
 
@@ -68,15 +69,23 @@ ensure_vm() {
   fi
 }
 
+# Windows computers: D: disk (wimtools ntfs-3g fdisk qemu-utils), provisioning ISO (genisoimage), the VM
+# (qemu-system-x86 ovmf swtpm swtpm-tools) and the checks (libxml2-utils, libvirt-clients: virt-xml-validate).
+ensure_windows() {
+  apt_install wimtools ntfs-3g fdisk qemu-utils genisoimage qemu-system-x86 ovmf swtpm swtpm-tools \
+    libxml2-utils libvirt-clients
+}
+
 ensure_office() { command -v soffice >/dev/null || apt_install libreoffice-core-nogui libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui; }
 
-[ $# -gt 0 ] || { echo "usage: $0 docker|vm|office|build ..." >&2; exit 2; }
+[ $# -gt 0 ] || { echo "usage: $0 docker|vm|office|build|windows ..." >&2; exit 2; }
 for what in "$@"; do
   case "$what" in
     docker) ensure_docker ;;
     vm) ensure_vm ;;
     office) ensure_office ;;
     build) ensure_build ;;
+    windows) ensure_windows ;;
     *) echo "error: unknown engine '$what'" >&2; exit 2 ;;
   esac
 done

@@ -21,6 +21,8 @@ from tests.test_cli import assert_one_line_error, no_leftovers, wb
 from tests.test_docker_helpers import handmade_computer, handmade_spec, write_computer
 from tests.windows_support import generate_windows_computer, require_tools
 
+pytestmark = pytest.mark.windows_tools
+
 
 @pytest.fixture(scope="module")
 def wb_home(tmp_path_factory):

@@ -20,6 +20,8 @@ from tests.windows_support import (
 )
 from worldbuilder.spec import ComputerSpec
 
+pytestmark = pytest.mark.windows_tools
+
 ADMINS, SYSTEM, AUTH_USERS, USERS = "S-1-5-32-544", "S-1-5-18", "S-1-5-11", "S-1-5-32-545"
 EXPECTED_ACES = {SYSTEM: 0x1F01FF, ADMINS: 0x1F01FF, AUTH_USERS: 0x1301BF, USERS: 0x1200A9}
 

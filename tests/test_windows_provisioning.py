@@ -18,6 +18,8 @@ from tests.test_docker_helpers import handmade_spec
 from tests.windows_support import require_tools
 from worldbuilder.materialize.windows.layout import windows_layout
 
+pytestmark = pytest.mark.windows_tools
+
 NS = {"u": "urn:schemas-microsoft-com:unattend", "wcm": "http://schemas.microsoft.com/WMIConfig/2002/State"}
 U = "{urn:schemas-microsoft-com:unattend}"
 SCRIPT = Path(__file__).resolve().parents[1] / "provisioners" / "windows" / "provision.ps1"
