@@ -156,7 +156,7 @@ def test_provision_script_reads_only_keys_computer_json_has(layout):
     used = set(re.findall(r"\$Config\.(\w+)", SCRIPT.read_text()))
     have = set(computer_config(layout, PUBKEY, openssh_zip=True))
     assert used and used <= have, used - have
-    for step in ("robocopy.exe", "/COPY:DAT", "/DCOPY:DAT", "/setowner", "administrators_authorized_keys",
+    for step in ("robocopy.exe", "/COPY:DAT", "/DCOPY:DAT", "SetOwner", "administrators_authorized_keys",
                  "DefaultShell", "New-NetFirewallRule", "Add-WindowsCapability", "install-sshd.ps1", "ready"):
         assert step in SCRIPT.read_text(), step
 

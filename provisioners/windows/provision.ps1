@@ -36,13 +36,18 @@ function Set-DataDrive {
 function Copy-Profile {
     Step "profile into $($Config.home)"
     $staged = Join-Path 'D:\' $Config.staged_profile
-    if (Test-Path -LiteralPath $staged) {
-        & robocopy.exe $staged $Config.home /E /COPY:DAT /DCOPY:DAT /R:1 /W:1 /NP /NFL /NDL /XJ | Out-Null
-        if ($LASTEXITCODE -ge 8) { throw "robocopy failed with exit code $LASTEXITCODE" }
-        Remove-Item -LiteralPath (Join-Path 'D:\' $Config.staging_root) -Recurse -Force
+    if (-not (Test-Path -LiteralPath $staged)) { return }
+    & robocopy.exe $staged $Config.home /E /COPY:DAT /DCOPY:DAT /R:1 /W:1 /NP /NFL /NDL /XJ | Out-Null
+    if ($LASTEXITCODE -ge 8) { throw "robocopy failed with exit code $LASTEXITCODE" }
+    # The user owns what was copied (only those items: the rest of the profile is Windows' own and in use).
+    $owner = New-Object System.Security.Principal.NTAccount($env:COMPUTERNAME, $Config.account)
+    Get-ChildItem -LiteralPath $staged -Recurse -Force | ForEach-Object {
+        $target = Join-Path $Config.home ($_.FullName.Substring($staged.Length).TrimStart('\'))
+        $acl = Get-Acl -LiteralPath $target
+        $acl.SetOwner($owner)
+        Set-Acl -LiteralPath $target -AclObject $acl
     }
-    & icacls.exe $Config.home /setowner $Config.account /T /C /Q | Out-Null
-    if ($LASTEXITCODE -ne 0) { throw "icacls /setowner failed with exit code $LASTEXITCODE" }
+    Remove-Item -LiteralPath (Join-Path 'D:\' $Config.staging_root) -Recurse -Force
 }
 
 function Install-OpenSSH {
