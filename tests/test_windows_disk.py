@@ -73,6 +73,13 @@ def test_gpt_has_one_basic_data_partition_labelled_data(disk):
     info = subprocess.run(["ntfsinfo", "-m", str(part_img)], capture_output=True, text=True, check=True).stdout
     assert "Volume Name: Data" in info
     assert _ntfs(part_img).volume_name == "Data"
+    from worldbuilder.materialize.windows.data_disk import volume_serial
+
+    assert _ntfs(part_img).serial == volume_serial(spec.id) != volume_serial("another")
+    with open(part_img, "rb") as fh:  # the backup boot sector (last sector) carries the same serial
+        fh.seek(part_img.stat().st_size - 512)
+        backup = fh.read(512)
+    assert backup[3:11] == b"NTFS    " and int.from_bytes(backup[0x48:0x50], "little") == volume_serial(spec.id)
 
 
 def test_every_file_content_and_mtime_at_100ns(disk, computer):

@@ -11,12 +11,14 @@ Steps (all on regular files, no loop device, no FUSE):
 5. ``sfdisk`` writes a GPT with one "Microsoft basic data" partition named ``Data`` at 1 MiB, the
    partition image is copied into it extent by extent (holes stay holes), ``qemu-img convert``.
 
-Disk and partition GUIDs derive from the computer id, ``mkntfs -T`` fakes its clock, so the same
-computer gives the same disk.
+Disk and partition GUIDs and the volume serial derive from the computer id and ``mkntfs -T`` fakes
+its clock; NTFS "MFT changed" times are still the build time, so two builds hold equal files,
+names, times and descriptors but are not byte-identical.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -158,8 +160,26 @@ def _capture_and_apply(lay: WindowsLayout, tree: Path, work: Path, part: Path, p
         fh.truncate(part_size)
     _run(["mkntfs", "-q", "-F", "-Q", "-T", "-L", LABEL, "-s", str(SECTOR), "-c", "4096",
           "-p", str(PART_START // SECTOR), "-H", "255", "-S", "63", str(part)], "mkntfs")
+    set_serial(part, volume_serial(lay.computer_id))
     _run(["wimlib-imagex", "apply", str(wim), "1", str(part), "--quiet"], "wimlib-imagex apply")
     wim.unlink()
+
+
+def volume_serial(computer_id: str) -> int:
+    """The NTFS volume serial number of a computer's D: (mkntfs -T alone gives every disk the same one)."""
+    return int.from_bytes(hashlib.sha256(f"worldbuilder-ntfs-serial:{computer_id}".encode()).digest()[:8], "little")
+
+
+def set_serial(part: Path, serial: int) -> None:
+    """Write ``serial`` into the NTFS boot sector and its backup (the partition's last sector)."""
+    size = part.stat().st_size
+    with open(part, "r+b") as fh:
+        for offset in (0, size - SECTOR):
+            fh.seek(offset)
+            if fh.read(11)[3:] != b"NTFS    ":
+                raise DataDiskError(f"no NTFS boot sector at byte {offset} of {part.name}")
+            fh.seek(offset + 0x48)
+            fh.write(serial.to_bytes(8, "little"))
 
 
 def _write_gpt(raw: Path, size: int, part: Path, seed: str) -> None:
