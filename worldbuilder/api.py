@@ -1,25 +1,25 @@
 """Python API for generating, rendering and inspecting synthetic computers (the CLI is thin over this).
 
 A computer directory holds ``spec.json`` (the ComputerSpec), ``tree/`` (the rendered files, with
-modification times from the spec) and ``manifest.json`` (sha256 and size of every file).
+modification times from the spec) and ``manifest.json`` (sha256 and size of every file); the format
+lives in :mod:`worldbuilder.computer_dir`, re-exported here.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable
 from pathlib import Path
 
+from worldbuilder.computer_dir import MANIFEST_FILE, SPEC_FILE, TREE_DIR, load_computer, manifest
 from worldbuilder.errors import GenerationError, RenderError, WorldbuilderError
 from worldbuilder.output import atomic_dir
 from worldbuilder.spec import ComputerSize, ComputerSpec
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
-SPEC_FILE = "spec.json"
-TREE_DIR = "tree"
-MANIFEST_FILE = "manifest.json"
+__all__ = ["MANIFEST_FILE", "SPEC_FILE", "TREE_DIR", "generate", "load_computer", "manifest", "plan", "render",
+           "validate_persona"]
 
 
 def validate_persona(persona: str) -> str:
@@ -66,21 +66,3 @@ def generate(persona: str, out: Path, seed: int = 0, size: ComputerSize = "stand
     check_output_dir(Path(out), force)  # fail fast, before spending time on planning
     spec = plan(persona, seed=seed, size=size, llm=llm, progress=progress)
     return render(spec, out, force=force, progress=progress)
-
-
-def manifest(tree: Path) -> dict[str, dict[str, object]]:
-    """sha256 and size of every file under ``tree`` (POSIX relative paths, sorted)."""
-    out: dict[str, dict[str, object]] = {}
-    for p in sorted(tree.rglob("*")):
-        if p.is_file() and not p.is_symlink():
-            data = p.read_bytes()
-            out[p.relative_to(tree).as_posix()] = {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
-    return out
-
-
-def load_computer(path: Path) -> tuple[ComputerSpec, Path | None]:
-    """Load a computer directory or a bare spec file: (spec, tree or None)."""
-    path = Path(path)
-    spec = ComputerSpec.load(path)
-    tree = path / TREE_DIR if path.is_dir() and (path / TREE_DIR).is_dir() else None
-    return spec, tree

@@ -241,7 +241,7 @@ def find_contradictions(spec: ComputerSpec, texts: dict[str, str], tree: Path | 
 
 def check_computer(path: str | Path) -> CheckReport:
     """Check a computer directory (rendered files) or a bare spec file (ContentSpec text)."""
-    from worldbuilder.api import load_computer
+    from worldbuilder.computer_dir import load_computer
 
     spec, tree = load_computer(Path(path))
     texts, unreadable, missing = gather_texts(spec, tree)

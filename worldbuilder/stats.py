@@ -68,7 +68,7 @@ def _fanout(paths: list[str]) -> Counter[int]:
 
 def compute_stats(path: str | Path) -> dict[str, Any]:
     """Statistics for a computer directory (spec + tree) or a bare spec file."""
-    from worldbuilder.api import load_computer
+    from worldbuilder.computer_dir import load_computer
 
     spec, tree = load_computer(Path(path))
     types = Counter(f.type for f in spec.files)
