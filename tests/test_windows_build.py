@@ -196,3 +196,26 @@ def test_install_windows_and_log_in_over_ssh(built):
             assert comp.read(win) == local.read_bytes(), f.path
     finally:
         comp.close()
+
+
+def test_boot_machinery_under_tcg_times_out_cleanly(built, tmp_path):
+    """The boot path up to the SSH wait, without Windows: an empty prepared disk never answers SSH."""
+    from worldbuilder.materialize.windows.boot import WindowsBootError, boot_windows
+    from worldbuilder.materialize.windows.build import load_build
+
+    build = load_build(built[1])
+    base = tmp_path / "prepared.qcow2"
+    subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", str(base), "1G"], check=True)
+    started = time.monotonic()
+    try:
+        with pytest.raises(WindowsBootError, match="not ready over SSH after 6s"):
+            boot_windows(build, base_qcow2=base, timeout=6, accel="tcg")
+        assert time.monotonic() - started < 60
+        info = json.loads(subprocess.run(["qemu-img", "info", "--output=json", str(build.path("os.qcow2"))],
+                                         capture_output=True, text=True, check=True).stdout)
+        assert info["backing-filename"] == str(base)  # an overlay: the prepared base is never written
+        pid = int((build.dir / "run" / "qemu.pid").read_text())
+        assert not Path(f"/proc/{pid}").exists() or "qemu" not in Path(f"/proc/{pid}/cmdline").read_text()
+        assert (build.dir / "tpm" / "tpm2-00.permall").exists()  # swtpm ran and kept its state
+    finally:
+        build.path("os.qcow2").unlink(missing_ok=True)
