@@ -35,11 +35,13 @@ def computer(tmp_path_factory):
 @pytest.fixture(scope="module")
 def disk(computer, tmp_path_factory):
     from worldbuilder.materialize.windows.data_disk import build_data_disk
-    from worldbuilder.materialize.windows.layout import windows_layout
+    from worldbuilder.materialize.windows.layout import hidden_paths, windows_layout
 
     spec = ComputerSpec.load(computer)
     out = tmp_path_factory.mktemp("windisk")
-    built = build_data_disk(windows_layout(spec), computer / "tree", out / "data.qcow2", computer_id=spec.id)
+    lay = windows_layout(spec)
+    built = build_data_disk(lay, computer / "tree", out / "data.qcow2", computer_id=spec.id,
+                            hidden=hidden_paths(spec, lay))
     raw = raw_copy(built.path, out / "data.raw")
     parts = read_gpt(raw)
     part_img = extract_partition(raw, parts[0], out / "part.img")
@@ -125,6 +127,18 @@ def test_security_descriptors_are_windows_like(disk, computer):
         assert inherited == [bool(vol)] * 4, vol  # the root's ACEs are explicit, the rest inherited
         if host is None or host.is_dir():
             assert all(a.header.AceFlags & 0x03 == 0x03 for a in sd.dacl.ace), vol  # object + container inherit
+
+
+def test_hidden_attribute_follows_the_spec_and_appdata(disk, computer):
+    spec, built, parts, part_img = disk
+    fs = _ntfs(part_img)
+    prof = spec.layout.profile_root
+    want = {f.path for f in spec.files if f.hidden} | {d.path for d in spec.dirs if d.hidden} | {f"{prof}/AppData"}
+    assert f"{prof}/AppData" in {p.relative_to(computer / "tree").as_posix() for p in (computer / "tree").rglob("*")}
+    for vol, host in _expected(computer, spec).items():
+        attrs = fs.mft.get(vol).attributes[0x10][0].file_attributes
+        rel = host.relative_to(computer / "tree").as_posix()
+        assert bool(attrs & 0x2) == (rel in want and not vol == "WB-Staging"), (vol, hex(attrs))
 
 
 def test_ntfsls_lists_the_tree(disk, computer):

@@ -32,7 +32,7 @@ from worldbuilder.materialize.keys import ensure_keypair
 from worldbuilder.materialize.paths import state_home
 from worldbuilder.materialize.windows import data_disk, machine, provision_iso
 from worldbuilder.materialize.windows.answer_file import InstallOptions
-from worldbuilder.materialize.windows.layout import check_tree, windows_layout
+from worldbuilder.materialize.windows.layout import check_tree, hidden_paths, windows_layout
 from worldbuilder.materialize.windows.timezones import windows_timezone
 from worldbuilder.render.times import epoch
 from worldbuilder.spec import ComputerSpec
@@ -127,7 +127,7 @@ def build_windows(computer_dir: Path, out: Path | None = None, openssh_zip: Path
     try:
         if log:
             log(f"building the Windows computer {spec.id} ({lay.account}) in {out}")
-        disk = data_disk.build_data_disk(lay, tree, work / "data.qcow2", data_size, spec.id)
+        disk = data_disk.build_data_disk(lay, tree, work / "data.qcow2", data_size, spec.id, hidden_paths(spec, lay))
         opts = InstallOptions(timezone=windows_timezone(spec.profile.timezone),
                               locale=spec.profile.locale.split(".")[0].replace("_", "-"))
         provision_iso.build_iso(lay, keys.public, work / "provision.iso", epoch(spec.world.history_end,

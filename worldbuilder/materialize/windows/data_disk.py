@@ -6,8 +6,8 @@ Steps (all on regular files, no loop device, no FUSE):
 2. ``wimlib-imagex capture --source-list``: ``tree/D`` becomes the volume root and the profile
    ``tree/C/Users/<Name>`` becomes ``\\WB-Staging\\Profile`` (times kept at 100 ns);
 3. ``mkntfs`` a partition image (label ``Data``), ``wimlib-imagex apply`` the image onto it;
-4. ``ntfssecaudit -s`` gives every file and folder a Windows-like security descriptor
-   (:mod:`security`);
+4. ``ntfssecaudit -se`` gives every file and folder a Windows-like security descriptor
+   (:mod:`security`), and hidden ones the hidden attribute;
 5. ``sfdisk`` writes a GPT with one "Microsoft basic data" partition named ``Data`` at 1 MiB, the
    partition image is copied into it extent by extent (holes stay holes), ``qemu-img convert``.
 
@@ -42,6 +42,7 @@ LABEL = "Data"
 STAGING = "WB-Staging"  # folder on D: with the staged profile; provision.ps1 copies and removes it
 STAGED_PROFILE = f"{STAGING}/Profile"
 DEFAULT_SIZE = 16 * GIB
+HIDDEN, DIRECTORY, ARCHIVE = 0x2, 0x10, 0x20  # FILE_ATTRIBUTE_*
 TOOLS = ("wimlib-imagex", "mkntfs", "ntfssecaudit", "sfdisk", "qemu-img")
 
 
@@ -94,13 +95,16 @@ def volume_entries(lay: WindowsLayout, tree: Path) -> list[tuple[str, Path]]:
     return sorted(out)
 
 
-def acl_script(entries: list[tuple[str, Path]]) -> str:
-    """Input for ``ntfssecaudit -s``: every path with its security descriptor as a hex dump."""
+def acl_script(entries: list[tuple[str, Path]], tree: Path, hidden: frozenset[str] = frozenset()) -> str:
+    """Input for ``ntfssecaudit -se``: every path with its security descriptor as a hex dump, and the
+    Windows attributes (hidden + archive/directory) of the tree-relative paths in ``hidden``."""
     dumps = {kind: _hexdump(security.descriptor(kind)) for kind in ("root", "dir", "file")}
     lines = ["#", "Directory /", dumps["root"]]
     for vol, host in entries:
         kind = "dir" if host.is_dir() else "file"
         lines += [f"{'Directory' if kind == 'dir' else 'File'} /{vol}", dumps[kind]]
+        if vol != STAGING and host.relative_to(tree).as_posix() in hidden:
+            lines.append(f"Windows attrib : 0x{HIDDEN | (DIRECTORY if kind == 'dir' else ARCHIVE):x}")
     return "\n".join(lines) + "\n"
 
 
@@ -113,8 +117,11 @@ def _hexdump(sd: bytes) -> str:
 
 
 def build_data_disk(lay: WindowsLayout, tree: Path, out: Path, size: int = DEFAULT_SIZE,
-                    computer_id: str = "") -> DataDisk:
-    """Build the qcow2 at ``out`` (atomically: a temp file renamed into place)."""
+                    computer_id: str = "", hidden: frozenset[str] = frozenset()) -> DataDisk:
+    """Build the qcow2 at ``out`` (atomically: a temp file renamed into place).
+
+    ``hidden``: tree-relative paths that get the Windows hidden attribute (see ``layout.hidden_paths``).
+    """
     started = time.monotonic()
     check_tools()
     entries = volume_entries(lay, tree)
@@ -125,8 +132,8 @@ def build_data_disk(lay: WindowsLayout, tree: Path, out: Path, size: int = DEFAU
         work = Path(tmp)
         part = work / "part.img"
         _capture_and_apply(lay, tree, work, part, size - 2 * PART_START)
-        (work / "acl.txt").write_text(acl_script(entries), encoding="utf-8")
-        _run(["ntfssecaudit", "-s", str(part), str(work / "acl.txt")], "setting security descriptors")
+        (work / "acl.txt").write_text(acl_script(entries, tree, hidden), encoding="utf-8")
+        _run(["ntfssecaudit", "-se", str(part), str(work / "acl.txt")], "setting security descriptors")
         raw = work / "disk.raw"
         _write_gpt(raw, size, part, computer_id or lay.account)
         part.unlink()

@@ -71,3 +71,10 @@ def check_tree(lay: WindowsLayout, tree: Path) -> None:
             rel = p.relative_to(tree).as_posix()
             if rel not in allowed and not rel.startswith(lay.profile_rel + "/"):
                 raise LayoutError(f"{rel}: only the profile folder {lay.profile_rel} can be staged for C:")
+
+
+def hidden_paths(spec: ComputerSpec, lay: WindowsLayout) -> frozenset[str]:
+    """Tree paths that are hidden on Windows: the spec's hidden files and folders, and the profile's
+    ``AppData`` (Windows hides it; robocopy /COPY:DAT would otherwise unhide the real one)."""
+    out = {f.path for f in spec.files if f.hidden} | {d.path.strip("/") for d in spec.dirs if d.hidden}
+    return frozenset(out | {f"{lay.profile_rel}/AppData"})
