@@ -215,3 +215,27 @@ def test_iso_refuses_bad_inputs(layout, tmp_path):
     with pytest.raises(ProvisionISOError, match="public key"):
         build_iso(layout, "-----BEGIN OPENSSH PRIVATE KEY-----", out, 0)
     assert not out.exists()
+
+
+# ------------------------------------------------------------------ the handle's command and path forms
+
+
+def test_powershell_command_encodes_the_script_and_quotes_the_folder():
+    from worldbuilder.materialize.windows.boot import powershell_command
+
+    line = powershell_command("C:/Users/Zoë O'Brien", "Get-ChildItem -Force | Select-Object -First 3")
+    prefix = "powershell.exe -NoProfile -NonInteractive -EncodedCommand "
+    assert line.startswith(prefix) and " " not in line[len(prefix):]
+    script = base64.b64decode(line[len(prefix):]).decode("utf-16-le")
+    assert script == "Set-Location -LiteralPath 'C:\\Users\\Zoë O''Brien'; Get-ChildItem -Force | Select-Object -First 3"
+    assert pwsh_errors(script.encode()) == []
+
+
+def test_windows_paths_resolve_against_the_profile():
+    from worldbuilder.materialize.windows.boot import resolve_windows_path
+
+    home = "C:\\Users\\Jane"
+    assert resolve_windows_path(home, "Documents\\notes.txt") == "C:/Users/Jane/Documents/notes.txt"
+    assert resolve_windows_path(home, "D:\\Work\\plan.docx") == "D:/Work/plan.docx"
+    assert resolve_windows_path(home, "C:/Users/Jane/./Desktop/../Desktop/a.txt") == "C:/Users/Jane/Desktop/a.txt"
+    assert resolve_windows_path(home, "") == "C:/Users/Jane"

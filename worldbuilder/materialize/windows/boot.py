@@ -148,6 +148,24 @@ def _wait_ready(build: WindowsBuild, name: str, port: int, qemu: subprocess.Pope
     raise WindowsBootError(f"{name}: not ready over SSH after {timeout:.0f}s (see {build.dir}/run/qemu.log)")
 
 
+def powershell_command(home: str, cmd: str) -> str:
+    """The SSH command line that runs ``cmd`` in Windows PowerShell inside folder ``home``.
+
+    ``-EncodedCommand`` (base64 of UTF-16LE) survives both cmd.exe and PowerShell as sshd's shell.
+    """
+    folder = home.replace("/", "\\").replace("'", "''")
+    script = f"Set-Location -LiteralPath '{folder}'; {cmd}"
+    return "powershell.exe -NoProfile -NonInteractive -EncodedCommand " + base64.b64encode(
+        script.encode("utf-16-le")).decode()
+
+
+def resolve_windows_path(home: str, path: str) -> str:
+    """``C:/...`` form of ``path`` (``C:\\...``, ``C:/...`` or relative to ``home``), normalised."""
+    p = path.replace("\\", "/")
+    absolute = bool(re.match(r"^[A-Za-z]:/", p)) or p.startswith("/")
+    return posixpath.normpath(p if absolute else posixpath.join(home.replace("\\", "/"), p))
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -184,17 +202,12 @@ def windows_computer_class():
                 return True
 
         def resolve(self, path: str) -> str:
-            p = path.replace("\\", "/")
-            absolute = bool(re.match(r"^[A-Za-z]:/", p)) or p.startswith("/")
-            return posixpath.normpath(p if absolute else posixpath.join(self.home, p))
+            return resolve_windows_path(self.home, path)
 
         def _exec_channel(self, cmd: str, timeout: float, start: float) -> ExecResult:
-            home = self.home.replace("/", "\\").replace("'", "''")
-            script = f"Set-Location -LiteralPath '{home}'; {cmd}"
-            encoded = base64.b64encode(script.encode("utf-16-le")).decode()
             try:
                 chan = self._transport().open_session(timeout=self.op_timeout)
-                chan.exec_command(f"powershell.exe -NoProfile -NonInteractive -EncodedCommand {encoded}")
+                chan.exec_command(powershell_command(self.home, cmd))
             except NET_ERRORS as exc:
                 raise self._unreachable(exc) from exc
             try:
