@@ -8,8 +8,8 @@ Contents (Joliet + Rock Ridge, so Windows sees the long names):
     id_ed25519.pub     the computer's public SSH key (the private key stays on the host)
     OpenSSH-Win64.zip  only with ``--openssh-zip`` (the VM has no network to fetch the capability)
 
-File times on the ISO are fixed (the spec's ``history_end``), so only genisoimage's volume dates
-vary between two builds of the same computer.
+File times on the ISO are fixed (the spec's ``history_end``); genisoimage still stamps the volume
+descriptors and root directories with the build time, so two builds differ in those dates only.
 """
 
 from __future__ import annotations
