@@ -231,3 +231,33 @@ def test_boot_machinery_under_tcg_times_out_cleanly(built, tmp_path):
         assert _processes_mentioning(str(build.dir)) == []  # QEMU and swtpm are gone
     finally:
         build.path("os.qcow2").unlink(missing_ok=True)
+
+
+def test_the_cli_built_disk_and_iso_read_back(built, tmp_path):
+    """The artifacts `image build --os windows` wrote, read with the independent readers of the other tests."""
+    import pycdlib
+
+    from tests.test_windows_disk import EXPECTED_ACES, _expected, _ntfs
+    from tests.windows_support import extract_partition, raw_copy, read_gpt
+    from worldbuilder.spec import ComputerSpec
+
+    comp, out = built
+    spec = ComputerSpec.load(comp)
+    raw = raw_copy(out / "data.qcow2", tmp_path / "d.raw")
+    parts = read_gpt(raw)
+    assert [(p["type"], p["name"]) for p in parts] == [("EBD0A0A2-B9E5-4433-87C0-68B6B72699C7", "Data")]
+    fs = _ntfs(extract_partition(raw, parts[0], tmp_path / "p.img"))
+    for vol, host in _expected(comp, spec).items():
+        rec = fs.mft.get(vol)
+        si = rec.attributes[0x10][0]
+        assert si.last_modification_time_ns // 100 == host.stat().st_mtime_ns // 100, vol
+        assert {str(a.sid): a.mask for a in fs.secure.lookup(si.security_id).dacl.ace} == EXPECTED_ACES, vol
+        if host.is_file():
+            assert rec.open().read() == host.read_bytes(), vol
+    iso = pycdlib.PyCdlib()
+    iso.open(str(out / "provision.iso"))
+    try:
+        names = {c.file_identifier().decode("utf-16-be") for c in iso.list_children(joliet_path="/") if c.is_file()}
+    finally:
+        iso.close()
+    assert names == {"Autounattend.xml", "provision.ps1", "computer.json", "id_ed25519.pub"}
