@@ -167,6 +167,10 @@ def test_100ns_precision_and_staging(tmp_path):
         ns = int((f.modified + timedelta(seconds=i)).timestamp()) * 10**9 + 123_456_789 * (i + 1) % 10**9
         os.utime(comp / "tree" / f.path, ns=(ns, ns))
         stamps[f.path] = ns
+    odd = comp / "tree" / "C/Users/Jane/Documents/Zoë — résumé 履歴書.txt"  # non-ASCII names survive
+    odd.write_text("unicode ✓", encoding="utf-8")
+    os.utime(odd, ns=(1_700_000_000_987_654_321, 1_700_000_000_987_654_321))
+    stamps["C/Users/Jane/Documents/Zoë — résumé 履歴書.txt"] = 1_700_000_000_987_654_321
     built = build_data_disk(windows_layout(spec), comp / "tree", tmp_path / "d.qcow2", size=256 << 20)
     raw = raw_copy(built.path, tmp_path / "d.raw")
     part = extract_partition(raw, read_gpt(raw)[0], tmp_path / "p.img")
@@ -174,6 +178,7 @@ def test_100ns_precision_and_staging(tmp_path):
     for path, ns in stamps.items():
         vol = path[2:] if path.startswith("D/") else "WB-Staging/Profile/" + path[len("C/Users/Jane/"):]
         assert fs.mft.get(vol).attributes[0x10][0].last_modification_time_ns == ns // 100 * 100, path
+    assert fs.mft.get("WB-Staging/Profile/Documents/Zoë — résumé 履歴書.txt").open().read() == "unicode ✓".encode()
     info = subprocess.run(["ntfsinfo", "-F", "/WB-Staging/Profile/Documents/notes.txt", str(part)],
                           capture_output=True, text=True, check=True).stdout
     assert "File Altered Time" in info and "Security ID" in info
