@@ -29,16 +29,16 @@ simulate: image
 	$(WB) simulate $(OUT) --days $${DAYS:-5}
 
 engines:
-	@scripts/ensure-engine.sh docker build office vm
+	@scripts/ensure-engine.sh docker build office vm browser
 
 ## The full test suite, as CI runs it (Docker, QEMU and LibreOffice included).
 test: venv engines
-	@EXTRAS=dev,vm scripts/bootstrap.sh
+	@EXTRAS=dev,vm,browser scripts/bootstrap.sh
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 ## Fast local loop: skips tests that need Docker, QEMU or LibreOffice.
 test-fast: venv
-	$(PY) -m pytest -m "not slow and not docker and not vm" $(PYTEST_ARGS)
+	$(PY) -m pytest -m "not slow and not docker and not vm and not browser" $(PYTEST_ARGS)
 
 lint: venv
 	$(VENV)/bin/ruff check worldbuilder agent_harness tests benchmarks
