@@ -144,10 +144,11 @@ def personas_sample(n, seed):
 @click.option("--cache-dir", type=click.Path(path_type=Path), help="Preview cache (default ~/.cache/worldbuilder/viewer).")
 def serve(paths, port, host, cache_dir):
     """Read-only web viewer of computers, runs and fleets under PATHS (default: the current directory)."""
-    from worldbuilder.viewer.server import check_roots
+    from worldbuilder.viewer.server import check_port, check_roots
     from worldbuilder.viewer.server import serve as run_server
 
     roots = check_roots(list(paths))
+    check_port(host, port)
     click.echo(f"worldbuilder viewer on http://{host}:{port}/ ({len(roots)} root(s)); Ctrl-C stops it", err=True)
     run_server(roots, host=host, port=port, cache_dir=cache_dir)
 

@@ -67,7 +67,7 @@ class Run:
     def days(self) -> list[int]:
         planned = int(self.config.get("days") or self.objectives.get("days") or 0)
         seen = {int(t.get("day", 0)) for t in self.turns} | {int(m.get("day", 0)) for m in self.messages}
-        return sorted(seen | set(range(1, planned + 1)) - {0})
+        return sorted(seen | set(range(1, planned + 1)))
 
     def day_counts(self) -> list[dict]:
         """Per day: turns in the log (not rolled back), errors, agent turns, messages, rolled-back turns."""

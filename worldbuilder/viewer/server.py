@@ -22,7 +22,7 @@ def check_roots(paths: list[Path]) -> list[Path]:
     return [p.resolve() for p in roots]
 
 
-def _check_port(host: str, port: int) -> None:
+def check_port(host: str, port: int) -> None:
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
@@ -38,7 +38,7 @@ def serve(paths: list[Path], host: str = "127.0.0.1", port: int = 8765, cache_di
     from worldbuilder.viewer.app import create_app
 
     roots = check_roots(paths)
-    _check_port(host, port)
+    check_port(host, port)
     uvicorn.run(create_app(roots, cache_dir), host=host, port=port, log_level="warning")
 
 
