@@ -4,11 +4,18 @@ python-pptx). Output is bounded (rows, columns, slides) so a huge file cannot st
 from __future__ import annotations
 
 import io
+from datetime import datetime, time
 from html import escape
 
 from worldbuilder.extract import cell_text
 
 MAX_ROWS, MAX_COLS, MAX_SLIDES, MAX_BLOCKS = 200, 30, 60, 2000
+
+
+def _cell(v: object) -> str:
+    if isinstance(v, datetime) and v.time() == time():
+        return v.date().isoformat()
+    return cell_text(v)
 
 
 def _table(rows: list[list[str]], header: bool = True) -> str:
@@ -50,6 +57,10 @@ def docx_html(data: bytes) -> str:
             out.append(f"<li>{escape(text)}</li>")
         else:
             out.append(f"<p>{escape(text)}</p>")
+    for s in d.sections[:1]:
+        foot = " ".join(p.text for p in s.footer.paragraphs if p.text.strip())
+        if foot:
+            out.append(f"<div class='docheader'>{escape(foot)}</div>")
     return "<div class='docx'>" + "".join(out) + "</div>"
 
 
@@ -57,15 +68,18 @@ def xlsx_html(data: bytes) -> str:
     from openpyxl import load_workbook
 
     wb = load_workbook(io.BytesIO(data), data_only=True, read_only=True)
+    formulas = load_workbook(io.BytesIO(data), data_only=False, read_only=True)  # shown where no cached value
     out: list[str] = []
     for ws in wb.worksheets:
         rows = []
-        for row in ws.iter_rows(values_only=True, max_row=MAX_ROWS + 1):
-            cells = [cell_text(v) for v in row[:MAX_COLS]]
+        fws = formulas[ws.title].iter_rows(values_only=True, max_row=MAX_ROWS + 1)
+        for row, frow in zip(ws.iter_rows(values_only=True, max_row=MAX_ROWS + 1), fws, strict=False):
+            cells = [_cell(v if v is not None else f) for v, f in zip(row[:MAX_COLS], frow[:MAX_COLS], strict=False)]
             if any(cells):
                 rows.append(cells)
         out.append(f"<h4>Sheet: {escape(ws.title)}</h4>" + (_table(rows) if rows else "<p class='muted'>empty</p>"))
     wb.close()
+    formulas.close()
     return "<div class='xlsx'>" + "".join(out) + "</div>"
 
 
