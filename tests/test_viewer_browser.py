@@ -37,6 +37,7 @@ def _by():
 def driver(tmp_path_factory):
     if not (shutil.which("chromium") and shutil.which("chromedriver")):
         pytest.fail("chromium/chromedriver missing; run scripts/ensure-engine.sh browser")
+    shutil.rmtree(ARTIFACTS, ignore_errors=True)  # this run's screenshots only
     d = chrome(tmp_path_factory.mktemp("chrome-profile"))
     d.set_page_load_timeout(120)
     yield d
