@@ -177,3 +177,19 @@ def test_serve_cli(site, tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+@pytest.mark.slow
+def test_libreoffice_page_image_is_cached_on_disk(site, soffice):
+    """The on-demand page image: a real PNG from LibreOffice, served, then answered from the disk cache."""
+    from urllib.parse import quote
+
+    rel = next(p for p in sorted(site["manifest"]) if p.endswith(".docx"))
+    status, body = raw_get(site["url"], f"/c/{site['cid']}/render/{quote(rel)}")
+    assert status == 200 and body.startswith(b"\x89PNG")
+    sha = site["manifest"][rel]["sha256"]
+    cached = site["comp"].parent.parent / "cache" / "pages" / f"{sha}.png"
+    assert cached.read_bytes() == body
+    t = time.perf_counter()
+    assert raw_get(site["url"], f"/c/{site['cid']}/render/{quote(rel)}") == (200, body)
+    assert time.perf_counter() - t < 2  # no second LibreOffice start

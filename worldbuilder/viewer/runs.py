@@ -64,6 +64,15 @@ class Run:
     def has_report(self) -> bool:
         return (self.path / "report.html").is_file()
 
+    def people(self) -> dict[str, str]:
+        """Person id -> name, from the objectives' stakeholders (``user`` is the computer's user)."""
+        out = {"user": str(self.objectives.get("user") or "user")}
+        for d in self.objectives.get("deliverables") or []:
+            for s in d.get("stakeholders") or [] if isinstance(d, dict) else []:
+                if isinstance(s, dict) and s.get("id"):
+                    out[str(s["id"])] = str(s.get("name") or s["id"])
+        return out
+
     def days(self) -> list[int]:
         planned = int(self.config.get("days") or self.objectives.get("days") or 0)
         seen = {int(t.get("day", 0)) for t in self.turns} | {int(m.get("day", 0)) for m in self.messages}
@@ -108,7 +117,7 @@ class Run:
                 vals = args.get(k)
                 for v in vals if isinstance(vals, list) else [vals]:
                     if isinstance(v, str) and v:
-                        out.setdefault(v, {"path": v, "how": f"{t.get('tool')} (turn {t.get('turn')})"})
+                        out.setdefault(v, {"path": v, "how": f"{t.get('tool')}, turn {t.get('turn')} (turn log)"})
         return list(out.values())
 
 
