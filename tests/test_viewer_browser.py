@@ -200,10 +200,33 @@ def docker_run(tmp_path_factory):
     subprocess.run([WB, "runs", "rm", str(run)], capture_output=True)
 
 
+def _check_snapshot_diff(driver, url: str, run: Path) -> None:
+    """Day pages list the snapshot diff; it holds every file the day's turns wrote (home-relative paths)."""
+    turns = [json.loads(x) for x in (run / "daily_sim_turns.jsonl").read_text().splitlines() if x.strip()]
+    driver.get(url + "/runs")
+    rid = urlsplit(driver.find_element(_by().CSS_SELECTOR, "#runs a").get_attribute("href")).path
+    for day in sorted({t["day"] for t in turns} - {0}):
+        written = {t["args"]["path"] for t in turns if t["day"] == day and t["tool"] in ("write_file", "make_document")
+                   and not t.get("error")}
+        visit(driver, url, f"{rid}/day/{day}")
+        for _ in range(240):
+            items = driver.find_elements(_by().CSS_SELECTOR, "#snapdiffout li")
+            if items or "unavailable" in driver.find_element(_by().ID, "snapdiffout").text:
+                break
+            time.sleep(0.25)
+        listed = [li.text.split(None, 1)[1] for li in items]
+        assert listed, driver.find_element(_by().ID, "snapdiffout").text
+        for path in written:
+            assert any(p.endswith("/" + path) for p in listed), (day, path, listed)
+        shot(driver, f"snapshot-diff-day-{day}")
+        assert console_errors(driver) == []
+
+
 @pytest.mark.docker
 def test_real_run_pages(driver, docker_run):
     base, run = docker_run
     with BackgroundServer([base], cache_dir=base / "cache") as url:
         _check_timeline(driver, url, run)
+        _check_snapshot_diff(driver, url, run)
         opened = crawl(driver, url, per_group=2)
         assert any(p.startswith("/r/") and "/file/deliverables/" in p for p in opened)

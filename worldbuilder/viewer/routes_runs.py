@@ -55,6 +55,18 @@ def day_page(request: Request, rid: str, day: int):  # noqa: ANN201
                   changed=r.changed_files(day), counts=counts, days=r.days())
 
 
+@router.get("/r/{rid}/day/{day}/snapshot-diff.json")
+def day_snapshot_diff(request: Request, rid: str, day: int) -> JSONResponse:
+    """Files added/changed/deleted from the previous day's snapshot to this day's (Docker runs, on request)."""
+    from worldbuilder.viewer.snapshot_diff import diff_refs
+
+    _, r = _run(request, rid)
+    pair = r.snapshot_pair(day)
+    if pair is None:
+        return JSONResponse({"available": False, "reason": f"no snapshots of days {day - 1} and {day} recorded"})
+    return JSONResponse(diff_refs(*pair))
+
+
 @router.get("/r/{rid}/live.json")
 def live(request: Request, rid: str) -> JSONResponse:
     item = item_or_404(request, "run", rid)

@@ -94,6 +94,12 @@ class Run:
         return [{"day": d, **{k: turns[d][k] for k in ("turns", "errors", "agent", "rolled_back")},
                  "messages": msgs[d], "snapshot": snaps.get(d)} for d in self.days()]
 
+    def snapshot_pair(self, day: int) -> tuple[str, str] | None:
+        """Image refs of the snapshots that close the previous day and ``day``, when both are recorded."""
+        refs = {int(s.get("day", -1)): s.get("ref") for s in self.snapshots}
+        a, b = refs.get(day - 1), refs.get(day)
+        return (a, b) if isinstance(a, str) and isinstance(b, str) else None
+
     def day_turns(self, day: int) -> list[dict]:
         return [t for t in self.turns if int(t.get("day", 0)) == day]
 

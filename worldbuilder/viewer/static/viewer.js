@@ -26,6 +26,32 @@
     img.src = b.dataset.src;
   }));
 
+  const snap = $("#snapdiff");
+  if (snap) {
+    snap.addEventListener("click", async () => {
+      snap.disabled = true;
+      snap.textContent = "listing snapshots…";
+      const out = $("#snapdiffout");
+      const r = await fetch(snap.dataset.url, { cache: "no-store" });
+      const d = await r.json();
+      snap.textContent = "snapshot diff";
+      if (!d.available) { out.textContent = "snapshot diff unavailable: " + d.reason; return; }
+      const ul = document.createElement("ul");
+      ul.className = "changed";
+      for (const [tag, key] of [["A", "added"], ["M", "changed"], ["D", "deleted"]]) {
+        for (const p of d[key]) {
+          const li = document.createElement("li");
+          li.dataset.change = key;
+          li.textContent = tag + "  " + p;
+          ul.appendChild(li);
+        }
+      }
+      out.replaceChildren(ul);
+      if (!ul.children.length) out.textContent = "no file changed between the two snapshots";
+    });
+    snap.click();  // listings are cached per image: only the first visit of a day costs two short containers
+  }
+
   const live = $("#live");
   if (live) {
     let last = null;
