@@ -64,6 +64,7 @@ def visit(driver, url: str, path: str) -> None:
     """Open ``path``: HTTP 200 for the page, no SEVERE entry in the browser console, a screenshot."""
     status, _ = raw_get(url, path)
     assert status == 200, (path, status)
+    driver.get_log("browser")  # drop entries of earlier pages
     driver.get(url + path)
     shot(driver, path)
     errors = console_errors(driver)
@@ -182,6 +183,7 @@ def test_live_view_refreshes(driver, site, tmp_path):
         assert driver.find_element(_by().CSS_SELECTOR, cell).text == "5"
         shot(driver, "live-view-updated")
         assert console_errors(driver) == []
+        driver.get("about:blank")  # stop the polling before the server goes away
 
 
 @pytest.fixture(scope="module")
