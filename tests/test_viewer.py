@@ -193,3 +193,35 @@ def test_libreoffice_page_image_is_cached_on_disk(site, soffice):
     t = time.perf_counter()
     assert raw_get(site["url"], f"/c/{site['cid']}/render/{quote(rel)}") == (200, body)
     assert time.perf_counter() - t < 2  # no second LibreOffice start
+
+
+def test_fleet_latest_record_per_job_and_stage_wins(tmp_path):
+    from worldbuilder.viewer import fleets
+
+    f = fleets.load(make_fleet(tmp_path / "fleet"))
+    assert [j.job for j in f.jobs] == ["j0001", "j0002", "j0003"]
+    assert f.jobs[2].stages["simulate"]["state"] == "failed" and "judge" not in f.jobs[2].stages
+    progress = {p["stage"]: p["counts"] for p in f.progress()}
+    assert progress["simulate"] == {"done": 2, "failed": 1} and progress["judge"] == {"done": 2}
+    assert [j.score for j in f.jobs] == [(30.0, 120.0), (60.0, 120.0), None]
+
+
+def test_run_logs_tolerate_a_torn_last_line(tmp_path):
+    from worldbuilder.viewer import runs
+
+    run = make_run(tmp_path / "r")
+    with open(run / "daily_sim_turns.jsonl", "a") as fh:
+        fh.write('{"turn": 4, "day": 2, "actor": "ag')  # a simulation mid-write
+    r = runs.load(run)
+    assert r.bad_lines == 1 and [d["turns"] for d in r.day_counts()] == [2, 1]
+    assert r.changed_files(2) == [{"path": "Deliverables/notes.md", "how": "write_file, turn 3 (turn log)"}]
+
+
+def test_ics_events_parsed():
+    from worldbuilder.viewer.messages import ics_html, parse_ics
+
+    ics = ("BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nSUMMARY:Kickoff\\, ATLAS\r\nDTSTART:20240108T090000\r\n"
+           "DESCRIPTION:line one\r\n  continued\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+    assert parse_ics(ics) == [{"SUMMARY": "Kickoff, ATLAS", "DTSTART": "20240108T090000",
+                               "DESCRIPTION": "line one continued"}]
+    assert "2024-01-08 09:00" in ics_html(ics.encode())

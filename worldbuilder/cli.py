@@ -149,6 +149,8 @@ def serve(paths, port, host, cache_dir):
 
     roots = check_roots(list(paths))
     check_port(host, port)
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        click.echo(f"warning: serving on {host}: anyone who can reach it can read these files (no login)", err=True)
     click.echo(f"worldbuilder viewer on http://{host}:{port}/ ({len(roots)} root(s)); Ctrl-C stops it", err=True)
     run_server(roots, host=host, port=port, cache_dir=cache_dir)
 

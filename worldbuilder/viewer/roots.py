@@ -66,7 +66,7 @@ def discover(roots: list[Path]) -> list[Item]:
         for sub in subs:
             if sub.name.startswith(".") or sub.name in SKIP_DIRS:
                 continue
-            queue.append((sub, depth + 1))
+            queue.append((sub, 1 if kind == "fleet" else depth + 1))  # a fleet's jobs/ is searched in full
     return sorted(found.values(), key=lambda i: (KINDS.index(i.kind), str(i.path)))
 
 
