@@ -3,7 +3,8 @@
 Generates a `--size large` computer (600 files) unless a computer directory is given, serves it on a free
 localhost port and prints medians over N requests: the tree page warm (computer cached in memory) against the
 same page with a cold load each time (spec.json + manifest.json re-read), the profile page, and a docx preview
-uncached against cached.   Usage: python benchmarks/viewer_bench.py [COMPUTER_DIR] [--n N]
+uncached against cached, and the pages of a
+synthetic 20-day run (5,000 turns).   Usage: python benchmarks/viewer_bench.py [COMPUTER_DIR] [--n N]
 """
 
 from __future__ import annotations
@@ -21,11 +22,33 @@ from urllib.parse import quote
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from worldbuilder import api  # noqa: E402
-from worldbuilder.viewer import computers  # noqa: E402
+from worldbuilder.viewer import computers, runs  # noqa: E402
 from worldbuilder.viewer.roots import discover  # noqa: E402
 from worldbuilder.viewer.server import BackgroundServer  # noqa: E402
 
 TARGET_MS = 300.0
+
+
+def make_big_run(run: Path, days: int = 20, per_day: int = 250) -> int:
+    """A synthetic 20-day run dir (turn records shaped like the offline agent's); returns the turn count."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    from viewer_support import make_run
+
+    make_run(run)
+    tools = ("shell", "read_file", "write_file", "read_inbox", "make_document", "send_message")
+    n = 0
+    with open(run / "daily_sim_turns.jsonl", "w") as fh:
+        for day in range(1, days + 1):
+            for i in range(per_day):
+                n += 1
+                tool = tools[i % len(tools)]
+                fh.write(json.dumps({"turn": n, "day": day, "actor": "agent", "tool": tool,
+                                     "args": {"path": f"Deliverables/d{day}/f{i}.docx", "cmd": "ls -la ~ " * 5},
+                                     "result": ("output line " * 60)[:700], "error": i % 37 == 0,
+                                     "duration_ms": 12.5}) + "\n")
+    (run / "run.json").write_text(json.dumps({"run_id": run.name, "agent": "offline", "days": days,
+                                              "turns_per_day": per_day}))
+    return n
 
 
 def server_ms(port: int, path: str) -> tuple[float, float, int]:
@@ -89,6 +112,15 @@ def main() -> None:
             cached = series(port, preview, args.n)
             results[f"largest {t} preview ({manifest[rel]['size']} B) median ms"] = {
                 "uncached": uncached["median_ms"], "cached": cached["median_ms"]}
+    run = Path(tmp.name) / "runs" / "big"
+    n = make_big_run(run)
+    srv = BackgroundServer([run], cache_dir=Path(tmp.name) / "cache")
+    with srv:
+        rid = discover([run])[0].id
+        results[f"run page, {n} turns over 20 days, warm"] = series(srv.port, f"/r/{rid}", args.n)
+        results["run page, logs re-read every request"] = series(srv.port, f"/r/{rid}", max(5, args.n // 3),
+                                                                 before=runs._LOGS.clear)
+        results["day page (250 turns) warm"] = series(srv.port, f"/r/{rid}/day/10", args.n)
     print(json.dumps(results, indent=1))
     verdict = "PASS" if results["tree warm"]["median_ms"] < TARGET_MS else "FAIL"
     print(f"{verdict}: tree page of {len(manifest)} files, median server time {results['tree warm']['median_ms']} ms "

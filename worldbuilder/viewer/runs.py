@@ -5,6 +5,7 @@ torn last line while a simulation is still writing."""
 from __future__ import annotations
 
 import json
+import threading
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -127,9 +128,34 @@ class Run:
         return list(out.values())
 
 
+_LOGS: dict[Path, tuple[tuple[int, int], tuple[list[dict], int]]] = {}
+_LOGS_MAX = 64
+_logs_lock = threading.Lock()
+
+
+def cached_jsonl(path: Path) -> tuple[list[dict], int]:
+    """:func:`read_jsonl`, re-read only when the log's size or mtime changed (bounded cache; logs only grow
+    or are atomically replaced, so an unchanged (size, mtime) means unchanged records)."""
+    try:
+        st = path.stat()
+    except OSError:
+        return [], 0
+    stamp = (st.st_size, st.st_mtime_ns)
+    with _logs_lock:
+        hit = _LOGS.get(path)
+    if hit and hit[0] == stamp:
+        return hit[1]
+    result = read_jsonl(path)
+    with _logs_lock:
+        if len(_LOGS) >= _LOGS_MAX:
+            _LOGS.pop(next(iter(_LOGS)))
+        _LOGS[path] = (stamp, result)
+    return result
+
+
 def load(d: Path) -> Run:
-    turns, bad1 = read_jsonl(d / "daily_sim_turns.jsonl")
-    msgs, bad2 = read_jsonl(d / "messages.jsonl")
+    turns, bad1 = cached_jsonl(d / "daily_sim_turns.jsonl")
+    msgs, bad2 = cached_jsonl(d / "messages.jsonl")
     snaps = read_json(d / "snapshots.json")
     judgement = read_json(d / "judgement.json")
     files = []
