@@ -105,6 +105,21 @@ def test_raw_files_never_render_as_html(site):
     assert "html" not in resp.getheader("Content-Type")
 
 
+def test_foreign_host_header_refused(site):
+    """DNS rebinding: a page whose own name now resolves to 127.0.0.1 must not read the viewer."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    u = urlsplit(site["url"])
+    conn = http.client.HTTPConnection(u.hostname, u.port)
+    conn.request("GET", "/computers", headers={"Host": f"evil.example:{u.port}"})
+    resp = conn.getresponse()
+    assert resp.status == 400 and site["cid"].encode() not in resp.read()
+    conn = http.client.HTTPConnection(u.hostname, u.port)
+    conn.request("GET", "/computers", headers={"Host": f"localhost:{u.port}"})
+    assert conn.getresponse().status == 200
+
+
 def test_resolve_inside(tmp_path):
     (tmp_path / "a").mkdir()
     (tmp_path / "a" / "f.txt").write_text("x")

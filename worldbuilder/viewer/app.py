@@ -91,14 +91,25 @@ def _templates() -> Jinja2Templates:
     return t
 
 
-def create_app(roots: list[Path], cache_dir: Path | None = None, preview_cache_size: int = 256) -> FastAPI:
-    """The viewer app over ``roots`` (computer, run and fleet dirs or folders holding them)."""
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1", "[::1]")
+
+
+def create_app(roots: list[Path], cache_dir: Path | None = None, preview_cache_size: int = 256,
+               host: str = "127.0.0.1") -> FastAPI:
+    """The viewer app over ``roots`` (computer, run and fleet dirs or folders holding them).
+
+    Served on loopback, only requests naming a loopback Host are answered (a web page that DNS-rebinds its
+    own name to 127.0.0.1 gets 400, not the files)."""
+    from starlette.middleware.trustedhost import TrustedHostMiddleware
+
     from worldbuilder.viewer import routes_computers, routes_fleets, routes_runs
 
     cache_dir = Path(cache_dir or Path.home() / ".cache" / "worldbuilder" / "viewer")
     app = FastAPI(title="worldbuilder viewer", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.viewer = ViewerState(Catalog([Path(r) for r in roots]), PreviewCache(preview_cache_size),
                                    OfficeRenderer(cache_dir), _templates())
+    if host in LOOPBACK_NAMES:
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(LOOPBACK_NAMES))
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
     @app.middleware("http")

@@ -39,7 +39,7 @@ def serve(paths: list[Path], host: str = "127.0.0.1", port: int = 8765, cache_di
 
     roots = check_roots(paths)
     check_port(host, port)
-    uvicorn.run(create_app(roots, cache_dir), host=host, port=port, log_level="warning")
+    uvicorn.run(create_app(roots, cache_dir, host=host), host=host, port=port, log_level="warning")
 
 
 class BackgroundServer:
