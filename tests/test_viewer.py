@@ -240,3 +240,30 @@ def test_ics_events_parsed():
     assert parse_ics(ics) == [{"SUMMARY": "Kickoff, ATLAS", "DTSTART": "20240108T090000",
                                "DESCRIPTION": "line one continued"}]
     assert "2024-01-08 09:00" in ics_html(ics.encode())
+
+
+def test_malformed_directories_keep_the_pages_up(tmp_path):
+    """Foreign or broken files (spec as a list, unparsable logs, bad days, escaping fleet outputs) never take
+    down a list page, and a broken computer is a plain-text error, not a traceback."""
+    (tmp_path / "c" / "tree").mkdir(parents=True)
+    (tmp_path / "c" / "spec.json").write_text("[]")
+    (tmp_path / "c" / "manifest.json").write_text('{"a.txt": 5}')
+    run = make_run(tmp_path / "r")
+    (run / "objectives.json").write_text("{not json")
+    with open(run / "daily_sim_turns.jsonl", "a") as fh:
+        fh.write('[1]\n{"day": "x", "tool": 3}\n{"day": 7, "turn": 9}\n')
+    (tmp_path / "f").mkdir()
+    (tmp_path / "f" / "fleet.json").write_text("[1]")
+    (tmp_path / "f" / "manifest.jsonl").write_text('{"job": "j1", "stage": "generate", "state": "done", '
+                                                   '"output": "../../etc"}\n[]\n')
+    with BackgroundServer([tmp_path], cache_dir=tmp_path / "cache") as url:
+        for page in ("/", "/computers", "/runs", "/fleets"):
+            status, body = raw_get(url, page)
+            assert status == 200, page
+            for link in sorted(set(re.findall(rb'href="(/[rf]/[^"]+)"', body))):
+                assert raw_get(url, link.decode())[0] == 200, link
+        cid = re.search(rb'href="/c/([^"/]+)"', raw_get(url, "/computers")[1]).group(1).decode()
+        status, body = raw_get(url, f"/c/{cid}")
+        assert status == 500 and body.startswith(b"500: unreadable computer")
+        rid = re.search(rb'href="/r/([^"/]+)"', raw_get(url, "/runs")[1]).group(1).decode()
+        assert raw_get(url, f"/r/{rid}/day/7")[0] == 200

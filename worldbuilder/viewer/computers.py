@@ -10,6 +10,7 @@ import json
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from worldbuilder.extract import file_type
@@ -41,11 +42,16 @@ class Computer:
 
     @property
     def profile(self) -> dict:
-        return self.spec.get("profile") or {}
+        return _dict(self.spec.get("profile"))
 
-    @property
+    @cached_property
     def world(self) -> dict:
-        return self.spec.get("world") or {}
+        """The world with its entity lists reduced to their mapping entries (a foreign spec cannot break a page)."""
+        w = dict(_dict(self.spec.get("world")))
+        for key in ("organisations", "people", "projects", "facts"):
+            v = w.get(key)
+            w[key] = [x for x in v if isinstance(x, dict)] if isinstance(v, list) else []
+        return w
 
     @property
     def tree(self) -> Path:
@@ -80,6 +86,10 @@ class Computer:
         return Counter(r for f in self.files for r in f.refs)
 
 
+def _dict(v: object) -> dict:
+    return v if isinstance(v, dict) else {}
+
+
 def _stamp(d: Path) -> tuple:
     return tuple((d / n).stat().st_mtime_ns if (d / n).exists() else 0 for n in ("spec.json", "manifest.json"))
 
@@ -87,16 +97,18 @@ def _stamp(d: Path) -> tuple:
 def _load(d: Path) -> Computer:
     spec = json.loads((d / "spec.json").read_text(encoding="utf-8"))
     manifest = json.loads((d / "manifest.json").read_text(encoding="utf-8"))
+    if not isinstance(spec, dict) or not isinstance(manifest, dict):
+        raise ValueError("spec.json and manifest.json must hold JSON objects")
     by_path = {f.get("path"): f for f in spec.get("files") or [] if isinstance(f, dict)}
     rows = []
     for rel, meta in sorted(manifest.items()):
         meta = meta if isinstance(meta, dict) else {}
         fs = by_path.get(rel) or {}
-        content = fs.get("content") or {}
+        content = _dict(fs.get("content"))
         rows.append(FileRow(path=rel, type=fs.get("type") or file_type(rel), size=int(meta.get("size") or 0),
                             sha256=str(meta.get("sha256") or ""), modified=str(fs.get("modified") or ""),
                             title=str(content.get("title") or ""), kind=str(content.get("kind") or ""),
-                            refs=[str(r) for r in content.get("refs") or []]))
+                            refs=[str(r) for r in content.get("refs") or [] if isinstance(r, str | int)]))
     return Computer(d, spec, rows, _stamp(d))
 
 
@@ -133,14 +145,20 @@ def build_tree(files: list[FileRow]) -> dict:
 
 def project_timeline(world: dict) -> dict:
     """Projects placed on one time axis (percent offsets) between the earliest start and the latest end."""
-    projects = [p for p in world.get("projects") or [] if p.get("start") and p.get("end")]
-    if not projects:
-        return {"rows": [], "start": "", "end": ""}
     from datetime import date
 
     def d(s: str) -> date:
         return date.fromisoformat(str(s)[:10])
 
+    def valid(p: dict) -> bool:
+        try:
+            return d(p["start"]) <= d(p["end"])
+        except (KeyError, TypeError, ValueError):
+            return False
+
+    projects = [p for p in world.get("projects") or [] if valid(p)]
+    if not projects:
+        return {"rows": [], "start": "", "end": ""}
     lo = min(d(p["start"]) for p in projects)
     hi = max(d(p["end"]) for p in projects)
     span = max(1, (hi - lo).days)
@@ -148,7 +166,12 @@ def project_timeline(world: dict) -> dict:
     for p in projects:
         left = (d(p["start"]) - lo).days / span * 100
         width = max(1.0, (d(p["end"]) - d(p["start"])).days / span * 100)
-        ms = [{"name": m.get("name", ""), "due": m.get("due", ""), "done": m.get("done", False),
-               "left": (d(m["due"]) - lo).days / span * 100} for m in p.get("milestones") or [] if m.get("due")]
+        ms = []
+        for m in p.get("milestones") or []:
+            try:
+                ms.append({"name": m.get("name", ""), "due": m["due"], "done": m.get("done", False),
+                           "left": min(100.0, max(0.0, (d(m["due"]) - lo).days / span * 100))})
+            except (AttributeError, KeyError, TypeError, ValueError):
+                continue
         rows.append({"p": p, "left": round(left, 2), "width": round(width, 2), "milestones": ms})
     return {"rows": rows, "start": lo.isoformat(), "end": hi.isoformat()}

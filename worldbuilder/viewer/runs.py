@@ -13,6 +13,14 @@ from pathlib import Path
 WRITE_TOOLS = {"write_file": ("path",), "make_document": ("path",), "submit": ("paths",)}
 
 
+def day_of(rec: dict) -> int:
+    """The record's day (``-1`` when it has none or it is not a number)."""
+    try:
+        return int(rec.get("day", -1))
+    except (TypeError, ValueError):
+        return -1
+
+
 def read_json(path: Path) -> dict | list | None:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
@@ -75,42 +83,43 @@ class Run:
         return out
 
     def days(self) -> list[int]:
-        planned = int(self.config.get("days") or self.objectives.get("days") or 0)
-        seen = {int(t.get("day", 0)) for t in self.turns} | {int(m.get("day", 0)) for m in self.messages}
-        return sorted(seen | set(range(1, planned + 1)))
+        planned = self.config.get("days") or self.objectives.get("days") or 0
+        planned = min(planned, 366) if isinstance(planned, int) else 0
+        seen = {day_of(t) for t in self.turns} | {day_of(m) for m in self.messages}
+        return sorted((seen | set(range(1, planned + 1))) - {-1})
 
     def day_counts(self) -> list[dict]:
         """Per day: turns in the log (not rolled back), errors, agent turns, messages, rolled-back turns."""
         turns: dict[int, Counter] = defaultdict(Counter)
         for t in self.turns:
-            c = turns[int(t.get("day", 0))]
+            c = turns[day_of(t)]
             if t.get("rolled_back"):
                 c["rolled_back"] += 1
                 continue
             c["turns"] += 1
             c["errors"] += bool(t.get("error"))
             c["agent"] += t.get("actor") == "agent"
-        msgs = Counter(int(m.get("day", 0)) for m in self.messages if not m.get("rolled_back"))
-        snaps = {int(s.get("day", -1)): s for s in self.snapshots}
+        msgs = Counter(day_of(m) for m in self.messages if not m.get("rolled_back"))
+        snaps = {day_of(s): s for s in self.snapshots}
         return [{"day": d, **{k: turns[d][k] for k in ("turns", "errors", "agent", "rolled_back")},
                  "messages": msgs[d], "snapshot": snaps.get(d)} for d in self.days()]
 
     def snapshot_pair(self, day: int) -> tuple[str, str] | None:
         """Image refs of the snapshots that close the previous day and ``day``, when both are recorded."""
-        refs = {int(s.get("day", -1)): s.get("ref") for s in self.snapshots}
+        refs = {day_of(s): s.get("ref") for s in self.snapshots}
         a, b = refs.get(day - 1), refs.get(day)
         return (a, b) if isinstance(a, str) and isinstance(b, str) else None
 
     def day_turns(self, day: int) -> list[dict]:
-        return [t for t in self.turns if int(t.get("day", 0)) == day]
+        return [t for t in self.turns if day_of(t) == day]
 
     def day_messages(self, day: int) -> list[dict]:
-        return [m for m in self.messages if int(m.get("day", 0)) == day]
+        return [m for m in self.messages if day_of(m) == day]
 
     def changed_files(self, day: int) -> list[dict]:
         """Files changed on ``day``: the snapshot record's own list when it has one, else the paths that
         the day's (not rolled back) write_file / make_document / submit turns wrote."""
-        snap = next((s for s in self.snapshots if int(s.get("day", -1)) == day), {}) or {}
+        snap = next((s for s in self.snapshots if day_of(s) == day), {}) or {}
         for key in ("changes", "changed", "diff", "files"):
             if isinstance(snap.get(key), list):
                 return [c if isinstance(c, dict) else {"path": str(c), "how": "snapshot diff"} for c in snap[key]]
