@@ -5,6 +5,7 @@
 #   ensure-engine.sh office   LibreOffice headless (for rendering checks)
 #   ensure-engine.sh build    debootstrap (to build base images without a registry)
 #   ensure-engine.sh windows  wimlib, ntfs-3g, genisoimage, OVMF, swtpm, QEMU, sfdisk, xmllint, virt-xml-validate
+#   ensure-engine.sh browser  Chromium + chromedriver (headless browser tests of `worldbuilder serve`)
 # On a machine where the engine already runs this does nothing. Needs root + apt to install.
 set -euo pipefail
 
@@ -57,6 +58,8 @@ ensure_docker() {
 
 ensure_build() { apt_install debootstrap ca-certificates tar; }
 
+ensure_browser() { apt_install chromium chromium-driver; }
+
 ensure_vm() {
   apt_install debootstrap qemu-system-x86 qemu-utils libvirt-daemon-system libvirt-clients libvirt-dev \
     libxml2-utils pkg-config openssh-client gcc python3-dev  # gcc + headers: pip builds libvirt-python
@@ -78,7 +81,7 @@ ensure_windows() {
 
 ensure_office() { command -v soffice >/dev/null || apt_install libreoffice-core-nogui libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui; }
 
-[ $# -gt 0 ] || { echo "usage: $0 docker|vm|office|build|windows ..." >&2; exit 2; }
+[ $# -gt 0 ] || { echo "usage: $0 docker|vm|office|build|windows|browser ..." >&2; exit 2; }
 for what in "$@"; do
   case "$what" in
     docker) ensure_docker ;;
@@ -86,6 +89,7 @@ for what in "$@"; do
     office) ensure_office ;;
     build) ensure_build ;;
     windows) ensure_windows ;;
+    browser) ensure_browser ;;
     *) echo "error: unknown engine '$what'" >&2; exit 2 ;;
   esac
 done

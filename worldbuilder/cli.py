@@ -137,6 +137,24 @@ def personas_sample(n, seed):
         click.echo(p)
 
 
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind (local only by default).")
+@click.option("--cache-dir", type=click.Path(path_type=Path), help="Preview cache (default ~/.cache/worldbuilder/viewer).")
+def serve(paths, port, host, cache_dir):
+    """Read-only web viewer of computers, runs and fleets under PATHS (default: the current directory)."""
+    from worldbuilder.viewer.server import check_port, check_roots
+    from worldbuilder.viewer.server import serve as run_server
+
+    roots = check_roots(list(paths))
+    check_port(host, port)
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        click.echo(f"warning: serving on {host}: anyone who can reach it can read these files (no login)", err=True)
+    click.echo(f"worldbuilder viewer on http://{host}:{port}/ ({len(roots)} root(s)); Ctrl-C stops it", err=True)
+    run_server(roots, host=host, port=port, cache_dir=cache_dir)
+
+
 def _register_plugins() -> None:
     """Attach the command groups that live next to their own stage."""
     from agent_harness.cli import register as register_harness
