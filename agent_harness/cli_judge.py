@@ -59,6 +59,42 @@ def judge_eval(judge_, samples, eval_dir, llm_base_url):
         click.echo(line)
 
 
+
+
+@click.command()
+@click.argument("run", type=RUN)
+@click.option("--writer", default="offline", show_default=True, help="offline or openai:MODEL")
+@click.option("--llm-base-url", envvar="WORLDBUILDER_LLM_BASE_URL")
+def report(run, writer, llm_base_url):
+    """Write RUN/report.md and a self-contained RUN/report.html (judging the run first if needed)."""
+    from agent_harness.report import write_report
+
+    md = write_report(run, writer, llm_base_url)
+    click.echo(f"{md}\n{md.with_suffix('.html')}")
+
+
+@click.command()
+@click.argument("runs", nargs=-1, required=True, type=RUN)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--csv", "as_csv", is_flag=True, help="Print CSV (one row per run and per deliverable).")
+@click.option("--plot", type=click.Path(dir_okay=False, path_type=Path), default=Path("scores.png"),
+              show_default=True, help="Histogram PNG (per computer, per deliverable).")
+def scores(runs, as_json, as_csv, plot):
+    """Score distributions across judged RUNS (the paper's Fig. 6)."""
+    from agent_harness.report import scores as sc
+
+    if as_json and as_csv:
+        raise click.UsageError("give --json or --csv, not both")
+    rows = sc.collect(list(runs))
+    png = sc.histogram_png(rows)
+    tmp = plot.with_name(plot.name + ".tmp")
+    tmp.write_bytes(png)
+    tmp.replace(plot)
+    click.echo(sc.as_json(rows) if as_json else sc.as_csv(rows).rstrip("\n") if as_csv else sc.as_text(rows))
+    if not (as_json or as_csv):
+        click.echo(f"histogram: {plot}")
+
+
 def register(main: click.Group) -> None:
-    for cmd in (judge, judge_eval):
+    for cmd in (judge, judge_eval, report, scores):
         main.add_command(cmd)

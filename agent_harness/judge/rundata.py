@@ -7,6 +7,7 @@ import json
 import shutil
 import subprocess
 import tarfile
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
 from agent_harness.judge.inputs import DeliverableInput, JudgeInput, OutputFile
@@ -96,13 +97,24 @@ class SnapshotFiles:
             self._cid = None
 
 
-def _load_spec(cfg: RunConfig):  # noqa: ANN202 - (spec, tree) or (None, None)
+@lru_cache(maxsize=8)
+def computer_view(computer: str, wanted: tuple[str, ...]):  # noqa: ANN201
+    """(home, facts, people, source texts, notes) of a computer directory, cached per process."""
     from worldbuilder.api import load_computer
 
     try:
-        return load_computer(Path(cfg.computer))
+        spec, tree = load_computer(Path(computer))
     except Exception:  # the computer directory may have moved; judge with what the run holds
-        return None, None
+        return None, {}, {}, {}, (f"computer {computer} not found: no tracked facts, sources or people names",)
+    from agent_harness.paths import home_of, home_rel
+
+    sources = {}
+    for f in spec.files:
+        rel = home_rel(spec, f.path)
+        if rel in wanted and tree is not None and (tree / f.path).is_file():
+            sources[rel] = extract_text(f.path, (tree / f.path).read_bytes())
+    return (home_of(spec), {f.id: f for f in spec.world.facts},
+            {p.id: (p.name, p.email) for p in spec.world.people}, sources, ())
 
 
 def _submissions(run: RunDir, day: int) -> dict[str, list[str]]:
@@ -137,23 +149,9 @@ def load_run_input(run_dir: Path, day: int | None = None) -> tuple[JudgeInput, i
         day = last
     if run.snapshots().get(day) is None:
         raise RunDirError(f"{run.root} has no snapshot for day {day} (completed days: 0..{last})")
-    spec, tree = _load_spec(cfg)
-    notes: list[str] = []
-    home = None
-    facts, people, sources = {}, {}, {}
-    if spec is not None:
-        from agent_harness.paths import home_of, home_rel
-
-        home = home_of(spec)
-        facts = {f.id: f for f in spec.world.facts}
-        people = {p.id: (p.name, p.email) for p in spec.world.people}
-        wanted = {s for d in objectives.deliverables for s in d.sources}
-        for f in spec.files:
-            rel = home_rel(spec, f.path)
-            if rel in wanted and tree is not None and (tree / f.path).is_file():
-                sources[rel] = extract_text(f.path, (tree / f.path).read_bytes())
-    else:
-        notes.append(f"computer {cfg.computer} not found: no tracked facts, sources or people names")
+    home, facts, people, sources, notes = computer_view(cfg.computer, tuple(sorted(
+        {s for d in objectives.deliverables for s in d.sources})))
+    notes = list(notes)
     snap = SnapshotFiles(run.snapshots().get(day), cfg.runtime, home or _guess_home(run, day))
     subs = _submissions(run, day)
     try:
