@@ -107,38 +107,41 @@ def judgement_path(run_dir: Path, day: int, last: int) -> Path:
     return Path(run_dir) / (JUDGEMENT_FILE if day == last else f"judgements/day-{day:02d}.json")
 
 
-def judge_run(run_dir: Path, judge: str = "offline", samples: int = 1, day: int | None = None,
-              base_url: str | None = None) -> Judgement:
-    """Judge ``run_dir`` (its last completed day, or ``day``) and write the judgement atomically: the last
-    day to ``judgement.json``, an earlier day to ``judgements/day-NN.json``."""
-    from agent_harness.judge.rundata import completed_day, load_run_input, open_run
-
-    if samples < 1:
-        raise RunDirError("--samples must be at least 1")
-    llm = make_llm_judge(judge, samples, base_url)
-    inp, day = load_run_input(run_dir, day)
-    run, cfg = open_run(run_dir)
+def _judge_view(view, day: int | None, judge: str, samples: int, llm) -> Judgement:  # noqa: ANN001
+    inp = view.input(day)
     j = judge_input(inp, judge, samples, llm)
-    out = judgement_path(run_dir, day, completed_day(run, cfg))
+    out = judgement_path(view.run.root, inp.day, view.last)
     out.parent.mkdir(exist_ok=True)
     write_json_model(out, j)
     return j
 
 
+def judge_run(run_dir: Path, judge: str = "offline", samples: int = 1, day: int | None = None,
+              base_url: str | None = None) -> Judgement:
+    """Judge ``run_dir`` (its last completed day, or ``day``) and write the judgement atomically: the last
+    day to ``judgement.json``, an earlier day to ``judgements/day-NN.json``."""
+    from agent_harness.judge.rundata import RunView
+
+    if samples < 1:
+        raise RunDirError("--samples must be at least 1")
+    llm = make_llm_judge(judge, samples, base_url)
+    return _judge_view(RunView(run_dir), day, judge, samples, llm)
+
+
 def judge_all_days(run_dir: Path, judge: str = "offline", samples: int = 1,
                    base_url: str | None = None) -> ScoreOverDays:
     """Judge every completed day 1..N; write each judgement and ``score_over_days.json``."""
-    from agent_harness.judge.rundata import completed_day, open_run
+    from agent_harness.judge.rundata import RunView
 
-    run, cfg = open_run(run_dir)
-    last = completed_day(run, cfg)
-    if last < 1:
-        raise RunDirError(f"{run.root} has no completed working day")
+    view = RunView(run_dir)
+    if view.last < 1:
+        raise RunDirError(f"{view.run.root} has no completed working day")
+    llm = make_llm_judge(judge, samples, base_url)
     days = []
-    for d in range(1, last + 1):
-        j = judge_run(run_dir, judge, samples, day=d, base_url=base_url)
+    for d in range(1, view.last + 1):
+        j = _judge_view(view, d, judge, samples, llm)
         days.append(DayScore(day=d, points=j.total.points, max=j.total.max, judged_max=j.total.judged_max,
                              deliverables={x.id: x.points for x in j.deliverables}))
-    sod = ScoreOverDays(run=cfg.run_id, judge=judge, days=days)
+    sod = ScoreOverDays(run=view.cfg.run_id, judge=judge, days=days)
     write_json_model(Path(run_dir) / SCORES_FILE, sod)
     return sod

@@ -135,39 +135,55 @@ def _submit_days(turns, did: str, day: int) -> list[int]:  # noqa: ANN001
     return sorted(set(out))
 
 
+class RunView:
+    """A run directory read once (config, objectives, logs, the computer's facts and sources); ``input(day)``
+    gives the judge's view of one day."""
+
+    def __init__(self, run_dir: Path) -> None:
+        self.run, self.cfg = open_run(run_dir)
+        self.objectives = self.run.objectives()
+        self.turns = self.run.turns(rolled_back=False)
+        self.messages = self.run.messages(rolled_back=False)
+        self.snapshots = self.run.snapshots()
+        self.last = completed_day(self.run, self.cfg)
+        self.computer = computer_view(self.cfg.computer, tuple(sorted(
+            {s for d in self.objectives.deliverables for s in d.sources})))
+
+    def default_day(self) -> int:
+        if not is_finished(self.run, self.cfg, self.last):
+            raise RunDirError(f"run {self.run.root} is unfinished ({self.last}/{self.cfg.days} days complete); "
+                              f"use --day {self.last} or --all-days to judge the completed days")
+        return self.last
+
+    def input(self, day: int | None = None) -> JudgeInput:
+        day = self.default_day() if day is None else day
+        snap_rec = self.snapshots.get(day)
+        if snap_rec is None:
+            raise RunDirError(f"{self.run.root} has no snapshot for day {day} (completed days: 0..{self.last})")
+        home, facts, people, sources, notes = self.computer
+        notes = list(notes)
+        snap = SnapshotFiles(snap_rec, self.cfg.runtime, home or _guess_home(self.run, day))
+        subs = _submissions(self.run, day)
+        try:
+            dels = {}
+            for d in self.objectives.deliverables:
+                paths = list(dict.fromkeys([o.path for o in d.outputs] + subs.get(d.id, [])))
+                files = {p: _output(self.run, snap, d.id, p, day == self.last) for p in paths}
+                dels[d.id] = DeliverableInput(d, files, _submit_days(self.turns, d.id, day))
+        finally:
+            snap.close()
+        if snap.error:
+            notes.append(snap.error)
+        return JudgeInput(run=self.cfg.run_id, day=day, objectives=self.objectives, facts=facts, people=people,
+                          messages=[m for m in self.messages if m.day <= day],
+                          turns=[t for t in self.turns if t.day <= day], deliverables=dels, sources=sources,
+                          notes=notes)
+
+
 def load_run_input(run_dir: Path, day: int | None = None) -> tuple[JudgeInput, int]:
     """The judge's view of ``run_dir`` on ``day`` (default: the last completed day) and that day."""
-    run, cfg = open_run(run_dir)
-    objectives = run.objectives()
-    turns = [t for t in run.turns(rolled_back=False)]
-    messages = run.messages(rolled_back=False)
-    last = completed_day(run, cfg)
-    if day is None:
-        if not is_finished(run, cfg, last):
-            raise RunDirError(f"run {run.root} is unfinished ({last}/{cfg.days} days complete); "
-                              f"use --day {last} or --all-days to judge the completed days")
-        day = last
-    if run.snapshots().get(day) is None:
-        raise RunDirError(f"{run.root} has no snapshot for day {day} (completed days: 0..{last})")
-    home, facts, people, sources, notes = computer_view(cfg.computer, tuple(sorted(
-        {s for d in objectives.deliverables for s in d.sources})))
-    notes = list(notes)
-    snap = SnapshotFiles(run.snapshots().get(day), cfg.runtime, home or _guess_home(run, day))
-    subs = _submissions(run, day)
-    try:
-        dels = {}
-        for d in objectives.deliverables:
-            paths = list(dict.fromkeys([o.path for o in d.outputs] + subs.get(d.id, [])))
-            files = {p: _output(run, snap, d.id, p, day == last) for p in paths}
-            dels[d.id] = DeliverableInput(d, files, _submit_days(turns, d.id, day))
-    finally:
-        snap.close()
-    if snap.error:
-        notes.append(snap.error)
-    inp = JudgeInput(run=cfg.run_id, day=day, objectives=objectives, facts=facts, people=people,
-                     messages=[m for m in messages if m.day <= day], turns=[t for t in turns if t.day <= day],
-                     deliverables=dels, sources=sources, notes=notes)
-    return inp, day
+    inp = RunView(run_dir).input(day)
+    return inp, inp.day
 
 
 def _output(run: RunDir, snap: SnapshotFiles, did: str, path: str, last_day: bool) -> OutputFile:

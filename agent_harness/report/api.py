@@ -24,12 +24,12 @@ def score_over_days(run_dir: Path, j: Judgement) -> list[tuple[int, float, float
         except ValueError as exc:
             raise RunDirError(f"corrupt {p}: {str(exc).splitlines()[0]}") from exc
     from agent_harness.judge.api import judge_input
-    from agent_harness.judge.rundata import load_run_input
+    from agent_harness.judge.rundata import RunView
 
+    view = RunView(run_dir)
     out = []
     for d in range(1, j.day + 1):
-        inp, _ = load_run_input(run_dir, d)
-        dj = judge_input(inp)
+        dj = judge_input(view.input(d))
         out.append((d, dj.total.points, dj.total.judged_max))
     return out
 
