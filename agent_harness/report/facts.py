@@ -78,7 +78,7 @@ def person_comms(objectives: Objectives, messages: list[MessageRecord], names: d
                              + [m.sender for m in messages if m.direction == "to_user"]
                              + [t for m in messages if m.direction == "from_user" for t in m.to]))
     by_name = {v.casefold(): k for k, v in names.items()}
-    out = {pid: PersonComms(pid, names.get(pid, pid)) for pid in ids if pid in names or pid not in by_name}
+    out = {pid: PersonComms(pid, names.get(pid, pid)) for pid in ids if pid in names or pid.casefold() not in by_name}
     answered = {m.in_reply_to for m in messages if m.direction == "to_user" and m.in_reply_to}
     for m in messages:
         if m.direction == "from_user":
