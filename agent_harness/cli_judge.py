@@ -23,8 +23,14 @@ def pct(points: float, total: float) -> str:
 @click.option("--llm-base-url", envvar="WORLDBUILDER_LLM_BASE_URL")
 def judge(run, judge_, samples, day, all_days, llm_base_url):
     """Score RUN's deliverables against their rubrics; write RUN/judgement.json."""
-    from agent_harness.judge import judge_all_days, judge_run
+    from agent_harness.judge import judge_all_days, judge_run, read_judgement
+    from agent_harness.runlog import RunDirError
 
+    if (run / "judgement.json").is_file():
+        try:
+            read_judgement(run)
+        except RunDirError as exc:
+            click.echo(f"note: replacing it: {exc}", err=True)
     if all_days:
         if day is not None:
             raise click.UsageError("give --day or --all-days, not both")

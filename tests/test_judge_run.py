@@ -241,6 +241,8 @@ def test_bad_input_is_one_line_and_writes_nothing(run5, tmp_path):
     assert not (bad / "report.md").exists() and not (bad / "report.html").exists()
     _one_error_line(cli("scores", bad, "--plot", tmp_path / "s.png"), "corrupt")
     assert not (tmp_path / "s.png").exists()
+    r = cli("judge", bad)  # judge itself replaces a corrupt judgement, saying so
+    assert r.returncode == 0 and r.stderr.startswith("note: replacing it: corrupt") and read_judgement(bad).total.max
     _one_error_line(cli("judge", run5, "--judge", "gpt4"), "unknown judge")
 
 
