@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from dataclasses import dataclass, field
 
@@ -93,5 +92,3 @@ class JudgeInput:
                     out.append(s)
         return out
 
-
-NUM = re.compile(r"\d[\d,]*(?:\.\d+)?")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
 import shutil
 import subprocess
 import tarfile
@@ -205,9 +204,3 @@ def _guess_home(run: RunDir, day: int) -> str | None:
     homes = [p for p in (Path(snap.ref) / "home").glob("*") if p.is_dir()]
     return f"/home/{homes[0].name}" if len(homes) == 1 else None
 
-
-def run_meta(run: RunDir) -> dict:
-    try:
-        return json.loads(run.run_json.read_text())
-    except (OSError, ValueError):
-        return {}
