@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import unicodedata
 from dataclasses import dataclass, field
 
@@ -18,6 +19,20 @@ def norm(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).translate(_QUOTES).split()).casefold()
 
 
+_TEXTS: dict[tuple[str, str], tuple[str, bool]] = {}
+
+
+def _extract(kind: str, digest: str, data: bytes) -> tuple[str, bool]:
+    """Text of an output, cached by content (an unchanged file is parsed once across the days judged)."""
+    key = (kind, digest)
+    if key not in _TEXTS:
+        if len(_TEXTS) > 2048:
+            _TEXTS.clear()
+        text, ok = extract_text_ok(f"x.{kind}", data)
+        _TEXTS[key] = (text.replace("\x00", ""), ok)
+    return _TEXTS[key]
+
+
 @dataclass
 class OutputFile:
     """One output of a deliverable as found in the judged snapshot (``data`` None: not there)."""
@@ -30,8 +45,7 @@ class OutputFile:
 
     def __post_init__(self) -> None:
         if self.data is not None:
-            self.text, self.ok = extract_text_ok(self.path, self.data)
-            self.text = self.text.replace("\x00", "")
+            self.text, self.ok = _extract(file_type(self.path), hashlib.sha256(self.data).hexdigest(), self.data)
         self.norm = norm(self.text)
 
     @property
