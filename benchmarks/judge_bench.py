@@ -47,6 +47,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         run = args.run or make_run(Path(tmp), args.days)
         wb = [sys.executable, "-m", "worldbuilder.cli"]
+        start = [timed([*wb, "--help"]) for _ in range(args.repeat)]
         cli = [timed([*wb, "judge", str(run)]) for _ in range(args.repeat)]
         from agent_harness.judge import judge_all_days, judge_run
         from agent_harness.judge.api import judge_input
@@ -70,7 +71,7 @@ def main() -> None:
         print(f"run: {j.day} days, {len(j.deliverables)} deliverables, {items} rubric items, "
               f"{j.total.points:g}/{j.total.judged_max:g} points")
         print(f"judge CLI (process start included), median of {args.repeat}: {statistics.median(cli):.2f}s "
-              f"(target <= 10 s)")
+              f"(target <= 10 s); CLI start-up alone (--help): {statistics.median(start):.2f}s")
         print(f"judge_run in-process: cold {cold:.2f}s, warm median {statistics.median(warm):.3f}s "
               f"(of which loading the run {statistics.median(load):.3f}s)")
         print(f"judge --all-days ({len(sod.days)} days): {all_days:.2f}s ({all_days / len(sod.days):.3f}s/day)")
