@@ -28,7 +28,7 @@ SYSTEM = ("You grade one rubric criterion of a professional deliverable. Be stri
 class JudgeAnswer(BaseModel):
     points: float = Field(ge=0, description="points awarded, 0..max")
     evidence_quote: str = Field("", description="exact text copied from the outputs")
-    evidence_file: str = Field("", description="the output file the quote comes from")
+    evidence_file: str = Field(description="the output file the quote comes from (required; may be empty at 0 points)")
     rationale: str = Field("", max_length=2000)
 
 
