@@ -83,6 +83,7 @@ def test_llm_judge_median_evidence_and_tokens(scripted_llm_server):
     (Reply.text("I think it deserves six points."), 0, "unjudged", "invalid answer"),
     (Reply.raw(b"{oops"), 0, "unjudged", "LLM request"),
     (_answer(60, GOOD_QUOTE), 0, "unjudged", "invalid answer"),  # above the item's maximum, every time
+    (Reply.json({"points": 6, "evidence_quote": GOOD_QUOTE}), 0, "unjudged", "evidence_file"),  # no location
 ])
 def test_llm_judge_bad_answers(scripted_llm_server, monkeypatch, reply, points, status, why):
     monkeypatch.setenv("WORLDBUILDER_LLM_MAX_RETRIES", "0")
