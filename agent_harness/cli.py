@@ -150,6 +150,9 @@ def runs_rm(run_dirs):
 
 
 def register(main: click.Group) -> None:
-    """Attach harness commands (objectives, simulate, runs) to the main group."""
+    """Attach harness commands (objectives, simulate, runs, judge, report, scores) to the main group."""
     for cmd in (objectives, simulate, runs):
         main.add_command(cmd)
+    from agent_harness.cli_judge import register as register_judge
+
+    register_judge(main)
