@@ -139,11 +139,13 @@ def personas_sample(n, seed):
 
 def _register_plugins() -> None:
     """Attach the command groups that live next to their own stage."""
+    from agent_harness.bench.cli import register as register_bench
     from agent_harness.cli import register as register_harness
     from worldbuilder.cli_runtime import register as register_runtime
 
     register_runtime(main)
     register_harness(main)
+    register_bench(main)
 
 
 _register_plugins()
