@@ -33,7 +33,7 @@ engines:
 
 ## The full test suite, as CI runs it (Docker, QEMU and LibreOffice included).
 test: venv engines
-	@EXTRAS=dev,vm scripts/bootstrap.sh
+	@EXTRAS=dev,vm,bench scripts/bootstrap.sh
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 ## Fast local loop: skips tests that need Docker, QEMU or LibreOffice.
