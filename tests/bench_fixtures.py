@@ -10,7 +10,15 @@ from pathlib import Path
 
 import zstandard
 
-from agent_harness.bench.model import MANIFEST, GraderConfig, ImageSet, Manifest, SimSettings, TaskEntry, blob_path
+from agent_harness.bench.model import (
+    MANIFEST,
+    GraderConfig,
+    ImageSet,
+    Manifest,
+    SimSettings,
+    TaskEntry,
+    blob_path,
+)
 
 
 def _put(root: Path, rel: str, data: bytes) -> None:

@@ -11,7 +11,6 @@ import pytest
 from bench_fixtures import file_member, link_member, make_bundle, write_tar_zst
 
 from agent_harness.bench import archive
-from agent_harness.bench.errors import BundleRejected
 from agent_harness.bench.keyscan import find_key_material, is_key_path
 from agent_harness.bench.results import Results, TaskResult, leaderboard, write_results
 from agent_harness.bench.verify import verify
