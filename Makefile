@@ -34,6 +34,7 @@ engines:
 ## The full test suite, as CI runs it (Docker, QEMU and LibreOffice included).
 test: venv engines
 	@EXTRAS=dev,vm,bench scripts/bootstrap.sh
+	@scripts/harbor-venv.sh
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 ## Fast local loop: skips tests that need Docker, QEMU or LibreOffice.

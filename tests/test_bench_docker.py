@@ -115,6 +115,49 @@ def _pem_body(pem: bytes) -> str:
     return "".join(lines)[20:80]
 
 
+HARBOR_PY = Path(__file__).resolve().parents[1] / ".venv-harbor" / "bin" / "python"
+HARBOR_LOAD = """
+import json, sys
+from pathlib import Path
+from harbor.models.task.task import Task
+out = []
+for d in sorted(Path(sys.argv[1]).iterdir()):
+    t = Task(d)
+    e = t.config.environment
+    out.append({"name": t.name, "image": e.docker_image, "network": e.network_mode.value, "cpus": e.cpus,
+                "memory_mb": e.memory_mb, "skills_dir": e.skills_dir, "instruction": t.instruction[:200]})
+print(json.dumps(out))
+"""
+
+
+def test_harbor_tasks_load_with_harbor_and_grade_in_the_computer(source, tmp_path):
+    _, _, run, _ = source
+    out = tmp_path / "harbor"
+    wb("bench", "export", str(run), "--format", "harbor", "--solution", "--skills-dir", "/skills", "--out", str(out))
+    objectives = json.loads((run / "objectives.json").read_text())
+    dirs = sorted(out.iterdir())
+    assert len(dirs) == len(objectives["deliverables"])
+    for d in dirs:
+        assert "rubric" not in (d / "instruction.md").read_text().lower()
+        assert (d / "environment" / "Dockerfile").read_text().startswith("FROM worldbuilder/bench-")
+    if not HARBOR_PY.exists():
+        pytest.skip("no .venv-harbor (scripts/harbor-venv.sh needs Python >= 3.12)")
+    loaded = json.loads(subprocess.run([str(HARBOR_PY), "-c", HARBOR_LOAD, str(out)], capture_output=True,
+                                       text=True, check=True).stdout)
+    assert [t["network"] for t in loaded] == ["no-network"] * len(dirs)
+    assert {t["skills_dir"] for t in loaded} == {"/skills"} and loaded[0]["memory_mb"] == 1024
+    # the grader runs inside the computer: nothing written -> 0; the source run's files -> > 0
+    d = dirs[0]
+    image = loaded[0]["image"]
+    script = "bash /tests/test.sh >/dev/null; cat /logs/verifier/reward.json; echo =====; " \
+             "bash /solution/solve.sh && bash /tests/test.sh >/dev/null && cat /logs/verifier/reward.json"
+    proc = subprocess.run(["docker", "run", "--rm", "--network", "none", "-v", f"{d / 'tests'}:/tests:ro",
+                           "-v", f"{d / 'solution'}:/solution:ro", image, "sh", "-c", script],
+                          capture_output=True, text=True, check=True, timeout=300)
+    before, after = (json.loads(x) for x in proc.stdout.split("====="))
+    assert before["reward"] == 0.0 and after["reward"] > 0.5 and after["max"] == before["max"]
+
+
 def test_import_boot_and_same_scores_after_deleting_images(source, bundle, tmp_path):
     _, _, run, cid = source
     remove_images(cid)
