@@ -158,6 +158,63 @@ def test_harbor_tasks_load_with_harbor_and_grade_in_the_computer(source, tmp_pat
     assert before["reward"] == 0.0 and after["reward"] > 0.5 and after["max"] == before["max"]
 
 
+def test_inspect_sandbox_exec_files_and_lifecycle(bundle):
+    pytest.importorskip("inspect_ai")
+    import anyio
+
+    from agent_harness.bench.inspect_sandbox import WorldbuilderSandbox
+
+    task = Manifest.model_validate_json((bundle / "benchmark.json").read_text()).tasks[0].id
+
+    async def go() -> None:
+        await WorldbuilderSandbox.task_init("t", str(bundle))
+        envs = await WorldbuilderSandbox.sample_init("t", str(bundle), {"wb_task": task})
+        sb = envs["default"]
+        name = sb.computer.name
+        try:
+            r = await sb.exec(["bash", "--login", "-c", "echo $HOME; whoami"])
+            assert r.success and r.stdout.split()[0] == sb.computer.home
+            assert (await sb.exec(["sh", "-c", "exit 3"])).returncode == 3
+            assert (await sb.exec(["cat"], input="from stdin")).stdout == "from stdin"
+            assert (await sb.exec(["sh", "-c", "echo $A"], env={"A": "x y"})).stdout == "x y\n"
+            await sb.write_file("notes/new.txt", "hello")
+            assert await sb.read_file("notes/new.txt") == "hello"
+            assert await sb.read_file(f"{sb.computer.home}/notes/new.txt", text=False) == b"hello"
+            assert (await sb.exec(["ls"], cwd="notes")).stdout == "new.txt\n"
+            net = await sb.exec(["python3", "-c", "import socket; socket.create_connection(('1.1.1.1', 53), timeout=3)"])
+            assert not net.success and "Error" in net.stderr  # no way out
+        finally:
+            await WorldbuilderSandbox.sample_cleanup("t", str(bundle), envs, False)
+        gone = subprocess.run(["docker", "inspect", name], capture_output=True)
+        assert gone.returncode != 0
+
+    anyio.run(go)
+
+
+def test_inspect_eval_with_mockllm_scores_with_our_judge(bundle, tmp_path):
+    pytest.importorskip("inspect_ai")
+    pytest.importorskip("agent_harness.judge")
+    from inspect_ai.log import read_eval_log
+
+    inspect = str(Path(sys.executable).parent / "inspect")
+    task_file = Path(__file__).parent / "inspect_wb_task.py"
+    proc = subprocess.run([inspect, "eval", f"{task_file}@scripted_bench", "-T", f"bundle={bundle}",
+                           "--model", "mockllm/model", "--display", "plain", "--log-dir", str(tmp_path / "logs")],
+                          capture_output=True, text=True, timeout=1200)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    log = read_eval_log(str(next((tmp_path / "logs").glob("*.eval"))))
+    assert log.status == "success"
+    objectives = json.loads((bundle / "tasks" / log.samples[0].metadata["wb_task"] / "grader" / "objectives.json")
+                            .read_text())
+    assert len(log.samples) == len(objectives["deliverables"])
+    for s in log.samples:
+        score = s.scores["worldbuilder_judge"]
+        assert 0 < score.value < 1 and score.metadata["max"] > 0  # files valid + sections, no figures
+    assert 0 < log.results.scores[0].metrics["mean"].value < 1
+    left = subprocess.run(["docker", "images", "--format", "{{.Tag}}"], capture_output=True, text=True).stdout
+    assert "inspect-" not in left  # the scorer's snapshot is removed
+
+
 def test_import_boot_and_same_scores_after_deleting_images(source, bundle, tmp_path):
     _, _, run, cid = source
     remove_images(cid)

@@ -35,6 +35,7 @@ from agent_harness.bench.sources import Source, resolve
 from agent_harness.models import Deliverable
 from agent_harness.paths import home_of
 from agent_harness.runlog import RunDir
+from worldbuilder.spec import ComputerSpec
 
 GRADER_SH = """#!/bin/bash
 # Grades the deliverable from the files in the computer; writes /logs/verifier/reward.json.
@@ -84,7 +85,7 @@ def _task(d: Path, src: Source, task: TaskEntry, dlv: Deliverable, skills_dir: s
     (d / "environment").mkdir(parents=True)
     (d / "tests").mkdir()
     (d / "task.toml").write_text(tomli_w.dumps(config), encoding="utf-8")
-    (d / "instruction.md").write_text(instruction(src, dlv, home), encoding="utf-8")
+    (d / "instruction.md").write_text(instruction(src.spec, dlv, home), encoding="utf-8")
     (d / "environment" / "Dockerfile").write_text(f"FROM {task.image.tag}\n", encoding="utf-8")
     (d / "tests" / "test.sh").write_text(GRADER_SH, encoding="utf-8")
     (d / "tests" / "test.sh").chmod(0o755)
@@ -97,10 +98,11 @@ def _task(d: Path, src: Source, task: TaskEntry, dlv: Deliverable, skills_dir: s
     return d.name
 
 
-def instruction(src: Source, dlv: Deliverable, home: str) -> str:
-    facts = {f.id: f.label for f in src.spec.world.facts}
-    lines = [f"# {dlv.title}", "", f"You are working on {src.spec.profile.full_name}'s computer "
-             f"({src.spec.profile.job_title}, {src.spec.profile.employer}); the home folder is `{home}`.", "",
+def instruction(spec: ComputerSpec, dlv: Deliverable, home: str) -> str:
+    """What the agent is told for one deliverable (Harbor instruction.md, inspect Sample input): no rubric."""
+    facts = {f.id: f.label for f in spec.world.facts}
+    lines = [f"# {dlv.title}", "", f"You are working on {spec.profile.full_name}'s computer "
+             f"({spec.profile.job_title}, {spec.profile.employer}); the home folder is `{home}`.", "",
              dlv.description, "", "## Write these files (paths relative to the home)", ""]
     lines += [f"- `{o.path}` ({o.format}{f', with a sheet named {o.sheet!r}' if o.sheet else ''})"
               for o in dlv.outputs]
