@@ -215,7 +215,7 @@ def test_inspect_eval_with_mockllm_scores_with_our_judge(bundle, tmp_path):
     assert "inspect-" not in left  # the scorer's snapshot is removed
 
 
-def test_import_boot_and_same_scores_after_deleting_images(source, bundle, tmp_path):
+def test_import_twice_and_boot_after_deleting_images(source, bundle):
     _, _, run, cid = source
     remove_images(cid)
     assert tags(f"worldbuilder/computer-{cid}") == []
@@ -234,7 +234,12 @@ def test_import_boot_and_same_scores_after_deleting_images(source, bundle, tmp_p
         comp.close()
     finally:
         wb("stop", boot)
+
+
+def test_bench_run_offline_gives_the_original_scores(source, bundle, tmp_path):
+    """After the images were deleted and the bundle imported (test above): same points as the source run."""
     pytest.importorskip("agent_harness.judge")
+    _, _, run, _ = source
     out = tmp_path / "results"
     proc = wb("bench", "run", str(bundle), "--agent", "offline", "--out", str(out))
     assert proc.stdout.startswith("| agent |")
