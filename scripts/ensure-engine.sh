@@ -6,6 +6,9 @@
 #   ensure-engine.sh build    debootstrap (to build base images without a registry)
 #   ensure-engine.sh windows  wimlib, ntfs-3g, genisoimage, OVMF, swtpm, QEMU, sfdisk, xmllint, virt-xml-validate
 #   ensure-engine.sh browser  Chromium + chromedriver (headless browser tests of `worldbuilder serve`)
+#   ensure-engine.sh registry Debian's docker-registry on 127.0.0.1:${WORLDBUILDER_REGISTRY_PORT:-5055}, storage
+#                             and pid in ${TMPDIR:-/tmp}/worldbuilder-registry-PORT (plain HTTP: Docker treats
+#                             127.0.0.0/8 as an insecure registry by default, no daemon change needed)
 # On a machine where the engine already runs this does nothing. Needs root + apt to install.
 set -euo pipefail
 
@@ -81,7 +84,27 @@ ensure_windows() {
 
 ensure_office() { command -v soffice >/dev/null || apt_install libreoffice-core-nogui libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui; }
 
-[ $# -gt 0 ] || { echo "usage: $0 docker|vm|office|build|windows|browser ..." >&2; exit 2; }
+registry_up() { python3 -c "import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)" \
+  "http://127.0.0.1:$1/v2/" >/dev/null 2>&1; }
+
+ensure_registry() {
+  command -v docker-registry >/dev/null || apt_install docker-registry
+  local port=${WORLDBUILDER_REGISTRY_PORT:-5055}
+  local dir=${TMPDIR:-/tmp}/worldbuilder-registry-$port
+  registry_up "$port" && return 0
+  rm -rf "$dir"; mkdir -p "$dir/data"
+  printf 'version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: %s\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:%s\n' \
+    "$dir/data" "$port" >"$dir/config.yml"
+  nohup docker-registry serve "$dir/config.yml" >"$dir/registry.log" 2>&1 &
+  echo $! >"$dir/pid"
+  for _ in $(seq 1 40); do
+    registry_up "$port" && { log "registry on 127.0.0.1:$port (storage $dir/data)"; return 0; }
+    sleep 0.5
+  done
+  echo "error: docker-registry did not come up on 127.0.0.1:$port; see $dir/registry.log" >&2; exit 1
+}
+
+[ $# -gt 0 ] || { echo "usage: $0 docker|vm|office|build|windows|browser|registry ..." >&2; exit 2; }
 for what in "$@"; do
   case "$what" in
     docker) ensure_docker ;;
@@ -90,6 +113,7 @@ for what in "$@"; do
     build) ensure_build ;;
     windows) ensure_windows ;;
     browser) ensure_browser ;;
+    registry) ensure_registry ;;
     *) echo "error: unknown engine '$what'" >&2; exit 2 ;;
   esac
 done

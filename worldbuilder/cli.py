@@ -157,11 +157,15 @@ def serve(paths, port, host, cache_dir):
 
 def _register_plugins() -> None:
     """Attach the command groups that live next to their own stage."""
+    from agent_harness.bench.cli import register as register_bench
     from agent_harness.cli import register as register_harness
+    from worldbuilder.cli_registry import register as register_registry
     from worldbuilder.cli_runtime import register as register_runtime
 
     register_runtime(main)
+    register_registry(main)
     register_harness(main)
+    register_bench(main)
 
 
 _register_plugins()

@@ -1,0 +1,142 @@
+"""``bench import``: open (extract) a bundle, verify every digest, then load and key its images.
+
+Nothing is loaded before the whole bundle verified. Each task image is loaded as its bundle tag
+(keys are made at boot) and then keyed for this machine: a network-less container generates host
+keys and installs this machine's per-computer public key, and is committed as
+``worldbuilder/computer-<id>:bench-<config12>`` — the tag ``bench run`` boots. Importing again
+finds both and does nothing. A failure removes every image this import created.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import secrets
+import shutil
+import tarfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from agent_harness.bench import archive
+from agent_harness.bench.errors import BenchError
+from agent_harness.bench.layers import image_loaded, load_image
+from agent_harness.bench.model import Manifest, TaskEntry
+from agent_harness.bench.verify import verify
+from worldbuilder.materialize import docker_cli
+from worldbuilder.materialize.docker_image import CMD, LABEL, image_tag
+from worldbuilder.materialize.keys import ensure_keypair
+from worldbuilder.materialize.paths import cache_home
+
+
+@contextmanager
+def opened(bundle: Path) -> Iterator[tuple[Path, Manifest]]:
+    """Yield (folder, verified manifest) of a bundle folder or archive (extracted to a temp folder)."""
+    bundle = Path(bundle)
+    if not bundle.exists():
+        raise BenchError(f"bundle not found: {bundle}")
+    if bundle.is_dir():
+        yield bundle, verify(bundle)
+        return
+    if not archive.is_archive(bundle):
+        raise BenchError(f"{bundle} is neither a bundle folder nor a .tar.zst bundle")
+    root = archive.extract(bundle, cache_home() / "bench-tmp")
+    try:
+        yield root, verify(root)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def runtime_tag(task: TaskEntry) -> str:
+    return image_tag(task.computer_id, f"bench-{task.image.config.split(':')[1][:12]}")
+
+
+def import_bundle(bundle: Path, log=None) -> dict[str, str]:
+    """Import every task image of ``bundle``; return {task id: bootable image tag}."""
+    with opened(bundle) as (root, manifest):
+        return install_tasks(root, manifest, manifest.tasks, log=log)
+
+
+def install_tasks(root: Path, manifest: Manifest, tasks: list[TaskEntry], log=None) -> dict[str, str]:
+    docker_cli.ensure_daemon()
+    created: list[str] = []
+    try:
+        return {t.id: _install(root, t, created, log) for t in tasks}
+    except BaseException:
+        for ref in reversed(created):
+            docker_cli.docker("rmi", "-f", ref, check=False, timeout=120)
+        raise
+
+
+def _install(root: Path, task: TaskEntry, created: list[str], log) -> str:
+    img = task.image
+    if not image_loaded(img):
+        if log:
+            log(f"loading {img.tag}")
+        load_image(img, root)
+        created.append(img.tag)
+    elif not docker_cli.image_exists(img.tag) or _id(img.tag) != img.config:
+        docker_cli.docker("tag", img.config, img.tag, timeout=60)
+        created.append(img.tag)
+    if _id(img.tag) != img.config:
+        raise BenchError(f"task {task.id}: the loaded image's id does not match its config digest")
+    tag = runtime_tag(task)
+    keys = ensure_keypair(task.computer_id)
+    fingerprint = hashlib.sha256(keys.public.encode()).hexdigest()[:16]
+    if docker_cli.image_exists(tag):
+        labels = docker_cli.image_labels(tag)
+        if labels.get(f"{LABEL}.bench-source") == img.config and labels.get(f"{LABEL}.bench-key") == fingerprint:
+            return tag
+    _key(img.tag, tag, keys.public, {f"{LABEL}.bench-source": img.config, f"{LABEL}.bench-key": fingerprint})
+    created.append(tag)
+    return tag
+
+
+def _id(ref: str) -> str:
+    return docker_cli.out("image", "inspect", "-f", "{{.Id}}", ref)
+
+
+def _key(src: str, tag: str, pubkey: str, labels: dict[str, str]) -> None:
+    """Commit ``src`` + fresh host keys + this machine's public key (authorized_keys) as ``tag``."""
+    info = docker_cli.image_labels(src)
+    user, home = info.get(f"{LABEL}.user"), info.get(f"{LABEL}.home")
+    if not user or not home:
+        raise BenchError(f"{src} is not a worldbuilder computer image (no user/home labels)")
+    name = f"wb-bench-key-{secrets.token_hex(4)}"
+    script = (f"ssh-keygen -A >/dev/null && install -d -m 700 -o {user} -g $(id -g {user}) {home}/.ssh && "
+              f"cat /tmp/wb-authorized-keys > {home}/.ssh/authorized_keys && rm /tmp/wb-authorized-keys && "
+              f"chown {user}:$(id -g {user}) {home}/.ssh/authorized_keys && chmod 600 {home}/.ssh/authorized_keys")
+    try:
+        docker_cli.docker("create", "--name", name, "--network", "none", "--user", "0", src, "/bin/sh", "-c",
+                          script, timeout=60)
+        docker_cli.docker("cp", "-", f"{name}:/tmp", input=_one_file_tar("wb-authorized-keys", pubkey + "\n"),
+                          timeout=60)
+        proc = docker_cli.docker("start", "-a", name, check=False, timeout=300)
+        if proc.returncode != 0:
+            detail = (proc.stderr or proc.stdout).decode(errors="replace").strip().splitlines()[-1:] or ["?"]
+            raise BenchError(f"keying {src} failed: {detail[0]}")
+        labels = {**labels, f"{LABEL}.host-key": _host_key(name)}
+        changes = ["--change", f"CMD {CMD}"]
+        for k, v in labels.items():
+            changes += ["--change", f"LABEL {k}={json.dumps(v)}"]
+        docker_cli.docker("commit", *changes, name, tag, timeout=600)
+    finally:
+        docker_cli.docker("rm", "-f", name, check=False, timeout=60)
+
+
+def _one_file_tar(name: str, text: str) -> bytes:
+    buf = io.BytesIO()
+    data = text.encode()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        info = tarfile.TarInfo(name)
+        info.size, info.mode = len(data), 0o600
+        tar.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
+def _host_key(container: str) -> str:
+    raw = docker_cli.docker("cp", f"{container}:/etc/ssh/ssh_host_ed25519_key.pub", "-", timeout=60).stdout
+    with tarfile.open(fileobj=io.BytesIO(raw)) as tar:
+        data = tar.extractfile(tar.getmembers()[0]).read().decode()  # type: ignore[union-attr]
+    return " ".join(data.split()[:2])
