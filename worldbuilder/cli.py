@@ -123,7 +123,7 @@ def check(computer, as_json):
 
 @main.group()
 def personas() -> None:
-    """The built-in persona set."""
+    """The built-in persona set, and how a persona is read."""
 
 
 @personas.command("sample")
@@ -135,6 +135,15 @@ def personas_sample(n, seed):
 
     for p in sample_personas(n, seed=seed):
         click.echo(p)
+
+
+@personas.command("explain")
+@click.argument("persona")
+def personas_explain(persona):
+    """Show how PERSONA is read: its profile, occupation match, assumptions and own words."""
+    from worldbuilder.generate.explain import explain_persona
+
+    click.echo(explain_persona(persona))
 
 
 def _register_plugins() -> None:

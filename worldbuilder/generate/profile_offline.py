@@ -54,7 +54,14 @@ def resolve_persona(ctx: PlanContext, pp: PersonaProfile | None = None) -> tuple
     choice = choose_occupation(pp, ctx.persona)
     place = place_of(ctx.persona) or default_place(ctx.identity_rng("place"))
     if not pp.country:
-        pp = pp.model_copy(update={"city": place.city, "region": place.region, "country": place.country})
+        assumed = [a for a in pp.assumed if not a.startswith("place:")] + [f"place: none named; {place.label} assumed"]
+        pp = pp.model_copy(update={"city": place.city, "region": place.region, "country": place.country,
+                                   "assumed": assumed})
+    if choice.mode == "fallback":
+        assumed = [a for a in pp.assumed if not a.startswith("occupation:")]
+        pp = pp.model_copy(update={"assumed": [f"occupation: none named; {choice.occupation.label} assumed, the "
+                                               f"persona's words ({', '.join(pp.own_words()) or 'none'}) feed "
+                                               "its vocabulary", *assumed]})
     occ = localize_occupation(choice.occupation, locale_pack(place.country))
     ctx.persona_profile, ctx.occupation, ctx.occupation_id = pp, occ, occ.id
     return pp, choice, place, occ
