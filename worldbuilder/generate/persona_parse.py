@@ -8,7 +8,7 @@ depends on the seed, so the same persona always is the same person.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 
 import yaml
@@ -41,7 +41,7 @@ _NOT_ACTIVITY = {"working", "living", "including", "during", "morning", "evening
                  "clothing", "catering", "funding", "pudding", "swing", "sibling", "boring", "exciting"}
 
 
-@lru_cache(maxsize=None)
+@cache
 def lexicon(name: str) -> dict:
     return yaml.safe_load(resources.files(LEXICONS).joinpath(name).read_text(encoding="utf-8"))
 

@@ -7,8 +7,8 @@ from datetime import date, datetime, timedelta
 
 from worldbuilder.generate.base import PlanContext
 from worldbuilder.generate.fill import display, fill
-from worldbuilder.generate.occupation import Occupation, load_occupations, topics_for
 from worldbuilder.generate.locale import locale_pack
+from worldbuilder.generate.occupation import Occupation, load_occupations, topics_for
 from worldbuilder.generate.people import NamePool, email_local, phone_number
 from worldbuilder.generate.profile_offline import employer_domain
 from worldbuilder.generate.timeline import fixed_now
