@@ -103,3 +103,25 @@ def test_locale_reaches_the_computer(tmp_path) -> None:
     assert toronto.profile.currency == "CAD" and "State Board of Nursing" not in toronto.to_json()
     leeds.save(tmp_path / "spec.json")
     assert ComputerSpec.load(tmp_path / "spec.json").persona_profile == leeds.persona_profile
+
+
+def test_gdpval_occupations_are_all_covered() -> None:
+    from worldbuilder.generate.occupation import load_occupations
+    from worldbuilder.generate.persona_parse import lexicon
+
+    index = lexicon("gdpval.yaml")
+    names = {name: oid for sector in index.values() for name, oid in sector.items()}
+    assert len(index) == 9 and len(names) == 44
+    assert set(names.values()) <= set(load_occupations())
+    assert len(load_occupations()) >= 38 + 30
+
+
+@pytest.mark.parametrize(("persona", "occ_id"), [
+    ("a hotel concierge in Lisbon", "concierge"),
+    ("a compliance officer at an insurer in Zurich", "compliance_officer"),
+    ("a video editor at a post-production house in Madrid", "film_video_editor"),
+    ("a family nurse practitioner in rural Ontario", "nurse_practitioner"),
+])
+def test_gdpval_roles_choose_their_template(persona: str, occ_id: str) -> None:
+    choice = choose_occupation(parse_persona(persona), persona)
+    assert choice.mode == "template" and choice.template_id == occ_id

@@ -135,7 +135,30 @@ def match_persona(persona: str) -> PersonaMatch:
 
 # --------------------------------------------------------------------------- persona profile -> occupation
 
-TEMPLATE_THRESHOLD = 0.5  # below it, the occupation is composed from the persona's own words
+TEMPLATE_THRESHOLD = 0.44  # the role noun is the template's; below it the occupation is composed
+COVERED = 0.44 + 0.35 * 0.25  # ... and at least a quarter of the specialty words are the template's
+KEYWORD_THRESHOLD = 3.0  # one whole keyword of a template names the job when the role noun is generic
+GENERIC_ROLES = frozenset({"officer", "manager", "specialist", "director", "coordinator", "lead", "associate",
+                           "partner", "consultant", "analyst", "assistant", "administrator", "executive", "agent",
+                           "representative", "advisor", "adviser", "owner", "founder", "supervisor", "student",
+                           "generalist", "head", "chief"})
+_LEVEL_LABEL_WORDS = frozenset({"high", "school", "secondary", "university", "registered", "general", "senior",
+                                "staff", "practice", "professional", "office"})
+
+
+def _generic_label(occ: Occupation, pp) -> bool:
+    """True when the template's label names only the role (and a level): "Nurse", "High School Teacher" —
+    a specialty it does not cover narrows it; "Civil Engineer" has its own specialty, so it does not."""
+    from worldbuilder.generate.persona_parse import singular, tokens
+
+    rest = [w for w in tokens(occ.label) if singular(w) not in tokens(pp.role_noun) and w not in _LEVEL_LABEL_WORDS]
+    return not rest
+
+
+def _phrase_hit(persona: str, occ: Occupation) -> bool:
+    """A multi-word keyword of the template occurs in the persona as a phrase."""
+    low = " ".join(words(persona))
+    return any(len(k.split()) > 1 and re.search(rf"\b{re.escape(' '.join(words(k)))}\b", low) for k in occ.keywords)
 
 
 @dataclass(frozen=True)
@@ -197,10 +220,15 @@ def choose_occupation(pp, persona: str) -> OccupationChoice:
     if pp.role_noun and best >= 0.9:  # the template is this very role: its own topics lead, plus the domain's
         topics = persona_topics(pp.model_copy(update={"specialty": []}))
         topics = [t for t in topics if not any(t.startswith(s) for s in pp.domain_nouns[:1])] or topics
-    spec_uncovered = pp.specialty and best < 0.55 + 0.35 * 0.5
-    if pp.role_noun and best >= TEMPLATE_THRESHOLD and not spec_uncovered:
+    spec_uncovered = pp.specialty and best < COVERED
+    if pp.role_noun and best >= TEMPLATE_THRESHOLD and (not spec_uncovered or _generic_label(occs[best_id], pp)):
         occ = overlay_persona(occs[best_id], pp, topics)
         return OccupationChoice(occ, "template", best, best_id, candidates, tuple(topics))
+    kw_score, kw_id = min(((occupation_score(pw, o), o.id) for o in occs.values()), key=lambda t: (-t[0], t[1]))
+    if kw_score >= KEYWORD_THRESHOLD and (not pp.role_noun or pp.role_noun in GENERIC_ROLES
+                                          or _phrase_hit(persona, occs[kw_id])):
+        occ = overlay_persona(occs[kw_id], pp, topics)  # a job title the role lexicon does not know
+        return OccupationChoice(occ, "template", round(kw_score / 12, 3), kw_id, candidates, tuple(topics))
     if pp.role_noun:
         return OccupationChoice(compose_occupation(pp, topics), "composed", best, None, candidates, tuple(topics))
     fallback = next(f for f in (*FALLBACK_OCCUPATIONS, sorted(occs)[0]) if f in occs)

@@ -27,7 +27,9 @@ _SENIORITY = {"intern": "junior", "junior": "junior", "trainee": "junior", "grad
 _LEVEL_WORDS = {"high", "school", "secondary", "primary", "middle", "elementary", "sixth", "form", "year",
                 "freelance", "self", "employed", "independent", "part", "time", "full", "qualified",
                 "registered", "certified", "licensed", "chartered", "practising", "practicing", "busy",
-                "aspiring", "retired", "former", "local", "small", "town", "city", "rural", "urban", "staff"}
+                "aspiring", "retired", "former", "local", "small", "rural", "staff",
+                "tenured", "tenure", "track", "adjunct", "visiting", "solo", "sole", "practitioner", "mid",
+                "sized", "large", "busy", "new", "young", "first", "second", "third", "full", "stack"}
 _SPECIALTY_CUES = re.compile(r"\b(?:specialising in|specializing in|specialises in|specializes in|focusing on|"
                              r"focused on|focuses on|who works on|working on|in charge of|responsible for|"
                              r"expert in|who studies|studying|researching|who researches|teacher of|"
