@@ -29,7 +29,7 @@ _LEVEL_WORDS = {"high", "school", "secondary", "primary", "middle", "elementary"
                 "registered", "certified", "licensed", "chartered", "practising", "practicing", "busy",
                 "aspiring", "retired", "former", "local", "small", "rural", "staff",
                 "tenured", "tenure", "track", "adjunct", "visiting", "solo", "sole", "practitioner", "mid",
-                "sized", "large", "busy", "new", "young", "first", "second", "third", "full", "stack"}
+                "sized", "large", "new", "young", "first", "second", "third", "stack"}
 _SPECIALTY_CUES = re.compile(r"\b(?:specialising in|specializing in|specialises in|specializes in|focusing on|"
                              r"focused on|focuses on|who works on|working on|in charge of|responsible for|"
                              r"expert in|who studies|studying|researching|who researches|teacher of|"
