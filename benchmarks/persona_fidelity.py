@@ -9,7 +9,8 @@ Per persona it prints:
   target >= 30% of files for >= 90% of personas;
 - stable: the same occupation, specialty and job title for seeds 0..N-1 (target 100%);
 - money: every currency amount in the files uses the country's currency symbol (target 100%);
-- phones: every phone number in the world and in the files uses the country's dial code (target 100%).
+- phones: every phone number in the world and in the files uses the country's dial code (target 100%);
+- check: contradictions `worldbuilder check` finds in the spec (target 0).
 """
 
 from __future__ import annotations
@@ -18,9 +19,11 @@ import argparse
 import re
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
+from worldbuilder.check import check_computer
 from worldbuilder.generate import plan_computer
 from worldbuilder.generate.fill import CURRENCY
 from worldbuilder.generate.locale import locale_pack
@@ -86,6 +89,11 @@ def phones_ok(spec: ComputerSpec, texts: list[str]) -> tuple[bool, str]:
     return (not bad), (f"{bad[0]!r} (want {dial})" if bad else "")
 
 
+def contradictions_of(spec: ComputerSpec) -> int:
+    with tempfile.TemporaryDirectory() as tmp:
+        return len(check_computer(spec.save(Path(tmp) / "spec.json")).contradictions)
+
+
 def identity(spec: ComputerSpec) -> tuple:
     pp = spec.persona_profile
     return (spec.profile.occupation, spec.profile.department, spec.profile.job_title,
@@ -103,9 +111,11 @@ def run(personas: list[str], size: str, seeds: int) -> int:
         ids = {identity(spec)} | {identity(plan_computer(persona, seed=s, size=size)) for s in range(1, seeds)}
         money, why_m = money_ok(spec, texts)
         phones, why_p = phones_ok(spec, texts)
-        rows.append((share, len(ids) == 1, money, phones))
+        contradictions = contradictions_of(spec)
+        rows.append((share, len(ids) == 1, money, phones, contradictions))
         print(f"{share:5.0%} {'stable' if len(ids) == 1 else 'UNSTABLE':8} {'money' if money else 'MONEY':5} "
-              f"{'phone' if phones else 'PHONE':5} {spec.profile.country} {spec.profile.occupation:28.28} "
+              f"{'phone' if phones else 'PHONE':5} c={contradictions} {spec.profile.country} "
+              f"{spec.profile.occupation:28.28} "
               f"{persona[:60]}")
         print(f"      words: {', '.join(found)} {why_m} {why_p}".rstrip())
     n = len(rows)
@@ -116,6 +126,7 @@ def run(personas: list[str], size: str, seeds: int) -> int:
     print(f"stable identity over seeds:        {sum(r[1] for r in rows)}/{n} (target 100%)")
     print(f"money in the country's currency:   {sum(r[2] for r in rows)}/{n} (target 100%)")
     print(f"phones in the country's format:    {sum(r[3] for r in rows)}/{n} (target 100%)")
+    print(f"check contradictions (spec text): {sum(r[4] for r in rows)} in {n} computers (target 0)")
     print(f"plan time per computer (seed 0):   median {statistics.median(times):.2f} s, max {max(times):.2f} s")
     return 0
 

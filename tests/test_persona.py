@@ -125,3 +125,33 @@ def test_gdpval_occupations_are_all_covered() -> None:
 def test_gdpval_roles_choose_their_template(persona: str, occ_id: str) -> None:
     choice = choose_occupation(parse_persona(persona), persona)
     assert choice.mode == "template" and choice.template_id == occ_id
+
+
+@pytest.mark.parametrize(("persona", "city", "country", "tz"), [
+    ("a baker in Ennis, Ireland", "Ennis", "IE", "Europe/Dublin"),  # not in the table: resolved by country
+    ("a vet in Kumamoto, Japan", "Kumamoto", "JP", "Asia/Tokyo"),
+    ("a farmer in Tralee, County Kerry", "Tralee", "IE", "Europe/Dublin"),
+    ("a teacher in Victoria, British Columbia", "Victoria", "CA", "America/Vancouver"),
+    ("a planner in Birmingham", "Birmingham", "GB", "Europe/London"),
+    ("a nurse in Townsville", "Townsville", "AU", "Australia/Brisbane"),
+])
+def test_places_resolve_through_region_and_country(persona, city, country, tz) -> None:
+    from worldbuilder.generate.places import place_of
+
+    place = place_of(persona)
+    assert place is not None and (place.city, place.country, place.timezone) == (city, country, tz)
+
+
+def test_localized_template_uses_local_institutions() -> None:
+    from worldbuilder.generate.compose import localize_occupation
+    from worldbuilder.generate.occupation import load_occupations
+
+    teacher = load_occupations()["high_school_teacher"]
+    gb = localize_occupation(teacher, locale_pack("GB")).model_dump_json()
+    ca = localize_occupation(teacher, locale_pack("CA")).model_dump_json()
+    assert "Unified School District" not in gb and "AP exam" not in gb and "GCSE" in gb
+    assert "District School Board" in ca
+    nurse_ca = localize_occupation(load_occupations()["nurse"], locale_pack("CA")).model_dump_json()
+    assert "State Board of Nursing" not in nurse_ca
+    jp = localize_occupation(load_occupations()["financial_advisor"], locale_pack("JP"))
+    assert all(m.unit != "USD" for m in jp.metrics) and any(m.unit == "JPY" for m in jp.metrics)

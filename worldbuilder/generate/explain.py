@@ -30,6 +30,11 @@ def explain_persona(persona: str) -> str:
     lines.append(f"  -> {occ.label} [{occ.id}]: {how}")
     lines += ["", f"place: {place.label} ({place.country}, {place.timezone}); currency {pack.currency}, "
               f"paper {pack.paper_size}, phones {pack.dial_code}, names {pack.faker_locale}"]
+    from worldbuilder.generate.profile_offline import make_profile
+
+    prof = make_profile(ctx)
+    lines += ["", f"computer (seed 0; the seed varies names, employer and dates, never occupation, title or department): "
+              f"{prof.job_title}, {prof.department} — {prof.employer}"]
     lines += ["", "built from the persona's own words"]
     lines.append(f"  topics       {', '.join(choice.topics) or '(none: the template topics are used)'}")
     lines.append(f"  vocabulary   {', '.join(pp.own_words()) or '(none)'}")
