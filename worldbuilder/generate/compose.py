@@ -19,6 +19,18 @@ from worldbuilder.generate.persona_parse import lexicon, singular, stem, tokens
 from worldbuilder.persona_profile import PersonaProfile
 
 _GENERIC_TOPIC_NOUNS = ("review", "plan", "report", "survey", "budget", "schedule", "data")
+# work nouns that make a specialty into a topic, by sector ("chemistry" -> "chemistry revision")
+_SECTOR_TOPIC_NOUNS = {
+    "education": ("unit", "revision", "homework", "practical", "assessment"),
+    "health": ("clinic", "audit", "pathway", "training", "care plan"),
+    "science": ("survey", "study", "data", "grant", "fieldwork"),
+    "media": ("shoot", "commission", "portfolio", "client brief", "edit"),
+    "arts": ("commission", "portfolio", "exhibition", "workshop"),
+    "legal": ("case", "advice", "hearing", "contract"),
+    "hospitality": ("menu", "event", "costing", "supplier order"),
+    "agriculture": ("season", "records", "harvest", "inspection"),
+    "trades": ("job", "quote", "install", "inspection"),
+}
 _TITLES = {"junior": ["Junior {Role}", "Trainee {Role}"], "mid": ["{Role}"], "senior": ["Senior {Role}"],
            "lead": ["Lead {Role}", "Head of {Specialty}"], "executive": ["Director of {Specialty}"]}
 
@@ -46,10 +58,12 @@ def persona_topics(pp: PersonaProfile, limit: int = 14) -> list[str]:
     for noun in pp.domain_nouns[:6]:
         terms = _domain_terms(noun)
         out += terms[:3] if terms else []
-    if pp.specialty:  # the specialty itself named with generic work nouns, so it reaches titles
-        out += [f"{pp.specialty[0]} {n}" for n in _GENERIC_TOPIC_NOUNS]
+    nouns = _SECTOR_TOPIC_NOUNS.get(pp.sector, _GENERIC_TOPIC_NOUNS)
+    lexicon_terms = len(out) - len(pp.specialty)
+    if pp.specialty:  # the specialty itself named with work nouns, so it reaches titles
+        out += [f"{pp.specialty[0]} {n}" for n in nouns[: 3 if lexicon_terms >= 4 else len(nouns)]]
     elif heads:
-        out += [f"{heads[0]} {n}" for n in _GENERIC_TOPIC_NOUNS[:4]]
+        out += [f"{heads[0]} {n}" for n in nouns[:4]]
     seen: dict[str, None] = {}
     for t in out:
         t = " ".join(t.split())
