@@ -360,6 +360,7 @@ def test_llm_backend_reads_the_persona_into_the_same_schema(tmp_path):
     pp = spec.persona_profile
     assert pp is not None and pp.source == "llm:scripted-model" and pp.country == "US"
     assert pp.specialty == ["wealth management"] and spec.profile.currency == "USD"
+    assert all(p.phone.startswith("+1-") for p in spec.world.people)  # made in the country format
 
 
 def test_invalid_persona_answer_falls_back_to_the_offline_parse(scripted_llm_server, tmp_path):
