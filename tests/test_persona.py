@@ -62,7 +62,7 @@ def test_bad_persona_is_one_clear_error(bad: str) -> None:
         parse_persona(bad)
     out = subprocess.run([sys.executable, "-m", "worldbuilder.cli", "personas", "explain", bad],
                          capture_output=True, text=True)
-    assert out.returncode != 0 and out.stderr.count("\n") == 1 and out.stderr.startswith("error: persona")
+    assert out.returncode != 0 and out.stderr.count("\n") == 1 and out.stderr.startswith("error: persona is ")
 
 
 def test_content_words_drop_place_and_stop_words() -> None:

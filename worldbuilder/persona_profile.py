@@ -12,7 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 PERSONA_PROFILE_VERSION = "1"
-MAX_PERSONA_CHARS = 4000
+MAX_PERSONA_CHARS = 2000
 
 Seniority = Literal["junior", "mid", "senior", "lead", "executive"]
 

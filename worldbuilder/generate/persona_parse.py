@@ -57,9 +57,10 @@ def stop_words() -> frozenset[str]:
 def clean_persona(text: str | None) -> str:
     """Whitespace-normalised persona text; GenerationError (one line) when empty or too long."""
     text = " ".join((text or "").split())
+    if not text:
+        raise GenerationError("persona is empty")
     if len(text) > MAX_PERSONA_CHARS:
-        raise GenerationError(f"persona is too long ({len(text)} characters; at most {MAX_PERSONA_CHARS}): "
-                              "describe the person in a few sentences")
+        raise GenerationError(f"persona is too long ({len(text)} characters, at most {MAX_PERSONA_CHARS})")
     if sum(c.isalpha() for c in text) < 3:
         raise GenerationError(f"persona has no words: {text[:40]!r}")
     return text
