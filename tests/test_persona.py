@@ -155,3 +155,26 @@ def test_localized_template_uses_local_institutions() -> None:
     assert "State Board of Nursing" not in nurse_ca
     jp = localize_occupation(load_occupations()["financial_advisor"], locale_pack("JP"))
     assert all(m.unit != "USD" for m in jp.metrics) and any(m.unit == "JPY" for m in jp.metrics)
+
+
+def test_every_sector_composes_a_valid_occupation() -> None:
+    from worldbuilder.generate.compose import compose_occupation, persona_topics
+    from worldbuilder.generate.persona_parse import lexicon
+
+    lex = lexicon("roles.yaml")
+    for sector in sorted({*lex["roles"].values(), *lex["multiword"].values()}):
+        pp = parse_persona("a senior glass-harp restorer in Utrecht").model_copy(update={"sector": sector})
+        occ = compose_occupation(pp, persona_topics(pp))
+        assert occ.sector == sector and len(occ.documents) >= 8 and occ.topics
+        assert all("{Role}" not in d.title and "{Specialty}" not in d.folder for d in occ.documents)
+        assert occ.work_folders[0] and occ.employer_patterns
+
+
+@pytest.mark.slow
+def test_a_persona_without_an_occupation_gets_a_coherent_computer(tmp_path) -> None:
+    from worldbuilder.check import check_computer
+
+    spec = plan_computer("a person who likes trains", seed=0, size="small")
+    assert spec.profile.occupation == "office_administrator" and spec.persona_profile.assumed
+    assert "train" in " ".join(spec.world.vocabulary)
+    assert not check_computer(spec.save(tmp_path / "spec.json")).contradictions
