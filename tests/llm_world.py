@@ -25,6 +25,12 @@ PROFILE = {
     "career_start": "2009-06-01", "favourite_colour": "ignored extra key",
 }
 
+PERSONA_PROFILE = {
+    "role": "financial advisor", "role_noun": "advisor", "occupation": "Financial Advisor", "sector": "finance",
+    "specialty": ["wealth management"], "domain_nouns": ["retirement", "portfolio"], "activities": [],
+    "seniority": "senior", "employer_kind": "firm", "city": "Denver", "region": "Colorado", "country": "us",
+}
+
 WORLD = {
     "organisations": [
         {"id": "o01", "name": "Northpeak Wealth Partners", "kind": "employer", "domain": "northpeakwealth.com"},
@@ -169,6 +175,7 @@ def files_for(request: dict) -> dict:
 def world_handler(content: Any = None) -> Any:
     """The full scripted model; ``content`` overrides the content stage (a handler or a reply)."""
     return route({
+        "[stage:persona]": Reply.json(PERSONA_PROFILE),
         "[stage:profile]": Reply.json(PROFILE),
         "[stage:world]": Reply.json(WORLD),
         "[stage:folders]": Reply.json(FOLDERS),

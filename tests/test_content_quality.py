@@ -175,7 +175,9 @@ def test_topics_stay_in_one_field(professor: ComputerSpec) -> None:
 
 
 def test_emails_read_like_threads(advisor: ComputerSpec) -> None:
-    mails = [f.content.email for f in advisor.files if f.content.email]
+    # a standard computer has only ~5 e-mails, so whether one is a reply depends on the seed: pool three
+    mails = [f.content.email for s in (advisor, *(plan_computer(ADVISOR, seed=k) for k in (2, 3)))
+             for f in s.files if f.content.email]
     assert mails
     for e in mails:
         first = e.body.splitlines()[0]

@@ -274,9 +274,9 @@ def test_contents_are_repaired(planned):
 
 def test_usage_and_calls_are_recorded(planned):
     _, c, *_, requests = planned
-    assert c.llm_calls == requests == 1 + 1 + 1 + 6 + 14  # profile, world, folders, 6 folders, 14 non-zip files
+    assert c.llm_calls == requests == 1 + 1 + 1 + 1 + 6 + 14  # persona, profile, world, folders, 6 folders, 14 files
     assert c.tokens["total"] == c.tokens["prompt"] + c.tokens["completion"] > 0
-    assert sum(c.tokens[f"{s}_total"] for s in ("profile", "world", "tree", "content")) == c.tokens["total"]
+    assert sum(c.tokens[f"{s}_total"] for s in ("persona", "profile", "world", "tree", "content")) == c.tokens["total"]
 
 
 def test_invalid_content_is_retried_then_falls_back(scripted_llm_server, tmp_path):
@@ -315,7 +315,7 @@ def test_invalid_world_fails_cleanly(scripted_llm_server, tmp_path):
     profile = gen.profile(c)
     with pytest.raises(GenerationError, match="no valid WorldDraft after 2 attempt") as exc:
         gen.world(profile, c)
-    assert "\n" not in str(exc.value) and c.llm_calls == 3
+    assert "\n" not in str(exc.value) and c.llm_calls == 4  # persona, profile, 2 world attempts
 
 
 # --------------------------------------------------------------------------- end to end
@@ -333,7 +333,7 @@ def test_generate_end_to_end_then_rerun_from_cache(tmp_path):
         second = api.generate(PERSONA, tmp_path / "two", size="small", llm=cfg)
         assert server.count == 0 and server.requests == []  # everything replayed from the cache
     spec = ComputerSpec.load(first)
-    assert spec.generation.backend == "llm:scripted-model" and spec.generation.llm_calls == made == 23
+    assert spec.generation.backend == "llm:scripted-model" and spec.generation.llm_calls == made == 24
     assert spec.generation.tokens["total"] > 0
     assert len(spec.files) == 15 and spec.profile.full_name == "Dana Okafor"
     for name in ("spec.json", "manifest.json"):
@@ -344,3 +344,29 @@ def test_generate_end_to_end_then_rerun_from_cache(tmp_path):
         assert (first / rel).read_bytes() == (second / rel).read_bytes(), rel
     for root in (first, second, tmp_path / "cache"):
         assert KEY.encode() not in all_bytes(root)
+
+
+def test_llm_backend_reads_the_persona_into_the_same_schema(tmp_path):
+    from worldbuilder import api
+    from worldbuilder.spec import ComputerSpec
+
+    with ScriptedLLM(world_handler(), expect_api_key=KEY) as server:
+        out = api.generate(PERSONA, tmp_path / "c", size="small", llm=config(server, tmp_path))
+        persona_req = next(r for r in server.requests if "[stage:persona]" in prompt(r.body))
+        profile_req = next(r for r in server.requests if "[stage:profile]" in prompt(r.body))
+    assert "PersonaProfile" in json.dumps(persona_req.body["messages"])  # the schema it must answer in
+    assert '"wealth management"' in prompt(profile_req.body) and '"currency": "USD"' in prompt(profile_req.body)
+    spec = ComputerSpec.load(out)
+    pp = spec.persona_profile
+    assert pp is not None and pp.source == "llm:scripted-model" and pp.country == "US"
+    assert pp.specialty == ["wealth management"] and spec.profile.currency == "USD"
+    assert all(p.phone.startswith("+1-") for p in spec.world.people)  # made in the country format
+
+
+def test_invalid_persona_answer_falls_back_to_the_offline_parse(scripted_llm_server, tmp_path):
+    server = scripted_llm_server
+    server.handler = lambda r: {"role": 3} if "[stage:persona]" in prompt(r) else world_handler()(r)
+    gen = LLMGenerator(config(server, tmp_path, json_attempts=1))
+    c = ctx()
+    gen.profile(c)
+    assert c.persona_profile.source == "offline" and c.persona_profile.role == "financial advisor"

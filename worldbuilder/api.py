@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from worldbuilder.computer_dir import MANIFEST_FILE, SPEC_FILE, TREE_DIR, load_computer, manifest
-from worldbuilder.errors import GenerationError, RenderError, WorldbuilderError
+from worldbuilder.errors import RenderError, WorldbuilderError
 from worldbuilder.output import atomic_dir
 from worldbuilder.spec import ComputerSize, ComputerSpec
 
@@ -23,14 +23,10 @@ __all__ = ["MANIFEST_FILE", "SPEC_FILE", "TREE_DIR", "generate", "load_computer"
 
 
 def validate_persona(persona: str) -> str:
-    text = " ".join((persona or "").split())
-    if not text:
-        raise GenerationError("persona is empty")
-    if len(text) > 2000:
-        raise GenerationError(f"persona is too long ({len(text)} characters, at most 2000)")
-    if sum(c.isalpha() for c in text) < 3:
-        raise GenerationError(f"persona has no words: {text[:40]!r}")
-    return text
+    """The persona text, whitespace-normalised; one-line GenerationError when empty, too long or wordless."""
+    from worldbuilder.generate.persona_parse import clean_persona
+
+    return clean_persona(persona)
 
 
 def plan(persona: str, seed: int = 0, size: ComputerSize = "standard", llm: object | None = None,

@@ -123,7 +123,7 @@ def check(computer, as_json):
 
 @main.group()
 def personas() -> None:
-    """The built-in persona set."""
+    """The built-in persona set, and how a persona is read."""
 
 
 @personas.command("sample")
@@ -153,6 +153,15 @@ def serve(paths, port, host, cache_dir):
         click.echo(f"warning: serving on {host}: anyone who can reach it can read these files (no login)", err=True)
     click.echo(f"worldbuilder viewer on http://{host}:{port}/ ({len(roots)} root(s)); Ctrl-C stops it", err=True)
     run_server(roots, host=host, port=port, cache_dir=cache_dir)
+
+
+@personas.command("explain")
+@click.argument("persona")
+def personas_explain(persona):
+    """Show how PERSONA is read: its profile, occupation match, assumptions and own words."""
+    from worldbuilder.generate.explain import explain_persona
+
+    click.echo(explain_persona(persona))
 
 
 def _register_plugins() -> None:

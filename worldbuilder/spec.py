@@ -16,6 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from worldbuilder.errors import WorldbuilderError
+from worldbuilder.persona_profile import PersonaProfile
 
 SCHEMA_VERSION = "1.0"
 
@@ -332,6 +333,7 @@ class ComputerSpec(Model):
     id: str  # stable: derived from persona + seed + size + backend
     persona: str
     generation: GenerationInfo
+    persona_profile: PersonaProfile | None = None  # who the persona is (seed-free), read by the backend
     profile: Profile
     world: World
     layout: Layout

@@ -61,8 +61,14 @@ class PlanContext:
     size: ComputerSize
     rng: random.Random
     occupation_id: str | None = None  # set by the pipeline after profile() (nearest occupation)
+    occupation: object | None = None  # the Occupation profile() chose (template, composed, localized)
+    persona_profile: object | None = None  # the PersonaProfile profile() read from the persona
     tokens: dict[str, int] = field(default_factory=dict)
     llm_calls: int = 0
+
+    def identity_rng(self, *parts: object) -> random.Random:
+        """An RNG keyed by the persona alone, for choices that are part of who the person is (not the seed)."""
+        return random.Random(f"identity\x1f{self.persona}\x1f" + "\x1f".join(map(str, parts)))
 
     def child_rng(self, *parts: object) -> random.Random:
         """An independent RNG for a sub-task, stable regardless of the order of other draws."""

@@ -1,6 +1,7 @@
 """The LLM generator: every stage asks an OpenAI-compatible chat API for JSON, then repairs it.
 
-Stages and calls: profile (1), world (1), tree (1 for the folders + 1 per folder for its files, run
+Stages and calls: persona (1: the PersonaProfile, validated against the same schema as the offline parse),
+profile (1, given the PersonaProfile and the locale pack), world (1), tree (1 for the folders + 1 per folder for its files, run
 concurrently), content (1 per file, run concurrently; zip files need none). Answers are validated against
 the slim schemas of :mod:`worldbuilder.generate.prompts.drafts` (invalid answers are fed back and retried)
 and repaired into spec models by :mod:`~worldbuilder.generate.prompts.convert`: unsafe paths are cleaned,
@@ -29,7 +30,9 @@ from pydantic import BaseModel
 from worldbuilder.errors import GenerationError
 from worldbuilder.generate import prompts
 from worldbuilder.generate.base import SIZE_FILES, FilePlan, GeneratorBackend, PlanContext, TreePlan
+from worldbuilder.generate.locale import locale_pack
 from worldbuilder.generate.occupation import load_occupations
+from worldbuilder.generate.persona_parse import parse_persona
 from worldbuilder.generate.prompts.content import fallback_content, to_content
 from worldbuilder.generate.prompts.convert import folders_of, layout_for, to_file_plan, to_profile, to_world
 from worldbuilder.generate.prompts.drafts import (
@@ -40,6 +43,7 @@ from worldbuilder.generate.prompts.drafts import (
     WorldDraft,
 )
 from worldbuilder.llm import InvalidOutput, LLMClient, LLMConfig, Usage
+from worldbuilder.persona_profile import PERSONA_PROFILE_VERSION, PersonaProfile
 from worldbuilder.spec import ContentSpec, DirSpec, Profile, World
 
 log = logging.getLogger(__name__)
@@ -61,10 +65,34 @@ class LLMGenerator(GeneratorBackend):
     # ------------------------------------------------------------------ stages
     def profile(self, ctx: PlanContext) -> Profile:
         occupations = {k: o.label for k, o in load_occupations().items()}
-        draft = self._ask(ctx, "profile", prompts.profile_prompt(ctx.persona, occupations), ProfileDraft)
-        profile = to_profile(draft)
+        pp = self.persona_profile(ctx)
+        pack = locale_pack(pp.country or "US")
+        locale = {"country": pack.country, "currency": pack.currency, "paper_size": pack.paper_size,
+                  "phone_format": pack.phone_formats[0], "date_format": pack.date_format,
+                  "institutions": pack.terms}
+        who = pp.model_dump(exclude={"version", "source", "assumed"})
+        messages = prompts.profile_prompt(ctx.persona, occupations, who, locale)
+        draft = self._ask(ctx, "profile", messages, ProfileDraft)
+        profile = to_profile(draft).model_copy(update={"country": pack.country, "currency": pack.currency,
+                                                       "paper_size": pack.paper_size})
         ctx.occupation_id = profile.occupation if profile.occupation in occupations else _nearest(ctx.persona)
         return profile
+
+    def persona_profile(self, ctx: PlanContext) -> PersonaProfile:
+        """The persona read by the model as a PersonaProfile (the offline parse if the answer stays invalid);
+        a place the model leaves out is filled from the offline place table. Sets ``ctx.persona_profile``."""
+        offline = parse_persona(ctx.persona)
+        try:
+            pp = self._ask(ctx, "persona", prompts.persona_prompt(ctx.persona), PersonaProfile)
+            pp = pp.model_copy(update={"version": PERSONA_PROFILE_VERSION, "source": self.name})
+        except InvalidOutput as exc:
+            log.warning("%s: offline persona parse used (%s)", self.name, exc)
+            pp = offline
+        if not pp.country or len(pp.country) != 2:
+            pp = pp.model_copy(update={"city": pp.city or offline.city, "region": pp.region or offline.region,
+                                       "country": offline.country or "US"})
+        ctx.persona_profile = pp.model_copy(update={"country": pp.country.upper()})
+        return ctx.persona_profile
 
     def world(self, profile: Profile, ctx: PlanContext) -> World:
         draft = self._ask(ctx, "world", prompts.world_prompt(ctx.persona, profile, ctx.size), WorldDraft)

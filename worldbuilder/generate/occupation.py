@@ -32,6 +32,7 @@ class DocumentKind(_M):
     """A kind of document this occupation produces, e.g. a client review or a lesson plan."""
 
     kind: str  # snake_case id
+    genre: str = ""  # generic document kind (SEAMS.md names); empty: inferred from kind/title/type
     title: str  # pattern with {project}, {client}, {year}, {quarter}, {month}, {person}
     types: list[str]  # preferred file types, first is most common
     folder: str  # folder pattern relative to the work root, may use {project}, {year}, {client}
@@ -44,6 +45,7 @@ class Occupation(_M):
     id: str  # snake_case, e.g. "financial_advisor"
     label: str  # "Financial Advisor"
     sector: str  # finance, software, education, health, legal, ...
+    gdpval: str = ""  # the GDPval benchmark occupation this one covers, if any
     keywords: list[str]  # words that map a persona to this occupation
     titles: dict[Literal["junior", "mid", "senior", "lead", "executive"], list[str]]
     departments: list[str]

@@ -27,6 +27,13 @@ def faker_for(locale: str, rng: random.Random) -> Faker:
     return fk
 
 
+def phone_number(country: str, rng: random.Random) -> str:
+    """A fictional phone number in ``country``'s format (the only place phone numbers are made)."""
+    from worldbuilder.generate.locale import locale_pack
+
+    return locale_pack(country).phone(rng)
+
+
 def ascii_slug(text: str, sep: str = "") -> str:
     norm = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
     return sep.join(re.findall(r"[a-z0-9]+", norm))
@@ -64,9 +71,14 @@ class NamePool:
     def _ok_last(self, last: str) -> bool:
         return last.lower() not in self.avoid and self.surnames.get(last.lower(), 0) < self.max_per_surname
 
+    def _draw(self) -> tuple[str, str]:
+        if hasattr(self.fk, "first_romanized_name"):  # ja_JP: Latin-script names
+            return self.fk.first_romanized_name(), self.fk.last_romanized_name()
+        return self.fk.first_name(), self.fk.last_name()
+
     def take(self) -> tuple[str, str]:
         for attempt in range(400):
-            first, last = self.fk.first_name(), self.fk.last_name()
+            first, last = self._draw()
             if (f"{first} {last}" not in self.used and ascii_slug(first) and ascii_slug(last)
                     and " " not in last and " " not in first and (self._ok_last(last) or attempt >= 300)):
                 self.used.add(f"{first} {last}")
@@ -77,7 +89,7 @@ class NamePool:
     def last_name(self) -> str:
         """A surname for an organisation name: never an avoided one, and not yet used by a person if possible."""
         for attempt in range(200):
-            last = self.fk.last_name()
+            last = self._draw()[1]
             if last.lower() not in self.avoid and (attempt >= 100 or last.lower() not in self.surnames):
                 return last
         return self.fk.last_name()

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from worldbuilder import __version__
 from worldbuilder.errors import GenerationError
 from worldbuilder.generate.base import GeneratorBackend, PlanContext
+from worldbuilder.generate.persona_parse import clean_persona
 from worldbuilder.spec import ComputerSize, ComputerSpec, FileSpec, GenerationInfo, stable_id
 
 Progress = Callable[[str, int, int], None]
@@ -29,9 +30,7 @@ def plan_computer(persona: str, seed: int = 0, size: ComputerSize = "standard", 
     """Expand ``persona`` into a full, validated ComputerSpec (offline unless ``llm`` is a config)."""
     if size not in SIZES:
         raise GenerationError(f"unknown size {size!r} (choose small, standard or large)")
-    persona = " ".join((persona or "").split())
-    if sum(c.isalpha() for c in persona) < 3:
-        raise GenerationError(f"persona has no words: {persona[:40]!r}")
+    persona = clean_persona(persona)
     backend = make_backend(llm)
     ctx = PlanContext(persona=persona, seed=seed, size=size, rng=random.Random(f"{seed}\x1f{persona}"))
     tick = progress or (lambda stage, done, total: None)
@@ -53,7 +52,7 @@ def plan_computer(persona: str, seed: int = 0, size: ComputerSize = "standard", 
         id=stable_id(persona, seed, size, backend.name), persona=persona,
         generation=GenerationInfo(backend=backend.name, tool_version=__version__, seed=seed, size=size,
                                   tokens=dict(ctx.tokens), llm_calls=ctx.llm_calls),
-        profile=profile, world=world, layout=tree.layout, dirs=tree.dirs, files=files)
+        persona_profile=ctx.persona_profile, profile=profile, world=world, layout=tree.layout, dirs=tree.dirs, files=files)
     validate_spec(spec)
     return spec
 

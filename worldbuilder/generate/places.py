@@ -1,16 +1,19 @@
-"""Where a persona lives: a place named in the persona text → city, country, IANA timezone, Faker locale.
+"""Where a persona lives: a place named in the persona text → city, region, country, IANA timezone, Faker locale.
 
-Known cities come from :data:`worldbuilder.generate.match.CITIES`; otherwise a phrase such as
-"in Columbus, Ohio" or "in Porto, Portugal" is resolved through its US state or country, and a bare
-"in Ohio" / "in Kenya" through the state or country alone (its main city stands in).
+Known cities come from the place table ``locales/cities.tsv`` (over 300 cities in the countries with a
+locale pack); a city the table does not know is resolved through the state, region or country the persona
+names with it ("in Tralee, County Kerry", "in Porto, Portugal"), and a bare "in Ohio" / "in Bavaria" /
+"in Kenya" through the region or country alone (its main city stands in).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
 
-from worldbuilder.generate.match import CITIES, DEFAULT_CITIES
+from worldbuilder.generate.match import DEFAULT_CITIES
 
 
 @dataclass(frozen=True)
@@ -19,12 +22,14 @@ class Place:
     country: str  # ISO 3166 alpha-2
     timezone: str
     locale: str  # Faker locale (Latin-script, so user names stay ASCII-able)
-    region: str = ""  # US state, when the persona names one
+    region: str = ""  # state, province, county or Land
 
     @property
     def label(self) -> str:
         """Human-readable location, e.g. "Columbus, Ohio" or "Porto, Portugal"."""
-        return f"{self.city}, {self.region or COUNTRY_NAMES.get(self.country, self.country)}"
+        if self.region and self.country in ("US", "CA", "AU"):
+            return f"{self.city}, {self.region}"
+        return f"{self.city}, {COUNTRY_NAMES.get(self.country, self.country)}"
 
 
 _ET, _CT, _MT, _PT = "America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles"
@@ -71,70 +76,159 @@ COUNTRIES: dict[str, tuple[str, str, str, str]] = {
     "finland": ("FI", "Europe/Helsinki", "fi_FI", "Helsinki"), "poland": ("PL", "Europe/Warsaw", "pl_PL", "Warsaw"),
     "czech republic": ("CZ", "Europe/Prague", "cs_CZ", "Prague"), "czechia": ("CZ", "Europe/Prague", "cs_CZ", "Prague"),
     "romania": ("RO", "Europe/Bucharest", "ro_RO", "Bucharest"), "turkey": ("TR", "Europe/Istanbul", "tr_TR", "Istanbul"),
-    "south africa": ("ZA", "Africa/Johannesburg", "en_US", "Johannesburg"), "nigeria": ("NG", "Africa/Lagos", "en_US", "Lagos"),
+    "south africa": ("ZA", "Africa/Johannesburg", "zu_ZA", "Johannesburg"), "nigeria": ("NG", "Africa/Lagos", "en_US", "Lagos"),
     "kenya": ("KE", "Africa/Nairobi", "en_US", "Nairobi"), "ghana": ("GH", "Africa/Accra", "en_US", "Accra"),
     "egypt": ("EG", "Africa/Cairo", "en_US", "Cairo"), "india": ("IN", "Asia/Kolkata", "en_IN", "Mumbai"),
     "pakistan": ("PK", "Asia/Karachi", "en_US", "Karachi"), "philippines": ("PH", "Asia/Manila", "en_PH", "Manila"),
-    "singapore": ("SG", "Asia/Singapore", "en_US", "Singapore"), "malaysia": ("MY", "Asia/Kuala_Lumpur", "en_US", "Kuala Lumpur"),
+    "singapore": ("SG", "Asia/Singapore", "en_MS", "Singapore"), "malaysia": ("MY", "Asia/Kuala_Lumpur", "en_US", "Kuala Lumpur"),
     "indonesia": ("ID", "Asia/Jakarta", "id_ID", "Jakarta"), "vietnam": ("VN", "Asia/Ho_Chi_Minh", "en_US", "Ho Chi Minh City"),
-    "japan": ("JP", "Asia/Tokyo", "en_US", "Tokyo"), "south korea": ("KR", "Asia/Seoul", "en_US", "Seoul"),
+    "japan": ("JP", "Asia/Tokyo", "ja_JP", "Tokyo"), "south korea": ("KR", "Asia/Seoul", "en_US", "Seoul"),
     "china": ("CN", "Asia/Shanghai", "en_US", "Shanghai"), "hong kong": ("HK", "Asia/Hong_Kong", "en_US", "Hong Kong"),
     "taiwan": ("TW", "Asia/Taipei", "en_US", "Taipei"), "united arab emirates": ("AE", "Asia/Dubai", "en_US", "Dubai"),
     "uae": ("AE", "Asia/Dubai", "en_US", "Dubai"), "israel": ("IL", "Asia/Jerusalem", "en_US", "Tel Aviv"),
     "saudi arabia": ("SA", "Asia/Riyadh", "en_US", "Riyadh"), "australia": ("AU", "Australia/Sydney", "en_AU", "Sydney"),
-    "new zealand": ("NZ", "Pacific/Auckland", "en_NZ", "Auckland"),
+    "new zealand": ("NZ", "Pacific/Auckland", "en_NZ", "Auckland"), "great britain": ("GB", "Europe/London", "en_GB", "London"),
+    "britain": ("GB", "Europe/London", "en_GB", "London"), "northern ireland": ("GB", "Europe/London", "en_GB", "Belfast"),
+    "holland": ("NL", "Europe/Amsterdam", "nl_NL", "Amsterdam"), "the netherlands": ("NL", "Europe/Amsterdam", "nl_NL", "Amsterdam"),
+    "united states of america": ("US", _ET, "en_US", "New York"), "america": ("US", _ET, "en_US", "New York"),
+    "u.s.": ("US", _ET, "en_US", "New York"), "u.k.": ("GB", "Europe/London", "en_GB", "London"),
 }
 COUNTRY_NAMES: dict[str, str] = {}
 for _name, (_code, *_rest) in COUNTRIES.items():
     COUNTRY_NAMES.setdefault(_code, _name.title() if len(_name) > 3 else _name.upper())
 COUNTRY_NAMES["US"] = "United States"
 
-# well-known cities that are not in CITIES, by country
-EXTRA_CITIES: dict[str, str] = {
-    "tokyo": "japan", "osaka": "japan", "seoul": "south korea", "shanghai": "china", "beijing": "china",
-    "lagos": "nigeria", "nairobi": "kenya", "cape town": "south africa", "johannesburg": "south africa",
-    "cairo": "egypt", "dubai": "united arab emirates", "tel aviv": "israel", "madrid": "spain",
-    "barcelona": "spain", "lisbon": "portugal", "porto": "portugal", "rome": "italy", "milan": "italy",
-    "amsterdam": "netherlands", "rotterdam": "netherlands", "brussels": "belgium", "zurich": "switzerland",
-    "geneva": "switzerland", "vienna": "austria", "copenhagen": "denmark", "stockholm": "sweden", "oslo": "norway",
-    "helsinki": "finland", "warsaw": "poland", "krakow": "poland", "prague": "czech republic",
-    "istanbul": "turkey", "hamburg": "germany", "frankfurt": "germany", "cologne": "germany", "lyon": "france",
-    "marseille": "france", "glasgow": "scotland", "cardiff": "wales", "leeds": "england",
-    "birmingham": "england", "bristol": "england", "liverpool": "england", "montreal": "canada",
-    "calgary": "canada", "ottawa": "canada", "mexico city": "mexico", "sao paulo": "brazil", "são paulo": "brazil",
-    "rio de janeiro": "brazil", "buenos aires": "argentina", "santiago": "chile", "bogota": "colombia",
-    "manila": "philippines", "jakarta": "indonesia", "kuala lumpur": "malaysia", "karachi": "pakistan",
-    "delhi": "india", "new delhi": "india", "hyderabad": "india", "chennai": "india", "pune": "india",
-    "brisbane": "australia", "perth": "australia", "adelaide": "australia", "wellington": "new zealand",
-    "accra": "ghana", "hong kong": "hong kong", "taipei": "taiwan",
-}
 
-_NAME = r"[A-Z][\w.'-]*(?:\s+(?:[A-Z][\w.'-]*|de|del|da|do|of))*"
+_NAME = r"[A-Z][\w.'-]*(?:\s+(?:[A-Z][\w.'-]*|de|del|da|do|of|upon))*"
 _IN_PLACE = re.compile(rf"\b(?:in|near|from|outside|based in)\s+(?:the\s+)?({_NAME})(?:,\s*({_NAME}))?")
+
+@dataclass(frozen=True)
+class CityRow:
+    city: str
+    country: str
+    region: str
+    timezone: str
+
+
+@lru_cache(maxsize=1)
+def city_table() -> tuple[CityRow, ...]:
+    """Every known city (``locales/cities.tsv``), in file order: the first row of a name is preferred."""
+    text = resources.files("worldbuilder.generate.locales").joinpath("cities.tsv").read_text(encoding="utf-8")
+    rows = []
+    for line in text.splitlines():
+        if line.strip() and not line.startswith("#"):
+            city, country, region, tz = (line.split("\t") + ["", "", ""])[:4]
+            rows.append(CityRow(city, country, region, tz or _country_tz(country)))
+    return tuple(rows)
+
+
+def _country_tz(code: str) -> str:
+    return next((tz for c, tz, _, _ in COUNTRIES.values() if c == code), "UTC")
+
+
+def country_defaults(code: str) -> tuple[str, str, str]:
+    """(timezone, Faker locale, name) of a country code, from the country table."""
+    for c, tz, locale, _ in COUNTRIES.values():
+        if c == code:
+            return tz, locale, COUNTRY_NAMES.get(code, code)
+    return "UTC", "en_US", code
+
+
+@lru_cache(maxsize=1)
+def _cities_by_name() -> dict[str, list[CityRow]]:
+    out: dict[str, list[CityRow]] = {}
+    for row in city_table():
+        out.setdefault(_fold(row.city), []).append(row)
+    return out
+
+
+@lru_cache(maxsize=1)
+def _regions() -> dict[str, tuple[str, str]]:
+    """lower-case region name (state, province, county, Land) -> (country, canonical name)."""
+    out: dict[str, tuple[str, str]] = {s: ("US", s.title().replace(" Of ", " of ")) for s in US_STATES}
+    for row in city_table():
+        if row.region and row.country != "US":
+            out.setdefault(_fold(row.region), (row.country, row.region))
+            if row.country == "IE":
+                out.setdefault("county " + _fold(row.region), (row.country, row.region))
+    from worldbuilder.generate.locale import locale_pack
+
+    for code in sorted(_pack_codes() - {"US"}):
+        for region in locale_pack(code).regions:
+            out.setdefault(_fold(region), (code, region))
+    return out
+
+
+def _fold(text: str) -> str:
+    import unicodedata
+
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower().strip()
+
+
+def _locale_of(code: str) -> str:
+    from worldbuilder.generate.locale import locale_pack
+
+    return locale_pack(code).faker_locale
+
+
+def _place(row: CityRow) -> Place:
+    return Place(row.city, row.country, row.timezone, _locale_of(row.country), region=row.region)
+
+
+def _city_in(name: str, country: str | None = None, region: str | None = None) -> Place | None:
+    rows = _cities_by_name().get(_fold(name), [])
+    if region:
+        rows = [r for r in rows if _fold(r.region) == _fold(region)] or rows
+    if country:
+        rows = [r for r in rows if r.country == country]
+    return _place(rows[0]) if rows else None
+
+
+def _from_region(key: str, city: str | None = None) -> Place:
+    """A region (state, province, Land...): its named city, else the first table city in it."""
+    if key in US_STATES:
+        tz, main = US_STATES[key]
+        region = key.title().replace(" Of ", " of ")
+        known = _city_in(city or main, "US", region)
+        if known is not None and known.region == region:
+            return known
+        return Place(city or main, "US", tz, "en_US", region=region)
+    country, region = _regions()[key]
+    if city and (known := _city_in(city, country, region)) and known.region == region:
+        return known
+    rows = [r for r in city_table() if r.country == country and _fold(r.region) == key.removeprefix("county ")]
+    tz = rows[0].timezone if rows else _country_tz(country)
+    return Place(city or (rows[0].city if rows else region), country, tz, _locale_of(country), region=region)
 
 
 def _from_country(country: str, city: str | None = None) -> Place:
     code, tz, locale, main = COUNTRIES[country]
-    return Place(city or main, code, tz, locale)
+    if known := _city_in(city or main, code):
+        if city is None or _fold(known.city) == _fold(city):
+            return known
+    return Place(city or main, code, tz, _locale_of(code) if code in _pack_codes() else locale)
 
 
-def _from_state(state: str, city: str | None = None) -> Place:
-    tz, main = US_STATES[state]
-    return Place(city or main, "US", tz, "en_US", region=state.title().replace(" Of ", " of "))
+@lru_cache(maxsize=1)
+def _pack_codes() -> frozenset[str]:
+    from worldbuilder.generate.locale import pack_codes
+
+    return frozenset(pack_codes())
 
 
 def _resolve(first: str, second: str | None) -> Place | None:
     a, b = first.strip(), (second or "").strip()
-    al, bl = a.lower(), b.lower()
-    state = US_ABBR.get(b) or (bl if bl in US_STATES else None)
+    al, bl = _fold(a), _fold(b)
+    state = US_ABBR.get(b) or (bl if bl in _regions() else None)
     if state:
-        return _from_state(state, a if al not in US_STATES else None)
+        is_city = al in _cities_by_name() or al not in _regions()
+        return _from_region(state, a if is_city else None)
     if bl in COUNTRIES:
         return _from_country(bl, a if al not in COUNTRIES else None)
-    if al in EXTRA_CITIES:
-        return _from_country(EXTRA_CITIES[al], a)
-    if al in US_STATES:
-        return _from_state(al)
+    if known := _city_in(a):
+        return known
+    if al in _regions():
+        return _from_region(al)
     if al in COUNTRIES:
         return _from_country(al)
     return None
@@ -142,27 +236,42 @@ def _resolve(first: str, second: str | None) -> Place | None:
 
 def default_place(rng) -> Place:
     """A plausible place for a persona that names none."""
-    city = rng.choice(DEFAULT_CITIES)
-    code, tz, locale = CITIES[city]
-    return Place(city, code, tz, locale)
+    return _city_in(rng.choice(DEFAULT_CITIES)) or Place("New York", "US", "America/New_York", "en_US", "New York")
+
+
+def _country_named(persona: str) -> str | None:
+    low = _fold(persona)
+    for name in sorted(COUNTRIES, key=len, reverse=True):
+        if len(name) > 3 and re.search(r"\b" + re.escape(name) + r"\b", low):
+            return COUNTRIES[name][0]
+    return None
+
+
+@lru_cache(maxsize=1)
+def _city_regex() -> re.Pattern[str]:
+    names = sorted(_cities_by_name(), key=len, reverse=True)
+    return re.compile(r"\b(" + "|".join(re.escape(n) for n in names) + r")\b")
 
 
 def _known_city(persona: str) -> Place | None:
-    """The built-in city named earliest in the text."""
-    low, best = persona.lower(), None
-    for city in CITIES:
-        m = re.search(r"\b" + re.escape(city.lower()) + r"\b", low)
-        if m and (best is None or (m.start(), -len(city)) < best[0]):
-            best = ((m.start(), -len(city)), city)
-    if best is None:
-        return None
-    code, tz, locale = CITIES[best[1]]
-    return Place(best[1], code, tz, locale)
+    """The table city named earliest in the text (capitalised in the text), in the country it names if any."""
+    country = _country_named(persona)
+    folded = _fold(persona)
+    for m in _city_regex().finditer(folded):
+        original = persona[m.start(): m.end()] if len(folded) == len(persona) else m.group(1)
+        if original[:1].islower():
+            continue  # "reading", "bath", "nice" as words, not places
+        place = _city_in(m.group(1), country) if country else None
+        if place is None:
+            place = _city_in(m.group(1))
+        if place is not None:
+            return place
+    return None
 
 
 def place_of(persona: str) -> Place | None:
-    """The place a persona names, or None: "in City, State/Country" first, then known cities, then
-    a bare state, country or well-known city."""
+    """The place a persona names, or None: "in City, Region/Country" first, then known cities, then
+    a bare region or country."""
     matches = list(_IN_PLACE.finditer(persona))
     for m in matches:
         if m.group(2) and (place := _resolve(m.group(1), m.group(2))):
@@ -174,8 +283,15 @@ def place_of(persona: str) -> Place | None:
         for cut in range(len(words), 0, -1):  # "in Lagos Nigeria based ...": longest prefix that resolves
             if place := _resolve(" ".join(words[:cut]), None):
                 return place
-    low = persona.lower()
-    for name in sorted(EXTRA_CITIES, key=len, reverse=True):
-        if re.search(r"\b" + re.escape(name) + r"\b", low):
-            return _from_country(EXTRA_CITIES[name], name.title())
+    low = _fold(persona)
+    for name in sorted(_regions(), key=len, reverse=True):
+        if len(name) > 4 and re.search(r"\b" + re.escape(name) + r"\b", low) and name not in _COMMON_WORDS:
+            return _from_region(name)
+    if code := _country_named(persona):
+        name = next(n for n, v in COUNTRIES.items() if v[0] == code)
+        return _from_country(name)
     return None
+
+
+_COMMON_WORDS = frozenset({"victoria", "georgia", "washington", "central region", "valencia", "madrid", "berlin",
+                           "hamburg", "bremen", "tokyo", "osaka", "kyoto"})

@@ -35,7 +35,7 @@ class TreeBuilder:
 
     def __init__(self, profile: Profile, world: World, ctx: PlanContext) -> None:
         self.profile, self.world, self.ctx = profile, world, ctx
-        self.occ = occupation_of(profile)
+        self.occ = occupation_of(profile, ctx)
         self.rng = ctx.child_rng("tree")
         self.roots = make_roots(profile, self.rng.random() < self.occ.windows_share, self.rng)
         self.reg = Registry(self.roots)

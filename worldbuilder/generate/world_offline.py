@@ -7,8 +7,9 @@ from datetime import date, datetime, timedelta
 
 from worldbuilder.generate.base import PlanContext
 from worldbuilder.generate.fill import display, fill
+from worldbuilder.generate.locale import locale_pack
 from worldbuilder.generate.occupation import Occupation, load_occupations, topics_for
-from worldbuilder.generate.people import NamePool, email_local
+from worldbuilder.generate.people import NamePool, email_local, phone_number
 from worldbuilder.generate.profile_offline import employer_domain
 from worldbuilder.generate.timeline import fixed_now
 from worldbuilder.spec import Fact, Milestone, Organisation, Person, Profile, Project, World
@@ -25,7 +26,10 @@ SIZE_FACTS = {"small": (15, 18), "standard": (20, 28), "large": (30, 40)}
 SIZE_PROJECTS = {"small": (3, 4), "standard": (4, 6), "large": (5, 7)}
 
 
-def occupation_of(profile: Profile) -> Occupation:
+def occupation_of(profile: Profile, ctx: PlanContext | None = None) -> Occupation:
+    """The occupation profile() chose for this computer (composed and localized), else the template."""
+    if ctx is not None and ctx.occupation is not None:
+        return ctx.occupation  # type: ignore[return-value]
     return load_occupations()[profile.occupation]
 
 
@@ -78,10 +82,10 @@ def make_people(profile: Profile, occ: Occupation, orgs: list[Organisation], ctx
         else:
             role = "Friend" if rel == "friend" else ("Partner", "Sibling", "Parent")[min(i - plan.index("family"), 2)]
             org, kind = emp, rel
-        domain = org.domain if rel not in ("family", "friend") else rng.choice(("gmail.com", "outlook.com", "yahoo.com"))
+        domain = org.domain if rel not in ("family", "friend") else rng.choice(locale_pack(profile.country).email_domains)
         people.append(Person(id=pid, name=name, email=f"{email_local(name)}@{domain}", role=role,
                              organisation=org.id, relation=rel, kind=kind,  # type: ignore[arg-type]
-                             phone=f"+1-{rng.randint(201, 989)}-555-{rng.randint(1000, 9999)}"))
+                             phone=phone_number(profile.country, rng)))
     return people
 
 
@@ -133,7 +137,8 @@ def make_projects(profile: Profile, occ: Occupation, orgs: list[Organisation], p
             owner=members[0] if members else people[0].id,
             members=members, client=client.id if client.kind != "employer" else None,
             start=s.date(), end=e.date(), status=status,  # type: ignore[arg-type]
-            budget=float(round(rng.uniform(20_000, 1_500_000), -3)), milestones=milestones))
+            budget=float(round(rng.uniform(20_000, 1_500_000) * locale_pack(profile.country).usd_rate, -3)),
+            milestones=milestones))
     return projects
 
 
@@ -171,9 +176,9 @@ def make_facts(occ: Occupation, projects: list[Project], ctx: PlanContext, now: 
 
 
 def make_world(profile: Profile, ctx: PlanContext) -> World:
-    occ = occupation_of(profile)
+    occ = occupation_of(profile, ctx)
     rng = ctx.child_rng("world")
-    locale = profile.locale.split(".")[0]  # the same Faker locale as the profile
+    locale = locale_pack(profile.country).faker_locale  # the same Faker locale as the profile
     pool = NamePool(locale, ctx.child_rng("names"))
     pool.used.add(profile.full_name)
     pool.take()  # the profile's own draw, so world names never repeat it
@@ -186,4 +191,11 @@ def make_world(profile: Profile, ctx: PlanContext) -> World:
     projects = make_projects(profile, occ, orgs, people, ctx, start, now, rng)
     facts = make_facts(occ, projects, ctx, now, rng)
     return World(organisations=orgs, people=people, projects=projects, facts=facts,
-                 history_start=start, history_end=now, vocabulary=list(occ.vocabulary))
+                 history_start=start, history_end=now, vocabulary=world_vocabulary(occ, ctx))
+
+
+def world_vocabulary(occ: Occupation, ctx: PlanContext) -> list[str]:
+    """Domain terms for prose: the persona's own words and topics first, then the occupation's."""
+    pp = ctx.persona_profile
+    own = [*occ.topics[:8], *pp.own_words()] if pp is not None else []  # type: ignore[attr-defined]
+    return list(dict.fromkeys([*own, *occ.vocabulary]))

@@ -122,7 +122,10 @@ _LETTER_TERRITORIES = {"US", "CA", "MX", "PH", "CL", "CO", "VE"}
 
 
 def letter_paper(spec: ComputerSpec) -> bool:
-    """True when the user's locale prints on US Letter rather than A4."""
+    """True when the user's locale prints on US Letter rather than A4 (the profile's locale-pack paper size;
+    specs written before it existed fall back to the locale's territory)."""
+    if "paper_size" in spec.profile.model_fields_set:
+        return spec.profile.paper_size == "letter"
     territory = spec.profile.locale.split(".")[0].partition("_")[2].upper()
     return territory in _LETTER_TERRITORIES
 

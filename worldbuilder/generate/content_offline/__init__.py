@@ -20,7 +20,7 @@ class ContentMaker:
 
     def __init__(self, profile: Profile, world: World, ctx: PlanContext, files: list[FilePlan], layout: Layout):
         self.profile, self.world, self.ctx, self.layout = profile, world, ctx, layout
-        self.occ = occupation_of(profile)
+        self.occ = occupation_of(profile, ctx)
         self.by_path = {f.path: f for f in files}
         self.by_project: dict[str, list[FilePlan]] = {}
         for f in files:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from worldbuilder.generate.content_offline.prose import Writer, fact_clause, long_date
 from worldbuilder.generate.content_offline.sections import actions, family, family_paragraph, section_blocks
 from worldbuilder.generate.content_offline.tables import data_sheet, doc_table, facts_table
+from worldbuilder.generate.fill import money
 from worldbuilder.generate.occupation import DocumentKind
 from worldbuilder.spec import Block, Bullets, Chart, Heading, Paragraph, Series, Slide, Table
 
@@ -90,7 +91,8 @@ def personal_blocks(w: Writer, title: str) -> list[Block]:
         amount = round(r.uniform(80, 4000), 2)
         blocks += [Paragraph(text=f"Issued {long_date(w.when)} to {w.profile.full_name}."),
                    Table(columns=["Description", "Amount"],
-                         rows=[[w.term().capitalize(), f"${amount:,.2f}"], ["Total due", f"${amount:,.2f}"]])]
+                         rows=[[w.term().capitalize(), money(amount, w.profile.currency, 2)],
+                               ["Total due", money(amount, w.profile.currency, 2)]])]
     else:
         sections = GENERIC_SECTIONS.get(k, ["Notes"])
         for sec in sections:

@@ -29,10 +29,24 @@ def _dump(obj: Any) -> str:
     return json.dumps(obj, ensure_ascii=False, default=str)
 
 
-def profile_prompt(persona: str, occupations: dict[str, str]) -> list[dict[str, Any]]:
-    known = ", ".join(f"{k} ({v})" for k, v in sorted(occupations.items())) or "(none)"
+def persona_prompt(persona: str) -> list[dict[str, Any]]:
     return _messages(
-        f"[stage:profile]\nPersona: {persona}\n\n"
+        f"[stage:persona]\nPersona: {persona}\n\n"
+        "Read this persona into a structured profile, using the persona's own words. 'role' is the role "
+        "phrase as written (e.g. 'coral reef biologist'), 'role_noun' its head noun, 'occupation' its title "
+        "case label; 'specialty' the words that narrow the role; 'domain_nouns' the persona's other content "
+        "nouns and 'activities' what they do; 'employer_kind' one of school, university, hospital, lab, firm, "
+        "government, nonprofit, self_employed, startup, company; 'country' the ISO 3166 alpha-2 code of the "
+        "place; 'side_roles' and 'life_context' (parent, student, caregiver...) only when the persona says "
+        "so; 'assumed' lists what the persona does not say and you assumed. Leave 'version' and 'source' out.")
+
+
+def profile_prompt(persona: str, occupations: dict[str, str], who: dict[str, Any] | None = None,
+                   locale: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    known = ", ".join(f"{k} ({v})" for k, v in sorted(occupations.items())) or "(none)"
+    agreed = (f"Who they are (keep to this): {_dump(who)}\nLocale: {_dump(locale)}\n" if who else "")
+    return _messages(
+        f"[stage:profile]\nPersona: {persona}\n{agreed}\n"
         "Expand this persona into the profile of the computer's owner. 'occupation' is the closest of "
         f"these occupation ids, or a new snake_case id if none fits: {known}. 'career_start' fits the "
         "seniority; 'timezone' is the IANA name for the location; 'employer_domain' is the employer's "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import re
 import unicodedata
 import zoneinfo
@@ -108,7 +109,7 @@ def to_world(d: WorldDraft, profile: Profile) -> World:
     orgs = _organisations(d, profile)
     org_ids = {o.id for o in orgs}
     employer = next(o.id for o in orgs if o.kind == "employer")
-    people = _people(d, org_ids, employer, {o.id: o.domain for o in orgs})
+    people = _people(d, org_ids, employer, {o.id: o.domain for o in orgs}, profile.country)
     person_ids = [p.id for p in people]
     projects = _projects(d, person_ids, org_ids)
     project_ids = {p.id for p in projects}
@@ -130,7 +131,18 @@ def _organisations(d: WorldDraft, profile: Profile) -> list[Organisation]:
     return orgs
 
 
-def _people(d: WorldDraft, org_ids: set[str], employer: str, domains: dict[str, str]) -> list[Person]:
+def _phone(raw: str, country: str, key: str) -> str:
+    """The model's phone number when it is in the country's format, else one made in that format."""
+    from worldbuilder.generate.locale import locale_pack
+    from worldbuilder.generate.people import phone_number
+
+    if raw.strip().startswith(locale_pack(country).dial_code):
+        return raw.strip()
+    return phone_number(country, random.Random(f"phone\x1f{key}"))
+
+
+def _people(d: WorldDraft, org_ids: set[str], employer: str, domains: dict[str, str],
+            country: str = "US") -> list[Person]:
     unique_ids(d.people, "p")
     out = []
     for p in d.people:
@@ -140,7 +152,8 @@ def _people(d: WorldDraft, org_ids: set[str], employer: str, domains: dict[str, 
             parts = p.name.split()
             email = f"{ascii_slug(parts[0]) if parts else 'x'}.{ascii_slug(parts[-1]) if parts else 'x'}@{domains[org]}"
         out.append(Person(id=p.id, name=p.name, email=email, role=p.role, organisation=org,
-                          relation=p.relation, kind=p.kind or "colleague", phone=p.phone))
+                          relation=p.relation, kind=p.kind or "colleague",
+                          phone=_phone(p.phone, country, f"{p.id}\x1f{p.name}")))
     return out
 
 
