@@ -15,7 +15,7 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
+from pathlib import PurePosixPath
 from typing import Any
 
 from agent_harness import mailbox
@@ -26,6 +26,7 @@ from agent_harness.models import (
     DayStats,
     MessageRecord,
     Objectives,
+    RefusedFile,
     RunConfig,
     RunState,
     SnapshotRecord,
@@ -35,7 +36,7 @@ from agent_harness.models import (
 from agent_harness.runlog import JsonlLog, RunDir, atomic_write, write_model
 from agent_harness.runtime import Runtime
 from agent_harness.tools import Budget, BudgetExceeded, ComputerLost, DayOver, Toolbox
-from worldbuilder.errors import ComputerUnreachable
+from worldbuilder.errors import CallFailed, ComputerUnreachable, PathOutsideComputer, TransferRefused
 from worldbuilder.runtime.computer import Computer
 from worldbuilder.spec import ComputerSpec
 
@@ -257,7 +258,7 @@ class Simulation:
         if day > 0:
             replies = self.collabs.respond(day, outgoing, self.computer, self.state.submissions)
             self._deliver(day, replies)
-        self._copy_deliverables()
+        self._copy_deliverables(day)
         t0 = time.monotonic()
         self.state.day = day
         self.state.wall_seconds = round(self.wall(), 3)
@@ -293,16 +294,40 @@ class Simulation:
                               args={"to": "user", "subject": m.subject, "kind": m.kind})
         self._day.messages_in = len(msgs)
 
-    def _copy_deliverables(self) -> None:
+    def _copy_deliverables(self, day: int) -> None:
+        """Stream every submitted file into ``deliverables/<id>/`` within the per-file and per-run caps.
+
+        A file that is too large, not a regular file or a link leaving the home is refused: its stale copy
+        is removed, the reason is recorded (``summary.json`` ``refused`` and an error ``copy_deliverable``
+        turn) and the run goes on."""
         assert self.computer is not None
-        for did, paths in self.state.submissions.items():
-            dest = self.run_dir.deliverables_dir / did
-            dest.mkdir(parents=True, exist_ok=True)
-            for p in paths:
-                try:
-                    (dest / Path(p).name).write_bytes(self.computer.read(p))
-                except (FileNotFoundError, OSError) as exc:
-                    log.warning("cannot copy deliverable %s: %s", p, exc)
+        root = self.run_dir.deliverables_dir
+        targets = {(did, p): root / did / PurePosixPath(p).name for did, ps in self.state.submissions.items()
+                   for p in ps}
+        mine = {t.resolve() for t in targets.values()}
+        used = sum(f.stat().st_size for f in root.rglob("*") if f.is_file() and f.resolve() not in mine) \
+            if root.exists() else 0
+        refused: dict[tuple[str, str], RefusedFile] = {(r.deliverable, r.path): r for r in self.state.refused}
+        for (did, p), dest in targets.items():
+            refused.pop((did, p), None)
+            cap = min(self.config.deliverable_cap, self.config.deliverables_run_cap - used)
+            ok_name = PurePosixPath(p).name not in ("", ".", "..")
+            try:
+                if not ok_name:
+                    raise TransferRefused(f"{p}: not a file name")
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                used += self.computer.fetch(p, dest, max(cap, 0))
+            except (CallFailed, PathOutsideComputer, OSError) as exc:
+                why = str(exc)
+                if cap < self.config.deliverable_cap and isinstance(exc, TransferRefused) and "cap" in why:
+                    why += f" (the run's {self.config.deliverables_run_cap}-byte deliverables budget is used up)"
+                if ok_name and not dest.is_dir():
+                    dest.unlink(missing_ok=True)
+                refused[(did, p)] = RefusedFile(deliverable=did, path=p, day=day, reason=self.redact(why)[:500])
+                self.harness_turn(day, "copy_deliverable", f"refused {p}: {why}", error=True,
+                                  args={"deliverable": did, "path": p})
+                log.warning("deliverable %s refused: %s", p, why)
+        self.state.refused = sorted(refused.values(), key=lambda r: (r.deliverable, r.path))
 
     # ------------------------------------------------------------------ summary
     def write_summary(self, status: str, reason: str) -> Summary:
@@ -314,6 +339,6 @@ class Simulation:
                     error_rate=round(errors / len(turns), 4) if turns else 0.0, wall_seconds=round(self.wall(), 3),
                     tokens=self.tokens(), deliverables=self.state.submissions, restores=self.state.restores,
                     per_day=sorted(self.state.per_day, key=lambda d: d.day),
-                    rolled_back_turns=len(every) - len(turns))
+                    rolled_back_turns=len(every) - len(turns), refused=self.state.refused)
         write_model(self.run_dir.summary_json, s)
         return s

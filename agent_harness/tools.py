@@ -12,12 +12,13 @@ from typing import Any
 
 from agent_harness.models import TurnRecord
 from agent_harness.textract import extract_text
-from worldbuilder.errors import CommandTimeout, ComputerUnreachable, PathOutsideComputer, WorldbuilderError
+from worldbuilder.errors import CallFailed, ComputerUnreachable, PathOutsideComputer, WorldbuilderError
 from worldbuilder.runtime.computer import Computer
 
 LOG_RESULT_CHARS = 2000
 AGENT_RESULT_CHARS = 12000
 DOC_TYPES = ("docx", "xlsx", "pptx", "pdf")
+READ_FILE_CAP = 16 * 1024 * 1024  # bytes read_file copies out of the computer at most
 
 _READ_INBOX = r"""
 import json, pathlib, sys
@@ -168,10 +169,10 @@ class Toolbox:
         try:
             return fn(**{k: v for k, v in args.items() if k in TOOL_SPECS[tool]["properties"]})
         except ComputerUnreachable as exc:
+            if self.computer.alive():  # the provider says it runs and answers: only this call failed
+                return ToolResult(f"error: {exc}", error=True)
             raise ComputerLost(str(exc)) from exc
-        except CommandTimeout as exc:
-            return ToolResult(f"error: {exc}", error=True)
-        except (PathOutsideComputer, FileNotFoundError, IsADirectoryError, WorldbuilderError) as exc:
+        except (CallFailed, PathOutsideComputer, FileNotFoundError, IsADirectoryError, WorldbuilderError) as exc:
             return ToolResult(f"error: {exc}", error=True)
         except (TypeError, ValueError, KeyError, OSError) as exc:
             return ToolResult(f"error: {type(exc).__name__}: {exc}", error=True)
@@ -197,7 +198,7 @@ class Toolbox:
         return ToolResult(text, error=not r.ok)
 
     def t_read_file(self, path: str) -> ToolResult:
-        data = self._io(self.computer.read, str(path))
+        data = self._io(self.computer.read, str(path), READ_FILE_CAP)
         ext = posixpath.splitext(str(path))[1].lstrip(".").lower()
         try:
             text = extract_text(str(path), data) if ext in DOC_TYPES else data.decode("utf-8", errors="replace")
