@@ -77,12 +77,12 @@ class LocalRuntime(Runtime):
         (self.workdir / "snapshots").mkdir(parents=True, exist_ok=True)
 
     def boot(self, ref: str) -> Computer:
-        from worldbuilder.runtime.local_backend import LocalComputer
+        from worldbuilder.runtime.local_backend import LocalComputer, copy_tree
 
         self.n += 1
         root = self.workdir / "computer"
         shutil.rmtree(root, ignore_errors=True)
-        shutil.copytree(ref, root, symlinks=True)
+        copy_tree(ref, root)
         return LocalComputer(root, self.user, self.home, name=f"local-{self.n}")
 
     def snapshot(self, computer: Computer, label: str) -> SnapshotInfo:

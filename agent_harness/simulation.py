@@ -184,8 +184,11 @@ class Simulation:
         t0 = time.monotonic()
         self._day_turns, self._day = 0, DayStats(day=day, date=self.clock.date(day), restarts=restarts)
         assert self.computer is not None
-        self.computer.write(".mail/today.json", json.dumps({"day": day, "date": self._day.date.isoformat(),
-                                                            "days": self.clock.days}).encode())
+        try:
+            self.computer.write(".mail/today.json", json.dumps({"day": day, "date": self._day.date.isoformat(),
+                                                                "days": self.clock.days}).encode())
+        except CallFailed as exc:  # the agent broke its mailbox: its `msg today` fails, the day goes on
+            self.harness_turn(day, "mailbox", f"cannot write .mail/today.json: {exc}", error=True)
         stop = ""
         tools = self._toolbox(day, dict(self.state.submissions))
         try:
@@ -244,15 +247,17 @@ class Simulation:
     # ------------------------------------------------------------------ boundary
     def _boundary(self, day: int, submissions: dict[str, list[str]] | None = None) -> None:
         assert self.computer is not None
-        outgoing = mailbox.collect_outbox(self.computer) if day > 0 else []
+        outgoing = mailbox.collect_outbox(self.computer, spec=self.spec) if day > 0 else []
         for m in outgoing:
             if m.get("malformed"):
+                self.harness_turn(day, "mailbox", f"message {m.get('id')} not sent: {m.get('reason', 'malformed')}",
+                                  error=True, args={"id": str(m.get("id"))})
                 continue
             rec = MessageRecord(id=str(m["id"]), day=day, direction="from_user", sender="user", to=[str(m["to"])],
                                 subject=self.redact(str(m.get("subject", ""))), body=self.redact(str(m.get("body", ""))),
                                 in_reply_to=m.get("in_reply_to"))
             self.messages.append(rec)
-        self._day.messages_out = len(outgoing)
+        self._day.messages_out = sum(not m.get("malformed") for m in outgoing)
         if submissions is not None:
             self.state.submissions = submissions
         if day > 0:
@@ -288,7 +293,10 @@ class Simulation:
         for m in msgs:
             m = m.model_copy(update={"body": self.redact(m.body), "subject": self.redact(m.subject)})
             p = self.collabs.people[m.sender]
-            mailbox.deliver(self.computer, m, p.name, p.email)
+            try:
+                mailbox.deliver(self.computer, m, p.name, p.email)
+            except CallFailed as exc:
+                self.harness_turn(day, "mailbox", f"cannot deliver {m.id}: {exc}", error=True, args={"id": m.id})
             self.messages.append(m)
             self.harness_turn(day, "send" if m.in_reply_to is None else "reply", m.body, actor=f"collaborator:{m.sender}",
                               args={"to": "user", "subject": m.subject, "kind": m.kind})

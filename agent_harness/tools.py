@@ -21,18 +21,33 @@ DOC_TYPES = ("docx", "xlsx", "pptx", "pdf")
 READ_FILE_CAP = 16 * 1024 * 1024  # bytes read_file copies out of the computer at most
 
 _READ_INBOX = r"""
-import json, pathlib, sys
+import json, os, pathlib, stat, sys
 box = pathlib.Path.home() / ".mail" / "inbox"
-out = []
-for p in sorted(box.glob("*.json")):
+out, size = [], 0
+try:
+    names = sorted(n for n in os.listdir(box) if n.endswith(".json"))
+except OSError as e:
+    sys.exit(f"cannot read the inbox: {e}")
+for n in names:
+    p = box / n
     try:
-        m = json.loads(p.read_text(encoding="utf-8"))
-    except ValueError:
+        st = os.lstat(p)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > 1 << 20:
+            continue
+        m = json.loads(p.read_text(encoding="utf-8", errors="replace"))
+    except (OSError, ValueError):
         continue
-    if not m.get("read"):
-        out.append(m)
-        m["read"] = True
+    if not isinstance(m, dict) or m.get("read"):
+        continue
+    size += st.st_size
+    if size > 4 << 20:
+        break
+    out.append(m)
+    m["read"] = True
+    try:
         t = p.with_suffix(".tmp"); t.write_text(json.dumps(m, indent=1), encoding="utf-8"); t.replace(p)
+    except OSError:
+        pass
 sys.stdout.write(json.dumps(out))
 """
 
@@ -232,8 +247,8 @@ class Toolbox:
         if not r.ok:
             return ToolResult(f"error: {r.stderr.strip()[:300]}", error=True)
         msgs = json.loads(r.stdout or "[]")
-        text = "\n\n".join(f"[{m['id']}] day {m.get('day')} from {m['from_name']} ({m.get('from_id')}): "
-                           f"{m['subject']}\n{m['body']}" for m in msgs) or "(no unread messages)"
+        text = "\n\n".join(f"[{m.get('id')}] day {m.get('day')} from {m.get('from_name')} ({m.get('from_id')}): "
+                           f"{m.get('subject')}\n{m.get('body')}" for m in msgs) or "(no unread messages)"
         return ToolResult(text, data=msgs)
 
     def t_finish_day(self) -> ToolResult:

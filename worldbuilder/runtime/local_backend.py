@@ -155,6 +155,13 @@ class LocalComputer(Computer):
         self.closed = True
 
 
+def copy_tree(src: str | Path, dest: str | Path) -> None:
+    """Copy a computer directory exactly: links, FIFOs and holes of sparse files kept (``cp -a``)."""
+    proc = subprocess.run(["cp", "-a", "--sparse=always", "--", str(src), str(dest)], capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise OSError(f"cannot copy {src}: {proc.stderr.strip()[:200]}")
+
+
 def _tree_files(root: Path) -> dict[str, tuple[int, int]]:
     out = {}
     for p in root.rglob("*"):
@@ -176,7 +183,7 @@ class LocalSnapshots(Snapshots):
         dest = self.store / label
         tmp = self.store / f".{label}.tmp"
         shutil.rmtree(tmp, ignore_errors=True)
-        shutil.copytree(self.computer.root, tmp, symlinks=True)
+        copy_tree(self.computer.root, tmp)
         shutil.rmtree(dest, ignore_errors=True)
         tmp.rename(dest)
         return SnapshotInfo(label, str(dest), datetime.now(UTC))
@@ -192,7 +199,7 @@ class LocalSnapshots(Snapshots):
             raise SnapshotNotFound(f"no snapshot {label!r} in {self.store}")
         c = self.computer
         shutil.rmtree(c.root, ignore_errors=True)
-        shutil.copytree(src, c.root, symlinks=True)
+        copy_tree(src, c.root)
         self.computer = LocalComputer(c.root, c.user, c.home, c.name)
         return self.computer
 
