@@ -71,10 +71,11 @@ def objectives(computer, backend, days, out, llm_base_url):
               help="local = directory computer for development (NO isolation).")
 @click.option("--image", help="Docker image ref (default: build it from COMPUTER).")
 @click.option("--max-turns", type=click.IntRange(1), help="Run budget: total agent turns.")
-@click.option("--max-wall", type=float, help="Run budget: wall-clock seconds.")
+@click.option("--max-wall", type=click.FloatRange(1, min_open=False), help="Run budget: wall-clock seconds.")
 @click.option("--max-tokens", type=click.IntRange(1), help="Run budget: LLM tokens.")
-@click.option("--command-timeout", type=float, default=60.0, show_default=True)
-@click.option("--external-day-seconds", type=float, default=600.0, show_default=True,
+@click.option("--command-timeout", type=click.FloatRange(0.1, 86400), default=60.0, show_default=True,
+              help="Seconds one agent command may run before it is killed.")
+@click.option("--external-day-seconds", type=click.FloatRange(1, 7 * 86400), default=600.0, show_default=True,
               help="External agents: how long a day may take before it is ended.")
 @click.option("--llm-base-url", envvar="WORLDBUILDER_LLM_BASE_URL")
 def simulate(computer, days, turns_per_day, agent, collaborators, run_dir, resume, from_ref, runtime, image,
@@ -104,6 +105,9 @@ def simulate(computer, days, turns_per_day, agent, collaborators, run_dir, resum
     click.echo(f"{sim.run_dir.root}: {s.status} {s.stop_reason}".rstrip() + f"; {s.days_completed} days, "
                f"{s.turns} turns ({s.error_rate:.1%} errors), {len(s.deliverables)} deliverables submitted, "
                f"{s.wall_seconds:.0f}s")
+    if s.status == "degraded":
+        click.echo(f"error: run degraded: {s.stop_reason}", err=True)
+        sys.exit(3)
 
 @click.group()
 def runs() -> None:

@@ -43,6 +43,7 @@ from worldbuilder.spec import ComputerSpec
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int, int], None]  # (day, turns used today, turns per day)
 MAX_RESTORES_PER_DAY = 2
+DEGRADED_RATE, DEGRADED_MIN_TURNS = 0.9, 10  # a finished run with >= 90% error turns is ``degraded``
 
 
 class Redactor:
@@ -162,7 +163,11 @@ class Simulation:
                 self.computer = None
             self.turns.close()
             self.messages.close()
-        return self.write_summary(status, reason)
+        s = self.write_summary(status, reason)
+        if status == "completed" and s.turns >= DEGRADED_MIN_TURNS and s.error_rate >= DEGRADED_RATE:
+            s = self.write_summary("degraded", f"{s.errors} of {s.turns} agent turns were errors "
+                                   f"(see daily_sim_turns.jsonl)")
+        return s
 
     def run_day(self, day: int) -> str:
         """One working day and its boundary; return a stop reason when the run budget is used up.

@@ -73,9 +73,9 @@ def image_rm(ref: str) -> None:
 @click.command("boot")
 @click.argument("image_ref", metavar="IMAGE")
 @click.option("--name", help="Container name (default wb-<computer-id>-<random>).")
-@click.option("--cpus", type=float, default=1.0, show_default=True)
-@click.option("--memory", default="1g", show_default=True)
-@click.option("--pids", type=int, default=512, show_default=True)
+@click.option("--cpus", type=click.FloatRange(0.01, os.cpu_count() or 1), default=1.0, show_default=True)
+@click.option("--memory", default="1g", show_default=True, help="Memory limit, e.g. 512m, 2g (at least 6m).")
+@click.option("--pids", type=click.IntRange(16, 1 << 22), default=512, show_default=True)
 def boot(image_ref: str, name: str | None, cpus: float, memory: str, pids: int) -> None:
     """Start a computer (no outbound network) and print how to reach it over SSH."""
     from worldbuilder.runtime.docker_backend import DockerBackend, Limits
