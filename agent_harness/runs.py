@@ -77,7 +77,7 @@ def redactor() -> Redactor:
 def _runtime(cfg: RunConfig, run: RunDir, spec: ComputerSpec) -> Runtime:
     if cfg.runtime == "local":
         return LocalRuntime(run.root / "local", spec.profile.username, home_of(spec))
-    return DockerRuntime(cfg.run_id)
+    return DockerRuntime(cfg.run_id, run.root)
 
 
 def _build(run: RunDir, cfg: RunConfig, progress: Progress | None) -> tuple[Simulation, ComputerSpec]:

@@ -38,19 +38,27 @@ class Runtime(ABC):
 
 
 class DockerRuntime(Runtime):
+    """Computers and snapshot images carry ``org.worldbuilder.run`` / ``run-dir`` labels naming this run and its
+    directory: cleanup and ``runs rm`` act only on what those labels (read from Docker itself) say is ours."""
+
     kind = "docker"
 
-    def __init__(self, run_id: str) -> None:
+    def __init__(self, run_id: str, run_dir: Path | None = None) -> None:
         from worldbuilder.runtime.docker_backend import DockerBackend
 
         self.backend, self.run_id, self.n = DockerBackend(), run_id, 0
+        self.owner = {"run": run_id, "run-dir": str(Path(run_dir).resolve())} if run_dir is not None else None
 
     def boot(self, ref: str) -> Computer:
         self.n += 1
-        return self.backend.boot(ref, name=f"wb-run-{self.run_id}-{self.n}-{int(time.time()) % 100000}")
+        return self.backend.boot(ref, name=f"wb-run-{self.run_id}-{self.n}-{int(time.time()) % 100000}",
+                                 owner=self.owner)
 
     def snapshot(self, computer: Computer, label: str) -> SnapshotInfo:
-        return computer.snapshots.snapshot(label)  # type: ignore[attr-defined]
+        from worldbuilder.runtime.docker_snapshots import DockerSnapshots
+
+        snaps = DockerSnapshots(computer.computer_id, container=computer.name, owner=self.owner)  # type: ignore[attr-defined]
+        return snaps.snapshot(label)
 
     def stop(self, computer: Computer) -> None:
         computer.close()
@@ -60,9 +68,14 @@ class DockerRuntime(Runtime):
             pass
 
     def cleanup(self, live: dict) -> None:
-        if live.get("runtime") == "docker" and live.get("name"):
+        """Stop the containers Docker's labels say this run (id AND directory) owns; ``live`` is not trusted."""
+        from worldbuilder.runtime.docker_backend import owned_containers
+
+        if self.owner is None:
+            return
+        for name in owned_containers(self.owner):
             try:
-                self.backend.stop(live["name"])
+                self.backend.stop(name)
             except Exception:  # already gone
                 pass
 

@@ -128,8 +128,12 @@ class DockerBackend:
         return NETWORK
 
     # ------------------------------------------------------------------ lifecycle
-    def boot(self, image: str, name: str | None = None, limits: Limits | None = None) -> DockerComputer:
-        """Start a computer from ``image`` (tag, id or computer id) and wait until SSH answers."""
+    def boot(self, image: str, name: str | None = None, limits: Limits | None = None,
+             owner: dict[str, str] | None = None) -> DockerComputer:
+        """Start a computer from ``image`` (tag, id or computer id) and wait until SSH answers.
+
+        ``owner`` ({"run": id, "run-dir": path}) becomes ``org.worldbuilder.run*`` labels, which is what
+        ``runs rm`` trusts; without it they are set empty (never inherited from a snapshot image)."""
         docker_cli.ensure_daemon()
         ref = inspect_image(resolve_image(image))
         limits = limits or self.limits
@@ -149,7 +153,7 @@ class DockerBackend:
             "--network", network, "--cpus", str(limits.cpus), "--memory", limits.memory,
             "--memory-swap", limits.memory, "--pids-limit", str(limits.pids), "--cap-drop", "ALL", *caps, *nnp,
             "--label", f"{LABEL}.computer-id={ref.computer_id}", "--label", f"{LABEL}.image={ref.tag}",
-            ref.tag, timeout=120)
+            *owner_labels(owner), ref.tag, timeout=120)
         try:
             return self._wait_ready(name, ref.tag)
         except BaseException:
@@ -221,6 +225,22 @@ class DockerBackend:
     def _ip(self, name: str) -> str:
         nets = self._inspect(name)["NetworkSettings"]["Networks"] or {}
         return (nets.get(NETWORK) or {}).get("IPAddress", "")
+
+
+OWNER_KEYS = ("run", "run-dir")
+
+
+def owner_labels(owner: dict[str, str] | None) -> list[str]:
+    """``--label`` arguments naming the run that owns a container (empty values when none does)."""
+    owner = owner or {}
+    return [a for k in OWNER_KEYS for a in ("--label", f"{LABEL}.{k}={owner.get(k, '')}")]
+
+
+def owned_containers(owner: dict[str, str]) -> list[str]:
+    """Names of containers (running or not) whose labels carry exactly this run id and run directory."""
+    fmt = '{{.Names}}\t{{.Label "org.worldbuilder.run-dir"}}'
+    lines = docker_cli.out("ps", "-a", "--filter", f"label={LABEL}.run={owner['run']}", "--format", fmt).splitlines()
+    return [n for n, _, d in (ln.partition("\t") for ln in lines) if n and d == owner["run-dir"]]
 
 
 def guard_host() -> None:

@@ -58,8 +58,9 @@ def validate_label(label: str) -> str:
 class DockerSnapshots(Snapshots):
     """Snapshots of one computer (by id); ``snapshot`` needs its running container."""
 
-    def __init__(self, computer_id: str, container: str | None = None) -> None:
-        self.computer_id, self.container = computer_id, container
+    def __init__(self, computer_id: str, container: str | None = None,
+                 owner: dict[str, str] | None = None) -> None:
+        self.computer_id, self.container, self.owner = computer_id, container, owner
 
     def _tag(self, label: str) -> str:
         return image_tag(self.computer_id, label)
@@ -78,8 +79,9 @@ class DockerSnapshots(Snapshots):
         if not self.container:
             raise SnapshotError("snapshot needs a running computer (boot or attach it first)")
         created = datetime.now(UTC).replace(microsecond=0)
+        owner = [a for k, v in (self.owner or {}).items() for a in ("--change", f"LABEL {LABEL}.{k}={json.dumps(v)}")]
         docker_cli.docker("commit", "--pause=true", "--change", f"LABEL {LABEL}.snapshot={label}",
-                          "--change", f"LABEL {LABEL}.snapshot-created={created.isoformat()}",
+                          "--change", f"LABEL {LABEL}.snapshot-created={created.isoformat()}", *owner,
                           self.container, self._tag(label), timeout=600)
         return SnapshotInfo(label, self._tag(label), created)
 
