@@ -23,6 +23,7 @@ from worldbuilder.errors import ImageNotFound, WorldbuilderError
 from worldbuilder.materialize import docker_cli
 from worldbuilder.materialize.docker_image import LABEL, inspect_image, resolve_image
 from worldbuilder.materialize.keys import key_path
+from worldbuilder.runtime import docker_isolation
 from worldbuilder.runtime.computer import SSHEndpoint
 from worldbuilder.runtime.ssh import SSHComputer
 
@@ -129,11 +130,13 @@ class DockerBackend:
 
     # ------------------------------------------------------------------ lifecycle
     def boot(self, image: str, name: str | None = None, limits: Limits | None = None,
-             owner: dict[str, str] | None = None) -> DockerComputer:
+             owner: dict[str, str] | None = None, shared_network: str | None = None) -> DockerComputer:
         """Start a computer from ``image`` (tag, id or computer id) and wait until SSH answers.
 
         ``owner`` ({"run": id, "run-dir": path}) becomes ``org.worldbuilder.run*`` labels, which is what
-        ``runs rm`` trusts; without it they are set empty (never inherited from a snapshot image)."""
+        ``runs rm`` trusts; without it they are set empty (never inherited from a snapshot image).
+        By default the computer reaches nothing but its own SSH listener (see docker_isolation);
+        ``shared_network`` opts in to a named network whose computers can reach each other."""
         docker_cli.ensure_daemon()
         ref = inspect_image(resolve_image(image))
         limits = limits or self.limits
@@ -145,7 +148,8 @@ class DockerBackend:
         labels = docker_cli.image_labels(ref.tag)
         if not key_path(ref.computer_id).exists():
             raise ImageNotFound(f"no SSH key for computer {ref.computer_id} in this WORLDBUILDER_HOME")
-        network = self.ensure_network()
+        network, bridge = ((self.ensure_network(), BRIDGE) if shared_network is None
+                           else docker_isolation.ensure_shared_network(shared_network))
         caps = [a for c in CAPS for a in ("--cap-add", c)]
         nnp = [] if labels.get(f"{LABEL}.sudo") == "true" else ["--security-opt", "no-new-privileges"]
         docker_cli.docker(
@@ -153,14 +157,16 @@ class DockerBackend:
             "--network", network, "--cpus", str(limits.cpus), "--memory", limits.memory,
             "--memory-swap", limits.memory, "--pids-limit", str(limits.pids), "--cap-drop", "ALL", *caps, *nnp,
             "--label", f"{LABEL}.computer-id={ref.computer_id}", "--label", f"{LABEL}.image={ref.tag}",
-            *owner_labels(owner), ref.tag, timeout=120)
+            "--label", f"{LABEL}.network={network}", *owner_labels(owner), ref.tag, timeout=120)
         try:
-            return self._wait_ready(name, ref.tag)
+            if shared_network is None:
+                docker_isolation.isolate(name, bridge)
+            return self._wait_ready(name, ref.tag, network)
         except BaseException:
             docker_cli.docker("rm", "-f", name, check=False, timeout=60)
             raise
 
-    def _wait_ready(self, name: str, image: str) -> DockerComputer:
+    def _wait_ready(self, name: str, image: str, network: str = NETWORK) -> DockerComputer:
         deadline = time.monotonic() + self.ready_timeout
         ip = ""
         while time.monotonic() < deadline:
@@ -169,7 +175,7 @@ class DockerBackend:
                 logs = docker_cli.docker("logs", "--tail", "3", name, check=False, timeout=10)
                 tail = (logs.stderr or logs.stdout).decode(errors="replace").strip().splitlines()[-1:] or ["?"]
                 raise BootError(f"{name} exited during boot: {tail[0]}")
-            ip = ip or self._ip(name)
+            ip = ip or self._ip(name, network)
             if ip and _ssh_banner(ip, 22, timeout=0.5):
                 return self.attach(name)
             time.sleep(0.05)
@@ -222,9 +228,11 @@ class DockerBackend:
     def _state(self, name: str) -> dict:
         return self._inspect(name)["State"]
 
-    def _ip(self, name: str) -> str:
-        nets = self._inspect(name)["NetworkSettings"]["Networks"] or {}
-        return (nets.get(NETWORK) or {}).get("IPAddress", "")
+    def _ip(self, name: str, network: str | None = None) -> str:
+        info = self._inspect(name)
+        nets = info["NetworkSettings"]["Networks"] or {}
+        network = network or (info["Config"].get("Labels") or {}).get(f"{LABEL}.network") or NETWORK
+        return (nets.get(network) or {}).get("IPAddress", "")
 
 
 OWNER_KEYS = ("run", "run-dir")
@@ -243,7 +251,7 @@ def owned_containers(owner: dict[str, str]) -> list[str]:
     return [n for n, _, d in (ln.partition("\t") for ln in lines) if n and d == owner["run-dir"]]
 
 
-def guard_host() -> None:
+def guard_host(bridge: str = BRIDGE) -> None:
     """Drop NEW connections from the computers' bridge to the host itself (INPUT chain).
 
     ``--internal`` removes the route out, but the host's own addresses stay reachable from the
@@ -252,7 +260,7 @@ def guard_host() -> None:
     """
     if os.environ.get("WORLDBUILDER_ALLOW_HOST_ACCESS") == "1":
         return
-    rule = ["INPUT", "-i", BRIDGE, "-m", "conntrack", "--ctstate", "NEW,INVALID", "-j", "DROP"]
+    rule = ["INPUT", "-i", bridge, "-m", "conntrack", "--ctstate", "NEW,INVALID", "-j", "DROP"]
     exe = shutil.which("iptables")
     if exe is None:
         raise WorldbuilderError("iptables is missing: cannot firewall computers from the host "
