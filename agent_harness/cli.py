@@ -77,9 +77,11 @@ def objectives(computer, backend, days, out, llm_base_url):
               help="Seconds one agent command may run before it is killed.")
 @click.option("--external-day-seconds", type=click.FloatRange(1, 7 * 86400), default=600.0, show_default=True,
               help="External agents: how long a day may take before it is ended.")
+@click.option("--disk-quota", default="2g", show_default=True,
+              help="Docker: what the computer may write over its image, e.g. 500m, 4g, or none; past it the run stops.")
 @click.option("--llm-base-url", envvar="WORLDBUILDER_LLM_BASE_URL")
 def simulate(computer, days, turns_per_day, agent, collaborators, run_dir, resume, from_ref, runtime, image,
-             max_turns, max_wall, max_tokens, command_timeout, external_day_seconds, llm_base_url):
+             max_turns, max_wall, max_tokens, command_timeout, external_day_seconds, disk_quota, llm_base_url):
     """Run a long-horizon simulation on COMPUTER (or --resume RUN, or --from RUN@day-NN)."""
     from agent_harness import runs
 
@@ -98,7 +100,8 @@ def simulate(computer, days, turns_per_day, agent, collaborators, run_dir, resum
             opts = runs.SimOptions(days=days, turns_per_day=turns_per_day, agent=agent,
                                    collaborators=collaborators, runtime=runtime, image=image,
                                    limits=_limits(max_turns, max_wall, max_tokens), command_timeout=command_timeout,
-                                   llm_base_url=llm_base_url, external_day_seconds=external_day_seconds)
+                                   llm_base_url=llm_base_url, external_day_seconds=external_day_seconds,
+                                   disk_quota=None if disk_quota.lower() in ("none", "off") else disk_quota)
             sim = runs.new_run(computer, run_dir, opts, progress=prog)
         click.echo(f"run: {sim.run_dir.root}", err=True)
         s = sim.run()

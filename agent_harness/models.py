@@ -204,6 +204,7 @@ class RunConfig(Rec):
     llm_base_url: str | None = None
     deliverable_cap: int = Field(default=DELIVERABLE_CAP, gt=0)  # bytes per submitted file
     deliverables_run_cap: int = Field(default=DELIVERABLES_RUN_CAP, gt=0)  # bytes of all copied deliverables
+    disk_quota: str | None = "2g"  # docker: what the computer may write over its image (None: no quota)
 
 
 class DayStats(Rec):

@@ -114,6 +114,7 @@ class Simulation:
         self._day_turns, self._day = 0, DayStats(day=0, date=self.clock.date(0))
         self._deliver(0, self.collabs.kickoff())
         self._boundary(0)
+        self._overnight(0)
 
     def start_from(self, day: int) -> None:
         """Boot the snapshot of ``day`` and restore the checkpoint written with it."""
@@ -178,12 +179,24 @@ class Simulation:
         restarts = 0
         while True:
             try:
-                return self._attempt_day(day, restarts)
+                stop = self._attempt_day(day, restarts)
+                break
             except (ComputerLost, ComputerUnreachable) as exc:
                 if restarts >= MAX_RESTORES_PER_DAY:
                     raise
                 restarts += 1
                 self._restart_day(day, str(exc))
+        if not stop and day < self.clock.days:
+            self._overnight(day)
+        return stop
+
+    def _overnight(self, day: int) -> None:
+        """Carry the computer into the next day from the day's snapshot (Docker restarts it, so the next
+        snapshot holds only the next day's changes)."""
+        snap = self.run_dir.snapshots().get(day)
+        assert self.computer is not None and snap is not None
+        self.computer = self.runtime.continue_from(self.computer, snap.ref)
+        self._write_live()
 
     def _attempt_day(self, day: int, restarts: int) -> str:
         t0 = time.monotonic()
@@ -202,6 +215,10 @@ class Simulation:
             stop = str(exc)
         except DayOver:
             pass
+        halted = self.computer.halted()
+        if halted:  # e.g. the disk quota: the day ends here and the run stops after its boundary
+            self._day.ended = stop = halted
+            self.harness_turn(day, "halt", halted, error=True)
         self.overhead_s += tools.overhead_s
         self.tool_turns += tools.day_turns
         self._day.wall_seconds = round(time.monotonic() - t0, 3)

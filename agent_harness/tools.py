@@ -133,6 +133,9 @@ class Toolbox:
         b = self.budget
         if self.finished:
             raise DayOver("day already finished")
+        halted = self.computer.halted()
+        if halted:
+            raise BudgetExceeded(halted)
         if b.max_turns is not None and self.turn >= b.max_turns:
             raise BudgetExceeded(f"turn budget {b.max_turns} reached")
         if b.max_wall is not None and b.wall_offset + time.monotonic() - b.started >= b.max_wall:

@@ -76,13 +76,16 @@ def image_rm(ref: str) -> None:
 @click.option("--cpus", type=click.FloatRange(0.01, os.cpu_count() or 1), default=1.0, show_default=True)
 @click.option("--memory", default="1g", show_default=True, help="Memory limit, e.g. 512m, 2g (at least 6m).")
 @click.option("--pids", type=click.IntRange(16, 1 << 22), default=512, show_default=True)
+@click.option("--disk", default="2g", show_default=True,
+              help="Largest file the computer may write (ulimit fsize), e.g. 500m, 4g.")
 @click.option("--shared-network", metavar="NAME",
               help="Opt in: join network wb-shared-NAME, whose computers can reach each other (default: isolated).")
-def boot(image_ref: str, name: str | None, cpus: float, memory: str, pids: int, shared_network: str | None) -> None:
+def boot(image_ref: str, name: str | None, cpus: float, memory: str, pids: int, disk: str,
+         shared_network: str | None) -> None:
     """Start a computer (no outbound network, isolated from other computers) and print how to reach it."""
     from worldbuilder.runtime.docker_backend import DockerBackend, Limits
 
-    comp = DockerBackend(Limits(cpus, memory, pids)).boot(image_ref, name=name, shared_network=shared_network)
+    comp = DockerBackend(Limits(cpus, memory, pids, disk)).boot(image_ref, name=name, shared_network=shared_network)
     comp.close()
     click.echo(f"{comp.name} is up: {comp.endpoint.user}@{comp.endpoint.host}, home {comp.home}")
     click.echo(f"  key:  {comp.endpoint.key_path}")

@@ -43,7 +43,7 @@ class ExternalAgent(WorkAgent):
         done = None
         while time.monotonic() < deadline:
             done = _control(c, DONE)
-            if done.get("day") == day:
+            if done.get("day") == day or c.halted():
                 break
             time.sleep(self.poll)
         try:

@@ -22,6 +22,13 @@ def _first_line(text: str) -> str:
     return lines[-1].removeprefix("docker: ") if lines else "unknown error"
 
 
+def docker_exe() -> str:
+    exe = shutil.which("docker")
+    if exe is None:
+        raise EngineUnavailable(f"the docker CLI is not installed; {HINT}")
+    return exe
+
+
 def docker(*args: str, input: bytes | None = None, timeout: float = 300.0, check: bool = True,
            stdin=None) -> subprocess.CompletedProcess[bytes]:
     """Run ``docker ARGS``; raise EngineUnavailable / ImageNotFound / DockerError on failure."""

@@ -84,6 +84,10 @@ class Computer(ABC):
         """Ask the provider whether the computer still runs and answers (used to classify failures)."""
         return True
 
+    def halted(self) -> str:
+        """Why the provider stopped the work on this computer (e.g. its disk quota was exceeded), or ''."""
+        return ""
+
     @abstractmethod
     def write(self, path: str, data: bytes) -> None: ...
 

@@ -70,6 +70,11 @@ class Limits:
     cpus: float = 1.0
     memory: str = "1g"
     pids: int = 512
+    disk: str | None = "2g"  # quota on what the computer writes (see docker_quota); None: no quota
+
+    @property
+    def disk_bytes(self) -> int | None:
+        return parse_bytes(self.disk, "disk quota", minimum=16 << 20) if self.disk else None
 
     def __post_init__(self) -> None:
         ncpu = os.cpu_count() or 1
@@ -78,6 +83,7 @@ class Limits:
         if not 16 <= int(self.pids) <= 1 << 22:
             raise WorldbuilderError(f"pids must be between 16 and {1 << 22} (got {self.pids})")
         parse_bytes(self.memory, "memory", minimum=6 << 20)
+        _ = self.disk_bytes
 
 
 class DockerComputer(SSHComputer):
@@ -87,7 +93,23 @@ class DockerComputer(SSHComputer):
                  **kw: object) -> None:
         self.computer_id, self.image = computer_id, image
         self._dead_checked, self._dead = 0.0, False
+        self.watchdog = None
         super().__init__(endpoint, name, home, **kw)  # type: ignore[arg-type]
+
+    def watch_disk(self, quota: int, baseline: int = 0, poll: float = 1.0):
+        """Start the disk-quota watchdog (see docker_quota); returns it."""
+        from worldbuilder.runtime.docker_quota import DiskWatchdog
+
+        self.watchdog = DiskWatchdog(self.name, quota, baseline, poll).start()
+        return self.watchdog
+
+    def halted(self) -> str:
+        return self.watchdog.exceeded if self.watchdog is not None else ""
+
+    def close(self) -> None:
+        if self.watchdog is not None:
+            self.watchdog.stop()
+        super().close()
 
     def is_dead(self) -> bool:
         """True once the container is not running (sticky; docker is asked at most every 0.5 s)."""
@@ -130,13 +152,15 @@ class DockerBackend:
 
     # ------------------------------------------------------------------ lifecycle
     def boot(self, image: str, name: str | None = None, limits: Limits | None = None,
-             owner: dict[str, str] | None = None, shared_network: str | None = None) -> DockerComputer:
+             owner: dict[str, str] | None = None, shared_network: str | None = None,
+             ip: str | None = None) -> DockerComputer:
         """Start a computer from ``image`` (tag, id or computer id) and wait until SSH answers.
 
         ``owner`` ({"run": id, "run-dir": path}) becomes ``org.worldbuilder.run*`` labels, which is what
         ``runs rm`` trusts; without it they are set empty (never inherited from a snapshot image).
         By default the computer reaches nothing but its own SSH listener (see docker_isolation);
-        ``shared_network`` opts in to a named network whose computers can reach each other."""
+        ``shared_network`` opts in to a named network whose computers can reach each other. ``ip`` asks
+        for a fixed address (a computer restarted overnight keeps its address)."""
         docker_cli.ensure_daemon()
         ref = inspect_image(resolve_image(image))
         limits = limits or self.limits
@@ -152,10 +176,13 @@ class DockerBackend:
                            else docker_isolation.ensure_shared_network(shared_network))
         caps = [a for c in CAPS for a in ("--cap-add", c)]
         nnp = [] if labels.get(f"{LABEL}.sudo") == "true" else ["--security-opt", "no-new-privileges"]
+        extra = ["--ulimit", f"fsize={limits.disk_bytes}"] if limits.disk_bytes else []
+        if ip:
+            extra += ["--ip", ip]
         docker_cli.docker(
             "run", "-d", "--name", name, "--hostname", labels.get(f"{LABEL}.hostname", "computer"),
             "--network", network, "--cpus", str(limits.cpus), "--memory", limits.memory,
-            "--memory-swap", limits.memory, "--pids-limit", str(limits.pids), "--cap-drop", "ALL", *caps, *nnp,
+            "--memory-swap", limits.memory, "--pids-limit", str(limits.pids), "--cap-drop", "ALL", *caps, *nnp, *extra,
             "--label", f"{LABEL}.computer-id={ref.computer_id}", "--label", f"{LABEL}.image={ref.tag}",
             "--label", f"{LABEL}.network={network}", *owner_labels(owner), ref.tag, timeout=120)
         try:

@@ -11,6 +11,7 @@ import json
 import os
 import re
 import secrets
+import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -84,6 +85,36 @@ class DockerSnapshots(Snapshots):
                           "--change", f"LABEL {LABEL}.snapshot-created={created.isoformat()}", *owner,
                           self.container, self._tag(label), timeout=600)
         return SnapshotInfo(label, self._tag(label), created)
+
+    def flatten(self, label: str) -> str:
+        """Replace snapshot ``label`` by a one-layer image of the same filesystem and config (``docker export``
+        into ``docker import``), so a chain of daily snapshots never reaches overlay2's layer limit."""
+        tag = self._require(label)
+        info = json.loads(docker_cli.out("image", "inspect", tag))[0]["Config"]
+        changes: list[str] = []
+        for key in ("Cmd", "Entrypoint"):
+            if info.get(key):
+                changes += ["--change", f"{key.upper()} {json.dumps(info[key])}"]
+        changes += [a for e in info.get("Env") or [] for a in ("--change", f"ENV {e.split('=', 1)[0]}="
+                                                                          f"{json.dumps(e.split('=', 1)[1])}")]
+        changes += [a for k, v in (info.get("Labels") or {}).items() for a in ("--change", f"LABEL {k}={json.dumps(v)}")]
+        changes += ["--change", f"WORKDIR {info.get('WorkingDir') or '/'}"]
+        if info.get("User"):
+            changes += ["--change", f"USER {info['User']}"]
+        name = f"wb-flatten-{secrets.token_hex(4)}"
+        docker_cli.docker("create", "--name", name, "--network", "none", tag, timeout=120)
+        try:
+            exe = docker_cli.docker_exe()
+            with subprocess.Popen([exe, "export", name], stdout=subprocess.PIPE) as export:
+                docker_cli.docker("import", *changes, "-", tag, stdin=export.stdout, timeout=1800)
+                if export.wait(timeout=60) != 0:
+                    raise SnapshotError(f"docker export of {tag} failed")
+        finally:
+            docker_cli.docker("rm", "-f", name, check=False, timeout=60)
+        return tag
+
+    def layers(self, label: str) -> int:
+        return int(docker_cli.out("image", "inspect", "-f", "{{len .RootFS.Layers}}", self._require(label)))
 
     def list(self) -> list[SnapshotInfo]:
         repo = f"{REPO_PREFIX}{self.computer_id}"
