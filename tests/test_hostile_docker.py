@@ -99,7 +99,7 @@ def test_hostile_deliverables_are_refused_and_the_harness_stays_small(computer, 
     assert s.status == "completed" and s.days_completed == 2 and s.restores == 0
     refused = {r.path: r.reason for r in s.refused}
     assert set(refused) == {"big.docx", "zero.docx"}
-    assert "cap" in refused["big.docx"] and "regular" in refused["zero.docx"]
+    assert "cap" in refused["big.docx"] and "outside" in refused["zero.docx"]  # /dev/zero
     turns = RunDir(tmp_path / "run").turns()
     reads = [t for t in turns if t.tool == "read_file" and t.day == 1][:2]
     assert all(t.error for t in reads) and not any(t.tool == "restore" for t in turns)
@@ -184,7 +184,7 @@ def test_day_snapshots_store_only_each_days_changes(computer, tmp_path):
     assert 200 * MB <= stored <= 1.2 * 200 * MB
     last = DockerBackend().boot(run.snapshots().get(5).ref)
     try:
-        assert last.exec("du -sm Data | cut -f1").stdout.strip() == "200"
+        assert last.exec("ls Data | wc -l").stdout.strip() == "20"
     finally:
         DockerBackend().stop(last.name)
     copy = tmp_path / "copy"  # a copied run owns nothing: removing it leaves the original's images
@@ -215,7 +215,7 @@ def test_quota_stops_the_writer_and_the_run(computer, tmp_path):
     day1 = next(d for d in s.per_day if d.day == 1)
     assert "disk quota" in day1.ended
     stored = _stored(run)
-    print(f"quota 150 MB, writer of 600 MB: snapshots store {stored / MB:.0f} MB")
+    print(f"quota 150 MB, writer of 600 MB: snapshots store {stored / MB:.0f} MB; {s.stop_reason}")
     assert stored < 400 * MB  # it stopped growing well before 600 MB
 
 

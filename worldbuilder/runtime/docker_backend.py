@@ -96,7 +96,7 @@ class DockerComputer(SSHComputer):
         self.watchdog = None
         super().__init__(endpoint, name, home, **kw)  # type: ignore[arg-type]
 
-    def watch_disk(self, quota: int, baseline: int = 0, poll: float = 1.0):
+    def watch_disk(self, quota: int, baseline: int = 0, poll: float = 0.25):
         """Start the disk-quota watchdog (see docker_quota); returns it."""
         from worldbuilder.runtime.docker_quota import DiskWatchdog
 

@@ -22,7 +22,8 @@ from pathlib import Path
 
 from worldbuilder.materialize import docker_cli
 
-POLL = 1.0  # seconds between two measurements
+REGROW = 64 << 20  # bytes of further growth after the quota that stop the writers again
+POLL = 0.25  # seconds between two measurements (the bound is quota + write speed x POLL)
 
 
 def usage(path: str | Path) -> int:
@@ -97,10 +98,17 @@ class DiskWatchdog:
         return self
 
     def check(self) -> str:
-        """Measure now; return the reason once the quota is exceeded (then it stays exceeded)."""
-        if self.exceeded or self.upper is None:
+        """Measure now; return the reason once the quota is exceeded (then it stays exceeded, and writers are
+        stopped again whenever use grows by another ``REGROW`` bytes, e.g. an external agent that reconnects)."""
+        if self.upper is None:
             return self.exceeded
-        self.used = self.baseline + usage(self.upper)
+        now = self.baseline + usage(self.upper)
+        if self.exceeded:
+            if now > self.used + REGROW:
+                stop_writers(self.container)
+                self.used = self.baseline + usage(self.upper)
+            return self.exceeded
+        self.used = now
         if self.used > self.quota:
             killed = stop_writers(self.container)
             self.used = self.baseline + usage(self.upper)
@@ -112,7 +120,8 @@ class DiskWatchdog:
 
     def _loop(self) -> None:
         while not self._stop.wait(self.poll):
-            if self.check() or not Path(self.upper or "/nonexistent").exists():
+            self.check()
+            if not Path(self.upper or "/nonexistent").exists():
                 return
 
     def stop(self) -> None:

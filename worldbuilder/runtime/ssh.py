@@ -169,6 +169,8 @@ class SSHComputer(Computer):
             self._runner = None
             if self.is_dead() or not self._alive():
                 raise ComputerUnreachable(f"{self.name}: no answer while running a command ({exc})") from exc
+            if self.halted():  # the provider stopped the writers (disk quota): never run the command again
+                raise CallFailed(f"command stopped: {self.halted()}") from exc
             if time.monotonic() - start >= timeout:
                 raise CommandTimeout(f"command exceeded {timeout:g}s and was killed: {cmd[:80]}") from exc
             return self._exec_channel(cmd, timeout, start)
