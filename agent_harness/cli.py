@@ -48,7 +48,10 @@ def _limits(max_turns, max_wall, max_tokens):
 def objectives(computer, backend, days, out, llm_base_url):
     """Write objectives.json: deliverables, stakeholders, sources and rubrics for COMPUTER."""
     from agent_harness.objectives import write_objectives
+    from worldbuilder.errors import OutputDirError
 
+    if out is not None and (out.is_dir() or not out.parent.is_dir()):
+        raise OutputDirError(f"--out {out}: " + ("is a folder" if out.is_dir() else f"folder {out.parent} does not exist"))
     notes: list[str] = []
     obj = write_objectives(computer, backend=backend, days=days, out=out, llm_base_url=llm_base_url,
                            notes=notes)

@@ -157,13 +157,20 @@ def snapshot() -> None:
 def _snaps_for(target: str):
     """Snapshots of a running computer (by container name) or of a computer id."""
     from worldbuilder.materialize import docker_cli
+    from worldbuilder.materialize.docker_image import image_tag
+    from worldbuilder.runtime.docker_backend import NAME_RE
     from worldbuilder.runtime.docker_snapshots import DockerSnapshots
 
+    if not NAME_RE.match(target):
+        raise WorldbuilderError(f"invalid computer name or id {target!r} (letters, digits, '_', '.', '-')")
     proc = docker_cli.docker("inspect", "--type", "container", "-f",
                              '{{index .Config.Labels "org.worldbuilder.computer-id"}}', target, check=False)
     if proc.returncode == 0 and proc.stdout.strip():
         return DockerSnapshots(proc.stdout.decode().strip(), container=target)
     docker_cli.ensure_daemon()
+    if not docker_cli.image_exists(image_tag(target)):
+        raise WorldbuilderError(f"no running computer named {target!r} and no image of a computer with that id "
+                                "(see `worldbuilder ps` and `worldbuilder image ls`)")
     return DockerSnapshots(target)
 
 

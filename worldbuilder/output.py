@@ -57,8 +57,12 @@ def check_output_dir(out: Path, force: bool) -> None:
             parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise OutputDirError(f"cannot create {parent}: {exc.strerror}") from exc
-    if not os.access(parent, os.W_OK):
+    if not parent.is_dir() or not os.access(parent, os.W_OK):
         raise OutputDirError(f"output directory is not writable: {parent}")
+    try:  # a real probe: root passes os.access even on /proc or a read-only mount
+        os.rmdir(tempfile.mkdtemp(prefix=f".{out.name}.probe-", dir=parent))
+    except OSError as exc:
+        raise OutputDirError(f"cannot create a folder in {parent}: {exc.strerror}") from exc
 
 
 @contextlib.contextmanager

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from worldbuilder.errors import WorldbuilderError
 
 SCHEMA_VERSION = "1.0"
+SPEC_FILE_CAP = 256 << 20  # bytes: the largest spec file load() reads
 
 FILE_TYPES = (
     "docx", "xlsx", "pptx", "pdf", "png", "py", "txt", "md", "json", "jsonl",
@@ -421,6 +422,8 @@ class ComputerSpec(Model):
             path = path / "spec.json"
         if not path.exists():
             raise SpecError(f"spec not found: {path}")
+        if not path.is_file() or path.stat().st_size > SPEC_FILE_CAP:
+            raise SpecError(f"spec {path} is not a regular file of at most {SPEC_FILE_CAP >> 20} MB")
         try:
             raw = path.read_text(encoding="utf-8")
             data = yaml.safe_load(raw) if path.suffix in (".yaml", ".yml") else json.loads(raw)
