@@ -86,7 +86,7 @@ def read_persona_file(path: Path) -> str:
 @click.option("--seed", type=click.IntRange(0, (1 << 63) - 1), default=0, show_default=True)
 @click.option("--size", type=click.Choice(["small", "standard", "large"]), default="standard", show_default=True)
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="Computer directory to create.")
-@click.option("--force", is_flag=True, help="Replace a non-empty output directory.")
+@click.option("--force", is_flag=True, help="Replace an existing computer directory (spec.json + manifest.json).")
 @llm_options
 def generate(persona, persona_file, seed, size, out, force, llm_model, llm_base_url, llm_cache):
     """Plan and render a synthetic computer into OUT (spec.json, tree/, manifest.json)."""
@@ -106,7 +106,7 @@ def generate(persona, persona_file, seed, size, out, force, llm_model, llm_base_
 @main.command()
 @click.argument("spec_path", metavar="SPEC", type=click.Path(path_type=Path))
 @click.option("--out", type=click.Path(path_type=Path), required=True)
-@click.option("--force", is_flag=True, help="Replace a non-empty output directory.")
+@click.option("--force", is_flag=True, help="Replace an existing computer directory (spec.json + manifest.json).")
 def render(spec_path, out, force):
     """Render a spec file (JSON or YAML) into a computer directory."""
     from worldbuilder import api
