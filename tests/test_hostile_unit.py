@@ -130,3 +130,27 @@ def test_mailbox_survives_sabotage(tmp_path, computer_dir):  # noqa: F811
     os.symlink("/etc", box / "outbox")
     out = mailbox.collect_outbox(c, spec=spec)
     assert [m["id"] for m in out] == ["mailbox"] and (box / "outbox").is_dir() and not (box / "outbox").is_symlink()
+
+
+def test_docker_errors_keep_their_reason():
+    from worldbuilder.materialize.docker_cli import classify
+
+    err = classify(["run"], 'docker: invalid argument "-1" for "-m, --memory" flag: invalid size: \'-1\'.\n'
+                            "See 'docker run --help'.\n")
+    assert "invalid size" in str(err) and "--help" not in str(err)
+
+
+class Failing(ScriptedAgent):
+    def run_day(self, day, today, tools):
+        while True:
+            tools.call("read_file", {"path": f"missing-{day}.txt"})
+
+
+def test_a_run_of_errors_is_degraded_and_exits_non_zero(tmp_path, computer_dir):  # noqa: F811
+    sim = new_run(computer_dir, tmp_path / "run", SimOptions(days=2, turns_per_day=12, runtime="local"))
+    agent = Failing()
+    agent.start(sim.agent.brief)
+    sim.agent = agent
+    s = sim.run()
+    assert s.status == "degraded" and s.error_rate == 1.0 and "24 of 24" in s.stop_reason
+    assert json.loads((tmp_path / "run" / "summary.json").read_text())["status"] == "degraded"
