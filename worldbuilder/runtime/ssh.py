@@ -35,6 +35,7 @@ from worldbuilder.runtime.ssh_runner import Runner, RunnerBroken
 KILL_GRACE = 2.0  # seconds the host waits past the remote timeout before giving up on the channel
 TCP_CONNECT = 1.5  # per-attempt TCP connect timeout (a vanished address otherwise takes ~3 s to fail)
 SFTP_IDLE = 10.0  # seconds without a byte from SFTP before the connection is considered stuck
+READ_CHUNK, WINDOW = 32768, 8 << 20  # SFTP read request size; bytes in flight (and in memory) per file read
 MAX_OUTPUT = 32 * 1024 * 1024  # bytes kept per stream; the rest is dropped (with a marker)
 NET_ERRORS = (paramiko.SSHException, EOFError, OSError, socket.timeout)
 
@@ -301,11 +302,8 @@ class SSHComputer(Computer):
             real, size = self._checked(sftp, path, max_bytes, None)
             buf = bytearray()
             with sftp.open(real, "rb") as fh:
-                fh.prefetch(size, 64)
-                for chunk in iter(lambda: fh.read(1 << 20), b""):
+                for chunk in _stream(fh, size):
                     buf += chunk
-                    if len(buf) > max_bytes:
-                        raise TransferRefused(f"{path}: grew past the {max_bytes}-byte cap while reading")
             return bytes(buf)
 
         return self._sftp_call(_read, path)
@@ -321,11 +319,8 @@ class SSHComputer(Computer):
             n = 0
             try:
                 with sftp.open(real, "rb") as fh, open(tmp, "wb") as out:
-                    fh.prefetch(size, 64)
-                    for chunk in iter(lambda: fh.read(1 << 20), b""):
+                    for chunk in _stream(fh, size):
                         n += len(chunk)
-                        if n > max_bytes:
-                            raise TransferRefused(f"{path}: grew past the {max_bytes}-byte cap while copying")
                         out.write(chunk)
                 os.replace(tmp, local)
             finally:
@@ -370,6 +365,20 @@ def _append(buf: bytearray, data: bytes) -> None:
         buf += data[:room]
         if len(data) > room:
             buf += b"\n[output truncated]\n"
+
+
+def _stream(fh: paramiko.SFTPFile, size: int):
+    """The first ``size`` bytes of an open remote file (its size when checked), pipelined in windows of
+    ``WINDOW`` bytes so at most one window is held in memory; a file that shrank ends early."""
+    off = 0
+    while off < size:
+        n = min(WINDOW, size - off)
+        chunks = [(o, min(READ_CHUNK, off + n - o)) for o in range(off, off + n, READ_CHUNK)]
+        for data in fh.readv(chunks):
+            if not data:
+                return
+            yield data
+        off += n
 
 
 def _under(path: str, root: str) -> bool:
