@@ -66,6 +66,9 @@ class LocalComputer(Computer):
             raise PathOutsideComputer(f"path escapes the computer: {path}")
         return host
 
+    def alive(self) -> bool:
+        return not self.closed and self.root.is_dir()
+
     def _alive(self) -> None:
         if self.closed or not self.root.is_dir():
             raise ComputerUnreachable(f"local computer {self.name} is not running")
