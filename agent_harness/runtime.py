@@ -76,9 +76,18 @@ class DockerRuntime(Runtime):
     def continue_from(self, computer: Computer, ref: str) -> Computer:
         """Restart the computer overnight from the day's snapshot (same name, same address, same host key):
         its writable layer starts empty, so each day's snapshot stores only that day's changes."""
+        from worldbuilder.errors import WorldbuilderError
+
         name, ip = computer.name, computer.endpoint.host  # type: ignore[attr-defined]
         self.stop(computer)
-        return self.boot(ref, name=name, ip=ip)
+        for _ in range(IP_RETRIES):  # the old endpoint may still hold the address for a moment
+            try:
+                return self.boot(ref, name=name, ip=ip)
+            except WorldbuilderError as exc:
+                if "address already in use" not in str(exc).lower():
+                    raise
+                time.sleep(0.5)
+        return self.boot(ref, name=name)  # taken meanwhile: a new address (live.json says which)
 
     def stop(self, computer: Computer) -> None:
         computer.close()
@@ -98,6 +107,9 @@ class DockerRuntime(Runtime):
                 self.backend.stop(name)
             except Exception:  # already gone
                 pass
+
+
+IP_RETRIES = 10
 
 
 def max_layers() -> int:

@@ -179,12 +179,16 @@ class DockerBackend:
         extra = ["--ulimit", f"fsize={limits.disk_bytes}"] if limits.disk_bytes else []
         if ip:
             extra += ["--ip", ip]
-        docker_cli.docker(
-            "run", "-d", "--name", name, "--hostname", labels.get(f"{LABEL}.hostname", "computer"),
-            "--network", network, "--cpus", str(limits.cpus), "--memory", limits.memory,
-            "--memory-swap", limits.memory, "--pids-limit", str(limits.pids), "--cap-drop", "ALL", *caps, *nnp, *extra,
-            "--label", f"{LABEL}.computer-id={ref.computer_id}", "--label", f"{LABEL}.image={ref.tag}",
-            "--label", f"{LABEL}.network={network}", *owner_labels(owner), ref.tag, timeout=120)
+        try:
+            docker_cli.docker(
+                "run", "-d", "--name", name, "--hostname", labels.get(f"{LABEL}.hostname", "computer"),
+                "--network", network, "--cpus", str(limits.cpus), "--memory", limits.memory, "--memory-swap",
+                limits.memory, "--pids-limit", str(limits.pids), "--cap-drop", "ALL", *caps, *nnp, *extra,
+                "--label", f"{LABEL}.computer-id={ref.computer_id}", "--label", f"{LABEL}.image={ref.tag}",
+                "--label", f"{LABEL}.network={network}", *owner_labels(owner), ref.tag, timeout=120)
+        except WorldbuilderError:  # created but not started (e.g. its address is taken): leave nothing behind
+            docker_cli.docker("rm", "-f", name, check=False, timeout=60)
+            raise
         try:
             if shared_network is None:
                 docker_isolation.isolate(name, bridge)
