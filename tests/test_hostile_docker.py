@@ -112,14 +112,16 @@ for part in sys.argv[1].split(","):
     lo, _, hi = part.partition("-")
     ports.update(range(int(lo), int(hi or lo) + 1))
 ok = []
-for host in sys.argv[2:]:  # every port of a host at once (non-blocking), 3 s to answer
+ports = sorted(ports)
+batches = [(h, ports[i:i + 500]) for h in sys.argv[2:] for i in range(0, len(ports), 500)]
+for host, batch in batches:  # 500 ports of a host at once (non-blocking), 2 s to answer
     socks = {}
-    for p in sorted(ports):
+    for p in batch:
         s = socket.socket()
         s.setblocking(False)
         s.connect_ex((host, p))
         socks[s] = p
-    end = time.time() + 3
+    end = time.time() + 2
     while socks and time.time() < end:
         _, w, _ = select.select([], list(socks), [], max(0, end - time.time()))
         for s in w:
@@ -137,7 +139,8 @@ def test_computers_reach_nothing_but_their_own_ssh(booted, tmp_path):
     a, b = booted(), booted()
     srv = http.server.ThreadingHTTPServer(("0.0.0.0", 0), http.server.SimpleHTTPRequestHandler)
     threading.Thread(target=srv.serve_forever, daemon=True).start()
-    host_ips = subprocess.run(["hostname", "-I"], capture_output=True, text=True).stdout.split()
+    host_ips = [ip for ip in subprocess.run(["hostname", "-I"], capture_output=True, text=True).stdout.split()
+                if ":" not in ip]  # every IPv4 address of the host (docker0, eth0, ...)
     a.write(".cache/probe.py", PROBE.encode())
     ports = f"1-1024,8000,8080,{srv.server_address[1]}"
     try:
