@@ -177,6 +177,8 @@ class DockerBackend:
         caps = [a for c in CAPS for a in ("--cap-add", c)]
         nnp = [] if labels.get(f"{LABEL}.sudo") == "true" else ["--security-opt", "no-new-privileges"]
         extra = ["--ulimit", f"fsize={limits.disk_bytes}"] if limits.disk_bytes else []
+        if limits.disk_bytes and xfs_backing():  # a kernel-enforced quota where overlay2 supports one
+            extra += ["--storage-opt", f"size={limits.disk_bytes}"]
         if ip:
             extra += ["--ip", ip]
         try:
@@ -186,8 +188,11 @@ class DockerBackend:
                 limits.memory, "--pids-limit", str(limits.pids), "--cap-drop", "ALL", *caps, *nnp, *extra,
                 "--label", f"{LABEL}.computer-id={ref.computer_id}", "--label", f"{LABEL}.image={ref.tag}",
                 "--label", f"{LABEL}.network={network}", *owner_labels(owner), ref.tag, timeout=120)
-        except WorldbuilderError:  # created but not started (e.g. its address is taken): leave nothing behind
+        except WorldbuilderError as exc:  # created but not started (e.g. its address is taken): leave nothing
             docker_cli.docker("rm", "-f", name, check=False, timeout=60)
+            if "--storage-opt" in extra and "storage" in str(exc).lower():  # xfs without pquota: watchdog only
+                _XFS.append(False)
+                return self.boot(image, name, limits, owner, shared_network, ip)
             raise
         try:
             if shared_network is None:
@@ -267,6 +272,17 @@ class DockerBackend:
 
 
 OWNER_KEYS = ("run", "run-dir")
+_XFS: list[bool] = []  # cached answer of xfs_backing()
+
+
+def xfs_backing() -> bool:
+    """overlay2 on xfs: ``--storage-opt size=`` may work (it also needs the ``pquota`` mount option; a refusal
+    is remembered and the quota falls back to the watchdog, docker_quota)."""
+    if not _XFS:
+        info = docker_cli.docker("info", "--format", "{{.Driver}} {{json .DriverStatus}}", check=False, timeout=30)
+        text = info.stdout.decode(errors="replace")
+        _XFS.append(text.startswith("overlay2") and '["BackingFilesystem","xfs"]' in text.replace(" ", ""))
+    return _XFS[-1]
 
 
 def owner_labels(owner: dict[str, str] | None) -> list[str]:
