@@ -71,6 +71,7 @@ def booted(computer):
         names.append(c.name)
         return c
 
+    boot.names = names
     yield boot
     for n in names:
         backend.stop(n)
@@ -154,6 +155,12 @@ def test_computers_reach_nothing_but_their_own_ssh(booted, tmp_path):
         assert r.stdout.strip() == f"['{y.endpoint.host}:22']"  # opt-in network: only each other
     finally:
         srv.shutdown()
+        for n in list(booted.names):  # then the opt-in network itself, and its host rule
+            DockerBackend().stop(n)
+            booted.names.remove(n)
+        subprocess.run(["docker", "network", "rm", "wb-shared-i7test"], capture_output=True)
+        subprocess.run(["iptables", "-D", "INPUT", "-i", "wbs-i7test", "-m", "conntrack", "--ctstate", "NEW,INVALID",
+                        "-j", "DROP"], capture_output=True)
 
 
 def test_sudo_image_has_sudo_and_default_image_has_not(computer, tmp_path):
