@@ -48,7 +48,10 @@ def _limits(max_turns, max_wall, max_tokens):
 def objectives(computer, backend, days, out, llm_base_url):
     """Write objectives.json: deliverables, stakeholders, sources and rubrics for COMPUTER."""
     from agent_harness.objectives import write_objectives
+    from worldbuilder.errors import OutputDirError
 
+    if out is not None and (out.is_dir() or not out.parent.is_dir()):
+        raise OutputDirError(f"--out {out}: " + ("is a folder" if out.is_dir() else f"folder {out.parent} does not exist"))
     notes: list[str] = []
     obj = write_objectives(computer, backend=backend, days=days, out=out, llm_base_url=llm_base_url,
                            notes=notes)
@@ -71,14 +74,17 @@ def objectives(computer, backend, days, out, llm_base_url):
               help="local = directory computer for development (NO isolation).")
 @click.option("--image", help="Docker image ref (default: build it from COMPUTER).")
 @click.option("--max-turns", type=click.IntRange(1), help="Run budget: total agent turns.")
-@click.option("--max-wall", type=float, help="Run budget: wall-clock seconds.")
+@click.option("--max-wall", type=click.FloatRange(1, min_open=False), help="Run budget: wall-clock seconds.")
 @click.option("--max-tokens", type=click.IntRange(1), help="Run budget: LLM tokens.")
-@click.option("--command-timeout", type=float, default=60.0, show_default=True)
-@click.option("--external-day-seconds", type=float, default=600.0, show_default=True,
+@click.option("--command-timeout", type=click.FloatRange(0.1, 86400), default=60.0, show_default=True,
+              help="Seconds one agent command may run before it is killed.")
+@click.option("--external-day-seconds", type=click.FloatRange(1, 7 * 86400), default=600.0, show_default=True,
               help="External agents: how long a day may take before it is ended.")
+@click.option("--disk-quota", default="2g", show_default=True,
+              help="Docker: what the computer may write over its image, e.g. 500m, 4g, or none; past it the run stops.")
 @click.option("--llm-base-url", envvar="WORLDBUILDER_LLM_BASE_URL")
 def simulate(computer, days, turns_per_day, agent, collaborators, run_dir, resume, from_ref, runtime, image,
-             max_turns, max_wall, max_tokens, command_timeout, external_day_seconds, llm_base_url):
+             max_turns, max_wall, max_tokens, command_timeout, external_day_seconds, disk_quota, llm_base_url):
     """Run a long-horizon simulation on COMPUTER (or --resume RUN, or --from RUN@day-NN)."""
     from agent_harness import runs
 
@@ -97,13 +103,17 @@ def simulate(computer, days, turns_per_day, agent, collaborators, run_dir, resum
             opts = runs.SimOptions(days=days, turns_per_day=turns_per_day, agent=agent,
                                    collaborators=collaborators, runtime=runtime, image=image,
                                    limits=_limits(max_turns, max_wall, max_tokens), command_timeout=command_timeout,
-                                   llm_base_url=llm_base_url, external_day_seconds=external_day_seconds)
+                                   llm_base_url=llm_base_url, external_day_seconds=external_day_seconds,
+                                   disk_quota=None if disk_quota.lower() in ("none", "off") else disk_quota)
             sim = runs.new_run(computer, run_dir, opts, progress=prog)
         click.echo(f"run: {sim.run_dir.root}", err=True)
         s = sim.run()
     click.echo(f"{sim.run_dir.root}: {s.status} {s.stop_reason}".rstrip() + f"; {s.days_completed} days, "
                f"{s.turns} turns ({s.error_rate:.1%} errors), {len(s.deliverables)} deliverables submitted, "
                f"{s.wall_seconds:.0f}s")
+    if s.status == "degraded":
+        click.echo(f"error: run degraded: {s.stop_reason}", err=True)
+        sys.exit(3)
 
 @click.group()
 def runs() -> None:

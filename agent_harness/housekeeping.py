@@ -19,20 +19,43 @@ class Removal:
     failed: list[str] = field(default_factory=list)  # tags docker refused to remove (reason in the log)
 
 
-def owned_refs(cfg: RunConfig, idx: SnapshotIndex) -> list[str]:
-    """Snapshot tags this run created, newest first. A fork also lists its source's tags up to the fork day:
-    those are the source's, unless the source run has been removed already (then the fork inherits them)."""
+def owned_refs(cfg: RunConfig, idx: SnapshotIndex, root: Path) -> list[str]:
+    """Snapshot tags this run may remove, newest first, as verified against Docker's own labels.
+
+    An image is this run's when its ``org.worldbuilder.run`` label is the run id and its ``run-dir`` label
+    is this directory (so a copied run directory owns nothing). A fork also inherits the images of its
+    source's days once the source directory is gone: tags listed in its snapshots.json whose labels name the
+    ``forked_from`` directory. Nothing is taken from a file without that check."""
     if cfg.runtime != "docker":
         return []
-    orphaned = bool(cfg.forked_from) and not (Path(cfg.forked_from.rsplit("@", 1)[0]) / "run.json").exists()
-    return [s.ref for s in sorted(idx.snapshots, key=lambda s: -s.day)
-            if orphaned or s.ref.endswith(f":{cfg.run_id}-{s.label}")]
+    from worldbuilder.materialize import docker_cli
+    from worldbuilder.materialize.docker_image import LABEL, REPO_PREFIX
+
+    here = str(root.resolve())
+    src = cfg.forked_from.rsplit("@", 1)[0] if cfg.forked_from else None
+    src_dir = str(Path(src).resolve()) if src else None
+    src_gone = bool(src) and not (Path(src) / "run.json").exists()
+    mine = {ln for ln in docker_cli.out("images", "--filter", f"label={LABEL}.run={cfg.run_id}", "--format",
+                                         "{{.Repository}}:{{.Tag}}").splitlines() if ln.startswith(REPO_PREFIX)}
+    out = []
+    for s in sorted(idx.snapshots, key=lambda s: -s.day):
+        if not s.ref.startswith(REPO_PREFIX) or not docker_cli.image_exists(s.ref):
+            continue
+        labels = docker_cli.image_labels(s.ref)
+        run_dir = labels.get(f"{LABEL}.run-dir")
+        if (s.ref in mine and run_dir == here) or (src_gone and run_dir == src_dir and labels.get(f"{LABEL}.run")):
+            out.append(s.ref)
+    listed = set(out)
+    for ref in sorted(mine - listed):  # this run's images not (or no longer) in snapshots.json
+        if docker_cli.image_labels(ref).get(f"{LABEL}.run-dir") == here:
+            out.append(ref)
+    return out
 
 
 def _refs_of_neighbours(root: Path) -> set[str]:
     refs: set[str] = set()
     for snaps in root.parent.glob("*/snapshots.json"):
-        if snaps.parent.resolve() != root:
+        if snaps.parent.resolve() != root.resolve():
             try:
                 refs |= {s.ref for s in read_model(snaps, SnapshotIndex).snapshots}
             except RunDirError:
@@ -41,7 +64,8 @@ def _refs_of_neighbours(root: Path) -> set[str]:
 
 
 def remove_run(root: Path, keep_dir: bool = False, quiet: bool = False) -> Removal:
-    """Stop the run's computer (``live.json``), remove its own snapshot images, then its directory.
+    """Stop the run's computers and remove its own snapshot images (both verified by Docker labels carrying
+    this run's id and directory; ``live.json`` and image names in files are never trusted), then the directory.
 
     ``keep_dir`` empties the directory instead of removing it. ``quiet`` tolerates a half-created run (no
     ``run.json``), as left by a failed start."""
@@ -51,9 +75,15 @@ def remove_run(root: Path, keep_dir: bool = False, quiet: bool = False) -> Remov
         raise RunDirError(f"{run.root} is not a run directory (no run.json)")
     cfg = read_model(run.run_json, RunConfig) if run.run_json.exists() else None
     if cfg is not None and cfg.runtime == "docker":
-        _stop_live(cfg, run)
+        from agent_harness.runtime import DockerRuntime
+
+        DockerRuntime(cfg.run_id, run.root).cleanup({})
         shared = _refs_of_neighbours(run.root)
-        for ref in owned_refs(cfg, run.snapshots()):
+        try:
+            idx = run.snapshots()
+        except RunDirError:
+            idx = SnapshotIndex()
+        for ref in owned_refs(cfg, idx, run.root):
             if ref in shared:
                 out.kept.append(ref)
             elif _rmi(ref):
@@ -62,14 +92,6 @@ def remove_run(root: Path, keep_dir: bool = False, quiet: bool = False) -> Remov
                 out.failed.append(ref)
     _remove_tree(run.root, keep_dir)
     return out
-
-
-def _stop_live(cfg: RunConfig, run: RunDir) -> None:
-    live = run.live()
-    if live.get("runtime") == "docker" and live.get("name"):
-        from agent_harness.runtime import DockerRuntime
-
-        DockerRuntime(cfg.run_id).cleanup(live)
 
 
 def _rmi(ref: str) -> bool:

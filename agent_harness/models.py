@@ -165,9 +165,23 @@ class SnapshotIndex(Rec):
 
 
 class Limits(Rec):
-    max_turns: int | None = None
-    max_wall: float | None = None  # seconds
-    max_tokens: int | None = None
+    max_turns: int | None = Field(default=None, gt=0)
+    max_wall: float | None = Field(default=None, gt=0)  # seconds
+    max_tokens: int | None = Field(default=None, gt=0)
+
+
+DELIVERABLE_CAP = 100 * 1024 * 1024  # bytes copied out per submitted file
+DELIVERABLES_RUN_CAP = 1024 * 1024 * 1024  # bytes of copied deliverables per run
+
+
+class RefusedFile(Rec):
+    """A submitted file the harness refused to copy out of the computer (too large, not a regular file,
+    a link leaving the home, or the computer's answer failed); the run goes on without it."""
+
+    deliverable: str
+    path: str
+    day: int
+    reason: str
 
 
 class RunConfig(Rec):
@@ -184,10 +198,13 @@ class RunConfig(Rec):
     agent: str  # "offline", "openai:MODEL", "external"
     collaborators: str  # "offline", "openai:MODEL"
     limits: Limits = Field(default_factory=Limits)
-    command_timeout: float = 60.0
-    external_day_seconds: float = 600.0
+    command_timeout: float = Field(default=60.0, gt=0)
+    external_day_seconds: float = Field(default=600.0, gt=0)
     forked_from: str | None = None
     llm_base_url: str | None = None
+    deliverable_cap: int = Field(default=DELIVERABLE_CAP, gt=0)  # bytes per submitted file
+    deliverables_run_cap: int = Field(default=DELIVERABLES_RUN_CAP, gt=0)  # bytes of all copied deliverables
+    disk_quota: str | None = "2g"  # docker: what the computer may write over its image (None: no quota)
 
 
 class DayStats(Rec):
@@ -200,12 +217,13 @@ class DayStats(Rec):
     wall_seconds: float = 0.0
     snapshot_seconds: float = 0.0
     restarts: int = 0  # times the day was restarted from the previous snapshot (dead computer)
+    ended: str = ""  # why the day ended early, when the harness ended it (e.g. the disk quota)
 
 
 class Summary(Rec):
     format: str = HARNESS_FORMAT
     run_id: str
-    status: Literal["running", "completed", "stopped", "failed"]
+    status: Literal["running", "completed", "stopped", "failed", "degraded"]
     stop_reason: str = ""
     days_completed: int
     turns: int
@@ -217,6 +235,7 @@ class Summary(Rec):
     restores: int = 0
     per_day: list[DayStats] = Field(default_factory=list)
     rolled_back_turns: int = 0  # agent turns of abandoned day attempts (not in ``turns``/``errors``)
+    refused: list[RefusedFile] = Field(default_factory=list)  # submitted files not copied out, and why
 
 
 class RunState(Rec):
@@ -231,3 +250,4 @@ class RunState(Rec):
     submissions: dict[str, list[str]] = Field(default_factory=dict)
     restores: int = 0
     per_day: list[DayStats] = Field(default_factory=list)
+    refused: list[RefusedFile] = Field(default_factory=list)

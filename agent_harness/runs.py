@@ -45,6 +45,7 @@ class SimOptions:
     command_timeout: float = 60.0
     llm_base_url: str | None = None
     external_day_seconds: float = 600.0
+    disk_quota: str | None = "2g"
 
 
 def check_backend(kind: str, spec: str, allowed: tuple[str, ...]) -> None:
@@ -77,7 +78,9 @@ def redactor() -> Redactor:
 def _runtime(cfg: RunConfig, run: RunDir, spec: ComputerSpec) -> Runtime:
     if cfg.runtime == "local":
         return LocalRuntime(run.root / "local", spec.profile.username, home_of(spec))
-    return DockerRuntime(cfg.run_id)
+    from worldbuilder.runtime.docker_backend import Limits as ComputerLimits
+
+    return DockerRuntime(cfg.run_id, run.root, ComputerLimits(disk=cfg.disk_quota))
 
 
 def _build(run: RunDir, cfg: RunConfig, progress: Progress | None) -> tuple[Simulation, ComputerSpec]:
@@ -101,6 +104,10 @@ def new_run(computer: Path, run_dir: Path | None, opts: SimOptions, progress: Pr
     check_backend("agent", opts.agent, ("offline", "external"))
     check_backend("collaborators", opts.collaborators, ("offline",))
     Clock(days=opts.days, turns_per_day=opts.turns_per_day)  # validates both
+    if opts.runtime == "docker":
+        from worldbuilder.runtime.docker_backend import Limits as ComputerLimits
+
+        ComputerLimits(disk=opts.disk_quota)  # validates the quota
     spec, tree = load_computer(computer)
     run_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{stable_id(spec.id, time.time_ns())[:6]}"
     run = RunDir(run_dir or computer.parent / "runs" / run_id)
@@ -116,7 +123,7 @@ def new_run(computer: Path, run_dir: Path | None, opts: SimOptions, progress: Pr
                         days=opts.days, turns_per_day=opts.turns_per_day, start_date=spec.world.history_end.date(),
                         agent=opts.agent, collaborators=opts.collaborators, limits=opts.limits or Limits(),
                         command_timeout=opts.command_timeout, llm_base_url=opts.llm_base_url,
-                        external_day_seconds=opts.external_day_seconds)
+                        external_day_seconds=opts.external_day_seconds, disk_quota=opts.disk_quota)
         write_model(run.run_json, cfg)
         sim, _ = _build(run, cfg, progress)
         try:

@@ -15,7 +15,7 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
+from pathlib import PurePosixPath
 from typing import Any
 
 from agent_harness import mailbox
@@ -26,6 +26,7 @@ from agent_harness.models import (
     DayStats,
     MessageRecord,
     Objectives,
+    RefusedFile,
     RunConfig,
     RunState,
     SnapshotRecord,
@@ -35,13 +36,14 @@ from agent_harness.models import (
 from agent_harness.runlog import JsonlLog, RunDir, atomic_write, write_model
 from agent_harness.runtime import Runtime
 from agent_harness.tools import Budget, BudgetExceeded, ComputerLost, DayOver, Toolbox
-from worldbuilder.errors import ComputerUnreachable
+from worldbuilder.errors import CallFailed, ComputerUnreachable, PathOutsideComputer, TransferRefused
 from worldbuilder.runtime.computer import Computer
 from worldbuilder.spec import ComputerSpec
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int, int], None]  # (day, turns used today, turns per day)
 MAX_RESTORES_PER_DAY = 2
+DEGRADED_RATE, DEGRADED_MIN_TURNS = 0.9, 10  # a finished run with >= 90% error turns is ``degraded``
 
 
 class Redactor:
@@ -112,6 +114,7 @@ class Simulation:
         self._day_turns, self._day = 0, DayStats(day=0, date=self.clock.date(0))
         self._deliver(0, self.collabs.kickoff())
         self._boundary(0)
+        self._overnight(0)
 
     def start_from(self, day: int) -> None:
         """Boot the snapshot of ``day`` and restore the checkpoint written with it."""
@@ -161,7 +164,11 @@ class Simulation:
                 self.computer = None
             self.turns.close()
             self.messages.close()
-        return self.write_summary(status, reason)
+        s = self.write_summary(status, reason)
+        if status == "completed" and s.turns >= DEGRADED_MIN_TURNS and s.error_rate >= DEGRADED_RATE:
+            s = self.write_summary("degraded", f"{s.errors} of {s.turns} agent turns were errors "
+                                   f"(see daily_sim_turns.jsonl)")
+        return s
 
     def run_day(self, day: int) -> str:
         """One working day and its boundary; return a stop reason when the run budget is used up.
@@ -172,19 +179,34 @@ class Simulation:
         restarts = 0
         while True:
             try:
-                return self._attempt_day(day, restarts)
+                stop = self._attempt_day(day, restarts)
+                break
             except (ComputerLost, ComputerUnreachable) as exc:
                 if restarts >= MAX_RESTORES_PER_DAY:
                     raise
                 restarts += 1
                 self._restart_day(day, str(exc))
+        if not stop and day < self.clock.days:
+            self._overnight(day)
+        return stop
+
+    def _overnight(self, day: int) -> None:
+        """Carry the computer into the next day from the day's snapshot (Docker restarts it, so the next
+        snapshot holds only the next day's changes)."""
+        snap = self.run_dir.snapshots().get(day)
+        assert self.computer is not None and snap is not None
+        self.computer = self.runtime.continue_from(self.computer, snap.ref)
+        self._write_live()
 
     def _attempt_day(self, day: int, restarts: int) -> str:
         t0 = time.monotonic()
         self._day_turns, self._day = 0, DayStats(day=day, date=self.clock.date(day), restarts=restarts)
         assert self.computer is not None
-        self.computer.write(".mail/today.json", json.dumps({"day": day, "date": self._day.date.isoformat(),
-                                                            "days": self.clock.days}).encode())
+        try:
+            self.computer.write(".mail/today.json", json.dumps({"day": day, "date": self._day.date.isoformat(),
+                                                                "days": self.clock.days}).encode())
+        except CallFailed as exc:  # the agent broke its mailbox: its `msg today` fails, the day goes on
+            self.harness_turn(day, "mailbox", f"cannot write .mail/today.json: {exc}", error=True)
         stop = ""
         tools = self._toolbox(day, dict(self.state.submissions))
         try:
@@ -193,6 +215,10 @@ class Simulation:
             stop = str(exc)
         except DayOver:
             pass
+        halted = self.computer.halted()
+        if halted:  # e.g. the disk quota: the day ends here and the run stops after its boundary
+            self._day.ended = stop = halted
+            self.harness_turn(day, "halt", halted, error=True)
         self.overhead_s += tools.overhead_s
         self.tool_turns += tools.day_turns
         self._day.wall_seconds = round(time.monotonic() - t0, 3)
@@ -243,21 +269,23 @@ class Simulation:
     # ------------------------------------------------------------------ boundary
     def _boundary(self, day: int, submissions: dict[str, list[str]] | None = None) -> None:
         assert self.computer is not None
-        outgoing = mailbox.collect_outbox(self.computer) if day > 0 else []
+        outgoing = mailbox.collect_outbox(self.computer, spec=self.spec) if day > 0 else []
         for m in outgoing:
             if m.get("malformed"):
+                self.harness_turn(day, "mailbox", f"message {m.get('id')} not sent: {m.get('reason', 'malformed')}",
+                                  error=True, args={"id": str(m.get("id"))})
                 continue
             rec = MessageRecord(id=str(m["id"]), day=day, direction="from_user", sender="user", to=[str(m["to"])],
                                 subject=self.redact(str(m.get("subject", ""))), body=self.redact(str(m.get("body", ""))),
                                 in_reply_to=m.get("in_reply_to"))
             self.messages.append(rec)
-        self._day.messages_out = len(outgoing)
+        self._day.messages_out = sum(not m.get("malformed") for m in outgoing)
         if submissions is not None:
             self.state.submissions = submissions
         if day > 0:
             replies = self.collabs.respond(day, outgoing, self.computer, self.state.submissions)
             self._deliver(day, replies)
-        self._copy_deliverables()
+        self._copy_deliverables(day)
         t0 = time.monotonic()
         self.state.day = day
         self.state.wall_seconds = round(self.wall(), 3)
@@ -287,22 +315,49 @@ class Simulation:
         for m in msgs:
             m = m.model_copy(update={"body": self.redact(m.body), "subject": self.redact(m.subject)})
             p = self.collabs.people[m.sender]
-            mailbox.deliver(self.computer, m, p.name, p.email)
+            try:
+                mailbox.deliver(self.computer, m, p.name, p.email)
+            except CallFailed as exc:
+                self.harness_turn(day, "mailbox", f"cannot deliver {m.id}: {exc}", error=True, args={"id": m.id})
             self.messages.append(m)
             self.harness_turn(day, "send" if m.in_reply_to is None else "reply", m.body, actor=f"collaborator:{m.sender}",
                               args={"to": "user", "subject": m.subject, "kind": m.kind})
         self._day.messages_in = len(msgs)
 
-    def _copy_deliverables(self) -> None:
+    def _copy_deliverables(self, day: int) -> None:
+        """Stream every submitted file into ``deliverables/<id>/`` within the per-file and per-run caps.
+
+        A file that is too large, not a regular file or a link leaving the home is refused: its stale copy
+        is removed, the reason is recorded (``summary.json`` ``refused`` and an error ``copy_deliverable``
+        turn) and the run goes on."""
         assert self.computer is not None
-        for did, paths in self.state.submissions.items():
-            dest = self.run_dir.deliverables_dir / did
-            dest.mkdir(parents=True, exist_ok=True)
-            for p in paths:
-                try:
-                    (dest / Path(p).name).write_bytes(self.computer.read(p))
-                except (FileNotFoundError, OSError) as exc:
-                    log.warning("cannot copy deliverable %s: %s", p, exc)
+        root = self.run_dir.deliverables_dir
+        targets = {(did, p): root / did / PurePosixPath(p).name for did, ps in self.state.submissions.items()
+                   for p in ps}
+        mine = {t.resolve() for t in targets.values()}
+        used = sum(f.stat().st_size for f in root.rglob("*") if f.is_file() and f.resolve() not in mine) \
+            if root.exists() else 0
+        refused: dict[tuple[str, str], RefusedFile] = {(r.deliverable, r.path): r for r in self.state.refused}
+        for (did, p), dest in targets.items():
+            refused.pop((did, p), None)
+            cap = min(self.config.deliverable_cap, self.config.deliverables_run_cap - used)
+            ok_name = PurePosixPath(p).name not in ("", ".", "..")
+            try:
+                if not ok_name:
+                    raise TransferRefused(f"{p}: not a file name")
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                used += self.computer.fetch(p, dest, max(cap, 0))
+            except (CallFailed, PathOutsideComputer, OSError) as exc:
+                why = str(exc)
+                if cap < self.config.deliverable_cap and isinstance(exc, TransferRefused) and "cap" in why:
+                    why += f" (the run's {self.config.deliverables_run_cap}-byte deliverables budget is used up)"
+                if ok_name and not dest.is_dir():
+                    dest.unlink(missing_ok=True)
+                refused[(did, p)] = RefusedFile(deliverable=did, path=p, day=day, reason=self.redact(why)[:500])
+                self.harness_turn(day, "copy_deliverable", f"refused {p}: {why}", error=True,
+                                  args={"deliverable": did, "path": p})
+                log.warning("deliverable %s refused: %s", p, why)
+        self.state.refused = sorted(refused.values(), key=lambda r: (r.deliverable, r.path))
 
     # ------------------------------------------------------------------ summary
     def write_summary(self, status: str, reason: str) -> Summary:
@@ -314,6 +369,6 @@ class Simulation:
                     error_rate=round(errors / len(turns), 4) if turns else 0.0, wall_seconds=round(self.wall(), 3),
                     tokens=self.tokens(), deliverables=self.state.submissions, restores=self.state.restores,
                     per_day=sorted(self.state.per_day, key=lambda d: d.day),
-                    rolled_back_turns=len(every) - len(turns))
+                    rolled_back_turns=len(every) - len(turns), refused=self.state.refused)
         write_model(self.run_dir.summary_json, s)
         return s

@@ -12,26 +12,42 @@ from typing import Any
 
 from agent_harness.models import TurnRecord
 from agent_harness.textract import extract_text
-from worldbuilder.errors import CommandTimeout, ComputerUnreachable, PathOutsideComputer, WorldbuilderError
+from worldbuilder.errors import CallFailed, ComputerUnreachable, PathOutsideComputer, WorldbuilderError
 from worldbuilder.runtime.computer import Computer
 
 LOG_RESULT_CHARS = 2000
 AGENT_RESULT_CHARS = 12000
 DOC_TYPES = ("docx", "xlsx", "pptx", "pdf")
+READ_FILE_CAP = 16 * 1024 * 1024  # bytes read_file copies out of the computer at most
 
 _READ_INBOX = r"""
-import json, pathlib, sys
+import json, os, pathlib, stat, sys
 box = pathlib.Path.home() / ".mail" / "inbox"
-out = []
-for p in sorted(box.glob("*.json")):
+out, size = [], 0
+try:
+    names = sorted(n for n in os.listdir(box) if n.endswith(".json"))
+except OSError as e:
+    sys.exit(f"cannot read the inbox: {e}")
+for n in names:
+    p = box / n
     try:
-        m = json.loads(p.read_text(encoding="utf-8"))
-    except ValueError:
+        st = os.lstat(p)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > 1 << 20:
+            continue
+        m = json.loads(p.read_text(encoding="utf-8", errors="replace"))
+    except (OSError, ValueError):
         continue
-    if not m.get("read"):
-        out.append(m)
-        m["read"] = True
+    if not isinstance(m, dict) or m.get("read"):
+        continue
+    size += st.st_size
+    if size > 4 << 20:
+        break
+    out.append(m)
+    m["read"] = True
+    try:
         t = p.with_suffix(".tmp"); t.write_text(json.dumps(m, indent=1), encoding="utf-8"); t.replace(p)
+    except OSError:
+        pass
 sys.stdout.write(json.dumps(out))
 """
 
@@ -117,6 +133,9 @@ class Toolbox:
         b = self.budget
         if self.finished:
             raise DayOver("day already finished")
+        halted = self.computer.halted()
+        if halted:
+            raise BudgetExceeded(halted)
         if b.max_turns is not None and self.turn >= b.max_turns:
             raise BudgetExceeded(f"turn budget {b.max_turns} reached")
         if b.max_wall is not None and b.wall_offset + time.monotonic() - b.started >= b.max_wall:
@@ -168,10 +187,10 @@ class Toolbox:
         try:
             return fn(**{k: v for k, v in args.items() if k in TOOL_SPECS[tool]["properties"]})
         except ComputerUnreachable as exc:
+            if self.computer.alive():  # the provider says it runs and answers: only this call failed
+                return ToolResult(f"error: {exc}", error=True)
             raise ComputerLost(str(exc)) from exc
-        except CommandTimeout as exc:
-            return ToolResult(f"error: {exc}", error=True)
-        except (PathOutsideComputer, FileNotFoundError, IsADirectoryError, WorldbuilderError) as exc:
+        except (CallFailed, PathOutsideComputer, FileNotFoundError, IsADirectoryError, WorldbuilderError) as exc:
             return ToolResult(f"error: {exc}", error=True)
         except (TypeError, ValueError, KeyError, OSError) as exc:
             return ToolResult(f"error: {type(exc).__name__}: {exc}", error=True)
@@ -197,7 +216,7 @@ class Toolbox:
         return ToolResult(text, error=not r.ok)
 
     def t_read_file(self, path: str) -> ToolResult:
-        data = self._io(self.computer.read, str(path))
+        data = self._io(self.computer.read, str(path), READ_FILE_CAP)
         ext = posixpath.splitext(str(path))[1].lstrip(".").lower()
         try:
             text = extract_text(str(path), data) if ext in DOC_TYPES else data.decode("utf-8", errors="replace")
@@ -231,8 +250,8 @@ class Toolbox:
         if not r.ok:
             return ToolResult(f"error: {r.stderr.strip()[:300]}", error=True)
         msgs = json.loads(r.stdout or "[]")
-        text = "\n\n".join(f"[{m['id']}] day {m.get('day')} from {m['from_name']} ({m.get('from_id')}): "
-                           f"{m['subject']}\n{m['body']}" for m in msgs) or "(no unread messages)"
+        text = "\n\n".join(f"[{m.get('id')}] day {m.get('day')} from {m.get('from_name')} ({m.get('from_id')}): "
+                           f"{m.get('subject')}\n{m.get('body')}" for m in msgs) or "(no unread messages)"
         return ToolResult(text, data=msgs)
 
     def t_finish_day(self) -> ToolResult:

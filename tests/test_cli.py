@@ -131,6 +131,8 @@ def test_interrupted_render_leaves_nothing(tmp_path: Path) -> None:
     out = tmp_path / "c"
     out.mkdir()
     (out / "old.txt").write_text("old")
+    (out / "spec.json").write_text('{"id": "x", "schema_version": "1.0"}')  # --force replaces computer dirs only
+    (out / "manifest.json").write_text("{}")
     from worldbuilder.errors import RenderError
 
     with pytest.raises(RenderError):

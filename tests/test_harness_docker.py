@@ -251,12 +251,25 @@ EXTERNAL = textwrap.dedent("""
     import json, sys, time, paramiko
     live = json.load(open(sys.argv[1]))
     days = int(sys.argv[2])
-    ssh = paramiko.SSHClient()
-    ssh.set_missing_host_key_policy(paramiko.AutoAddPolicy())
-    ssh.connect(live["host"], port=live["port"], username=live["user"], key_filename=live["key_path"])
-    def run(cmd):
-        _, out, err = ssh.exec_command(cmd)
-        return out.read().decode() + err.read().decode()
+    def connect():
+        c = paramiko.SSHClient()
+        c.set_missing_host_key_policy(paramiko.AutoAddPolicy())
+        c.connect(live["host"], port=live["port"], username=live["user"], key_filename=live["key_path"], timeout=5)
+        return c
+    ssh = connect()
+    def run(cmd):  # the computer restarts overnight (same address and host key): reconnect when dropped
+        global ssh
+        for _ in range(120):
+            try:
+                _, out, err = ssh.exec_command(cmd, timeout=30)
+                return out.read().decode() + err.read().decode()
+            except (paramiko.SSHException, OSError, EOFError):
+                time.sleep(0.5)
+                try:
+                    ssh = connect()
+                except (paramiko.SSHException, OSError, EOFError):
+                    pass
+        raise SystemExit("the computer did not come back")
     MSG = "python3 ~/.local/bin/msg"
     for day in range(1, days + 1):
         while f"day {day} " not in run(MSG + " today"):

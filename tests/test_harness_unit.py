@@ -466,25 +466,3 @@ def test_cli_runs_rm(cli_run, tmp_path):
     r = _cli("runs", "rm", str(fork_dir))
     assert r.returncode == 0 and r.stdout.startswith("removed ") and not fork_dir.exists()
     assert run.exists() and not list(tmp_path.glob(".fork.rm-*"))
-
-
-def test_runs_rm_owns_only_its_own_snapshot_tags(tmp_path):
-    from agent_harness.housekeeping import owned_refs
-    from agent_harness.models import RunConfig, SnapshotRecord
-
-    def idx(pairs):
-        return SnapshotIndex(snapshots=[SnapshotRecord(label=f"day-{d:02d}", day=d, ref=f"wb/c-x:{rid}-day-{d:02d}",
-                                                       date=date(2026, 1, 5), turn=0, created=datetime(2026, 1, 5))
-                                        for rid, d in pairs])
-
-    src = tmp_path / "src"
-    src.mkdir()
-    (src / "run.json").write_text("{}")
-    cfg = RunConfig(run_id="r1-f01-ab", computer="c", runtime="docker", image="i", days=3, turns_per_day=5,
-                    start_date=date(2026, 1, 5), agent="offline", collaborators="offline",
-                    forked_from=f"{src}@day-01")
-    snaps = idx([("r1", 0), ("r1", 1), ("r1-f01-ab", 2), ("r1-f01-ab", 3)])
-    assert owned_refs(cfg, snaps) == ["wb/c-x:r1-f01-ab-day-03", "wb/c-x:r1-f01-ab-day-02"]
-    (src / "run.json").unlink()  # the source is gone: the fork inherits its tags
-    assert len(owned_refs(cfg, snaps)) == 4
-    assert owned_refs(cfg.model_copy(update={"runtime": "local"}), snaps) == []

@@ -58,14 +58,35 @@ def make_llm_config(model: str | None, base_url: str | None, cache: Path | None)
     return LLMConfig.from_env(model=model, base_url=base_url, cache_dir=cache)
 
 
+PERSONA_FILE_CAP = 64 * 1024  # bytes: a persona is a sentence or a paragraph
+
+
+def read_persona_file(path: Path) -> str:
+    """The text of a small regular UTF-8 file (devices, FIFOs, huge or binary files are refused)."""
+    import stat
+
+    try:
+        st = path.stat()
+        if not stat.S_ISREG(st.st_mode):
+            raise WorldbuilderError(f"--persona-file {path} is not a regular file")
+        if st.st_size > PERSONA_FILE_CAP:
+            raise WorldbuilderError(f"--persona-file {path} is {st.st_size} bytes (at most {PERSONA_FILE_CAP})")
+        with open(path, "rb") as fh:
+            return fh.read(PERSONA_FILE_CAP + 1).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise WorldbuilderError(f"--persona-file {path} is not UTF-8 text") from exc
+    except OSError as exc:
+        raise WorldbuilderError(f"cannot read --persona-file {path}: {exc.strerror}") from exc
+
+
 @main.command()
 @click.option("--persona", help="One-line persona, e.g. 'a senior financial advisor in Denver'.")
 @click.option("--persona-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="File whose text is the persona.")
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=click.IntRange(0, (1 << 63) - 1), default=0, show_default=True)
 @click.option("--size", type=click.Choice(["small", "standard", "large"]), default="standard", show_default=True)
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="Computer directory to create.")
-@click.option("--force", is_flag=True, help="Replace a non-empty output directory.")
+@click.option("--force", is_flag=True, help="Replace an existing computer directory (spec.json + manifest.json).")
 @llm_options
 def generate(persona, persona_file, seed, size, out, force, llm_model, llm_base_url, llm_cache):
     """Plan and render a synthetic computer into OUT (spec.json, tree/, manifest.json)."""
@@ -73,7 +94,7 @@ def generate(persona, persona_file, seed, size, out, force, llm_model, llm_base_
 
     if (persona is None) == (persona_file is None):
         raise click.UsageError("give exactly one of --persona or --persona-file")
-    text = persona if persona is not None else persona_file.read_text(encoding="utf-8")
+    text = persona if persona is not None else read_persona_file(persona_file)
     llm = make_llm_config(llm_model, llm_base_url, llm_cache)
     with progress_bar() as prog:
         api.generate(text, out, seed=seed, size=size, llm=llm, force=force, progress=prog)
@@ -85,7 +106,7 @@ def generate(persona, persona_file, seed, size, out, force, llm_model, llm_base_
 @main.command()
 @click.argument("spec_path", metavar="SPEC", type=click.Path(path_type=Path))
 @click.option("--out", type=click.Path(path_type=Path), required=True)
-@click.option("--force", is_flag=True, help="Replace a non-empty output directory.")
+@click.option("--force", is_flag=True, help="Replace an existing computer directory (spec.json + manifest.json).")
 def render(spec_path, out, force):
     """Render a spec file (JSON or YAML) into a computer directory."""
     from worldbuilder import api
@@ -128,7 +149,7 @@ def personas() -> None:
 
 @personas.command("sample")
 @click.argument("n", type=click.IntRange(1, 10000))
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=click.IntRange(0, (1 << 63) - 1), default=0, show_default=True)
 def personas_sample(n, seed):
     """Print N built-in personas, one per line."""
     from worldbuilder.personas import sample_personas
@@ -196,6 +217,15 @@ def run() -> None:
     except KeyboardInterrupt:
         click.echo("error: interrupted", err=True)
         sys.exit(130)
+    except Exception as exc:  # a bug, or an input nobody anticipated: still one line (traceback on request)
+        import os
+
+        if os.environ.get("WORLDBUILDER_DEBUG") == "1":
+            raise
+        first = (str(exc).strip().splitlines() or [""])[0][:300]
+        click.echo(f"error: internal error: {type(exc).__name__}: {first} (WORLDBUILDER_DEBUG=1 shows the "
+                   "traceback)", err=True)
+        sys.exit(70)
 
 
 if __name__ == "__main__":

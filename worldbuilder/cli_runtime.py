@@ -83,14 +83,19 @@ def image_rm(ref: str) -> None:
 @click.command("boot")
 @click.argument("image_ref", metavar="IMAGE")
 @click.option("--name", help="Container name (default wb-<computer-id>-<random>).")
-@click.option("--cpus", type=float, default=1.0, show_default=True)
-@click.option("--memory", default="1g", show_default=True)
-@click.option("--pids", type=int, default=512, show_default=True)
-def boot(image_ref: str, name: str | None, cpus: float, memory: str, pids: int) -> None:
-    """Start a computer (no outbound network) and print how to reach it over SSH."""
+@click.option("--cpus", type=click.FloatRange(0.01, os.cpu_count() or 1), default=1.0, show_default=True)
+@click.option("--memory", default="1g", show_default=True, help="Memory limit, e.g. 512m, 2g (at least 6m).")
+@click.option("--pids", type=click.IntRange(16, 1 << 22), default=512, show_default=True)
+@click.option("--disk", default="2g", show_default=True,
+              help="Largest file the computer may write (ulimit fsize), e.g. 500m, 4g.")
+@click.option("--shared-network", metavar="NAME",
+              help="Opt in: join network wb-shared-NAME, whose computers can reach each other (default: isolated).")
+def boot(image_ref: str, name: str | None, cpus: float, memory: str, pids: int, disk: str,
+         shared_network: str | None) -> None:
+    """Start a computer (no outbound network, isolated from other computers) and print how to reach it."""
     from worldbuilder.runtime.docker_backend import DockerBackend, Limits
 
-    comp = DockerBackend(Limits(cpus, memory, pids)).boot(image_ref, name=name)
+    comp = DockerBackend(Limits(cpus, memory, pids, disk)).boot(image_ref, name=name, shared_network=shared_network)
     comp.close()
     click.echo(f"{comp.name} is up: {comp.endpoint.user}@{comp.endpoint.host}, home {comp.home}")
     click.echo(f"  key:  {comp.endpoint.key_path}")
@@ -162,13 +167,20 @@ def snapshot() -> None:
 def _snaps_for(target: str):
     """Snapshots of a running computer (by container name) or of a computer id."""
     from worldbuilder.materialize import docker_cli
+    from worldbuilder.materialize.docker_image import image_tag
+    from worldbuilder.runtime.docker_backend import NAME_RE
     from worldbuilder.runtime.docker_snapshots import DockerSnapshots
 
+    if not NAME_RE.match(target):
+        raise WorldbuilderError(f"invalid computer name or id {target!r} (letters, digits, '_', '.', '-')")
     proc = docker_cli.docker("inspect", "--type", "container", "-f",
                              '{{index .Config.Labels "org.worldbuilder.computer-id"}}', target, check=False)
     if proc.returncode == 0 and proc.stdout.strip():
         return DockerSnapshots(proc.stdout.decode().strip(), container=target)
     docker_cli.ensure_daemon()
+    if not docker_cli.image_exists(image_tag(target)):
+        raise WorldbuilderError(f"no running computer named {target!r} and no image of a computer with that id "
+                                "(see `worldbuilder ps` and `worldbuilder image ls`)")
     return DockerSnapshots(target)
 
 

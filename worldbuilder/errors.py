@@ -20,15 +20,40 @@ class SnapshotNotFound(ImageNotFound):
 
 
 class ComputerError(WorldbuilderError):
-    """Base for failures of a running computer seen through its handle."""
+    """Base for failures of a running computer seen through its handle.
+
+    Two kinds, and only the first one means the computer is gone: :class:`ComputerUnreachable`
+    (the harness restarts the day from the last snapshot) and :class:`CallFailed` (this one call
+    failed; the computer answers and the caller gets an error result)."""
 
 
 class ComputerUnreachable(ComputerError):
-    """The computer's SSH endpoint cannot be reached (dead container/VM, network)."""
+    """The computer is gone: its SSH transport is dead or the provider says it is not running."""
 
 
-class CommandTimeout(ComputerError):
+class CallFailed(ComputerError):
+    """One call failed while the computer itself is fine (a folder, a FIFO, a denied path...)."""
+
+
+class CommandTimeout(CallFailed):
     """A command inside the computer exceeded its timeout and was killed."""
+
+
+class RemoteFileError(CallFailed):
+    """A file operation inside the computer failed (is a folder, permission denied, I/O error)."""
+
+
+class RemoteFileNotFound(RemoteFileError, FileNotFoundError):
+    """The path does not exist inside the computer (also a :class:`FileNotFoundError`)."""
+
+
+class TransferRefused(CallFailed):
+    """A host-side read from a computer was refused before copying: larger than its cap, not a
+    regular file (FIFO, device, socket, folder) or a link that resolves outside the allowed root."""
+
+
+class DiskQuotaExceeded(ComputerError):
+    """A computer wrote more than its disk quota; it was paused and its day ends (recorded reason)."""
 
 
 class PathOutsideComputer(WorldbuilderError):

@@ -11,21 +11,58 @@ from pathlib import Path
 
 from worldbuilder.errors import OutputDirError
 
+COMPUTER_MARKERS = ("spec.json", "manifest.json")  # what makes a folder a computer directory --force may replace
+
+
+def is_computer_dir(path: Path) -> bool:
+    """A folder written by worldbuilder: ``spec.json`` (a JSON object with ``id`` and ``schema_version``)
+    and ``manifest.json`` as regular files."""
+    import json
+
+    try:
+        if not all((path / m).is_file() and not (path / m).is_symlink() for m in COMPUTER_MARKERS):
+            return False
+        with open(path / "spec.json", encoding="utf-8") as fh:
+            head = json.loads(fh.read(64 << 20))
+        return isinstance(head, dict) and "id" in head and "schema_version" in head
+    except (OSError, ValueError):
+        return False
+
 
 def check_output_dir(out: Path, force: bool) -> None:
-    """Refuse a non-empty or unwritable output directory (unless ``force`` for non-empty)."""
+    """Refuse an output directory that is not a new folder name, non-empty (``force`` replaces only a
+    computer directory), or unwritable."""
+    out = Path(out)
+    resolved = out.resolve()
+    cwd = Path.cwd().resolve()
+    if out.name in ("", ".", "..") or resolved == Path(resolved.anchor) or resolved == cwd or resolved in cwd.parents:
+        raise OutputDirError(f"refusing to write the computer over {out} (the current folder or one above it); "
+                             "give a new folder name")
+    if out.is_symlink():
+        raise OutputDirError(f"output path is a symbolic link: {out}")
     if out.exists() and not out.is_dir():
         raise OutputDirError(f"output path exists and is not a directory: {out}")
-    if out.is_dir() and any(out.iterdir()) and not force:
+    try:
+        non_empty = out.is_dir() and any(out.iterdir())
+    except OSError as exc:
+        raise OutputDirError(f"cannot read {out}: {exc.strerror}") from exc
+    if non_empty and not force:
         raise OutputDirError(f"output directory is not empty: {out} (use --force to replace it)")
-    parent = out.resolve().parent
+    if non_empty and not is_computer_dir(out):
+        raise OutputDirError(f"{out} is not a computer directory (no spec.json and manifest.json); --force only "
+                             "replaces computer directories")
+    parent = resolved.parent
     if not parent.exists():
         try:
             parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise OutputDirError(f"cannot create {parent}: {exc.strerror}") from exc
-    if not os.access(parent, os.W_OK):
+    if not parent.is_dir() or not os.access(parent, os.W_OK):
         raise OutputDirError(f"output directory is not writable: {parent}")
+    try:  # a real probe: root passes os.access even on /proc or a read-only mount
+        os.rmdir(tempfile.mkdtemp(prefix=f".{out.name}.probe-", dir=parent))
+    except OSError as exc:
+        raise OutputDirError(f"cannot create a folder in {parent}: {exc.strerror}") from exc
 
 
 @contextlib.contextmanager
@@ -37,19 +74,26 @@ def atomic_dir(out: Path, force: bool = False) -> Iterator[Path]:
     out = Path(out)
     check_output_dir(out, force)
     parent = out.resolve().parent
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=parent))
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=parent))
+    except OSError as exc:
+        raise OutputDirError(f"cannot create a folder in {parent}: {exc.strerror}") from exc
     try:
         yield tmp
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    if out.exists():
-        trash = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=parent))
-        os.replace(out, trash / "old")
-        os.replace(tmp, out)
-        shutil.rmtree(trash, ignore_errors=True)
-    else:
-        os.replace(tmp, out)
+    try:
+        if out.exists():
+            trash = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=parent))
+            os.replace(out, trash / "old")
+            os.replace(tmp, out)
+            shutil.rmtree(trash, ignore_errors=True)
+        else:
+            os.replace(tmp, out)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise OutputDirError(f"cannot write {out}: {exc.strerror}") from exc
 
 
 def atomic_write(path: Path, data: bytes) -> None:

@@ -8,17 +8,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from worldbuilder.errors import WorldbuilderError
 from worldbuilder.persona_profile import PersonaProfile
 
 SCHEMA_VERSION = "1.0"
+SPEC_FILE_CAP = 256 << 20  # bytes: the largest spec file load() reads
 
 FILE_TYPES = (
     "docx", "xlsx", "pptx", "pdf", "png", "py", "txt", "md", "json", "jsonl",
@@ -147,18 +149,63 @@ class World(Model):
 # --------------------------------------------------------------------------- layout
 
 
+def safe_relpath(v: str, what: str = "path", allow_empty: bool = False) -> str:
+    """``v`` if it is a relative, normalised POSIX path (no '/', '.', '..' or empty parts, no '\\' or NUL)."""
+    if not isinstance(v, str) or (v == "" and allow_empty):
+        return v
+    parts = v.split("/")
+    if not v or v.startswith("/") or "\\" in v or any(c in v for c in "\x00\n\r") \
+            or any(p in ("", ".", "..") for p in parts):
+        raise ValueError(f"{what} must be a relative, normalised POSIX path without '..': {v!r}")
+    return v
+
+
 class Layout(Model):
     """Where the user's files live.
 
     ``linux``: paths are relative to the home (``/home/<username>``).
     ``windows``: the first path component is a drive letter folder (``C`` or ``D``);
     ``C/Users/<Name>/...`` is the profile folder, ``D/...`` a data drive.
+    Every path is checked here, whatever made the spec (generator, LLM or a user's file).
     """
 
     kind: Literal["linux", "windows"] = "linux"
     home: str  # absolute home in the target system, e.g. /home/jdoe or C:\\Users\\jdoe
     drives: dict[str, str] = Field(default_factory=dict)  # "C:" -> "C", "D:" -> "D"
     profile_root: str = ""  # relative path of the user's profile folder ("" on linux)
+
+    @field_validator("home")
+    @classmethod
+    def _home(cls, v: str) -> str:
+        parts = v.replace("\\", "/").split("/")
+        if not v or any(c in v for c in "\x00\n\r") or any(p in (".", "..") for p in parts):
+            raise ValueError(f"layout.home must be an absolute path without '.' or '..': {v!r}")
+        return v
+
+    @field_validator("drives")
+    @classmethod
+    def _drives(cls, v: dict[str, str]) -> dict[str, str]:
+        for letter, folder in v.items():
+            if not re.match(r"^[A-Za-z]:$", letter) or not re.match(r"^[A-Za-z0-9_-][A-Za-z0-9_ -]{0,31}$", folder):
+                raise ValueError(f"bad drive mapping {letter!r} -> {folder!r} (a letter with ':' -> a folder name)")
+        return v
+
+    @field_validator("profile_root")
+    @classmethod
+    def _profile_root(cls, v: str) -> str:
+        return safe_relpath(v, "layout.profile_root", allow_empty=True)
+
+    @model_validator(mode="after")
+    def _on_a_drive(self) -> Layout:
+        if self.kind == "linux" and self.profile_root:
+            raise ValueError("layout.profile_root must be empty for a linux layout (the home is the root)")
+        if self.kind == "windows" and self.profile_root and self.profile_root.split("/")[0] not in self.roots():
+            raise ValueError(f"layout.profile_root {self.profile_root!r} is not on a drive ({', '.join(self.roots())})")
+        return self
+
+    def roots(self) -> list[str]:
+        """Top-level folders a spec path may start with (windows); [] means any (linux: the home)."""
+        return sorted(self.drives.values() or ["C"]) if self.kind == "windows" else []
 
 
 # --------------------------------------------------------------------------- content
@@ -300,6 +347,11 @@ class DirSpec(Model):
     created: datetime
     hidden: bool = False
 
+    @field_validator("path")
+    @classmethod
+    def _relative(cls, v: str) -> str:
+        return safe_relpath(v, "dir path")
+
 
 class FileSpec(Model):
     path: str  # POSIX, relative to the layout root
@@ -314,9 +366,7 @@ class FileSpec(Model):
     @field_validator("path")
     @classmethod
     def _relative(cls, v: str) -> str:
-        if v.startswith("/") or ".." in v.split("/") or "\\" in v or not v:
-            raise ValueError(f"file path must be relative POSIX without '..': {v!r}")
-        return v
+        return safe_relpath(v, "file path")
 
 
 class GenerationInfo(Model):
@@ -339,6 +389,15 @@ class ComputerSpec(Model):
     layout: Layout
     dirs: list[DirSpec] = Field(default_factory=list)
     files: list[FileSpec] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _paths_on_drives(self) -> ComputerSpec:
+        roots = self.layout.roots()
+        if roots:
+            for p in [d.path for d in self.dirs] + [f.path for f in self.files]:
+                if p.split("/")[0] not in roots:
+                    raise ValueError(f"path {p!r} is not on a drive of the windows layout ({', '.join(roots)})")
+        return self
 
     # ------------------------------------------------------------------ io
     def to_json(self) -> str:
@@ -365,6 +424,8 @@ class ComputerSpec(Model):
             path = path / "spec.json"
         if not path.exists():
             raise SpecError(f"spec not found: {path}")
+        if not path.is_file() or path.stat().st_size > SPEC_FILE_CAP:
+            raise SpecError(f"spec {path} is not a regular file of at most {SPEC_FILE_CAP >> 20} MB")
         try:
             raw = path.read_text(encoding="utf-8")
             data = yaml.safe_load(raw) if path.suffix in (".yaml", ".yml") else json.loads(raw)
@@ -372,7 +433,7 @@ class ComputerSpec(Model):
             raise SpecError(f"malformed spec {path}: {str(exc).splitlines()[0]}") from exc
         if not isinstance(data, dict):
             raise SpecError(f"malformed spec {path}: top level is not a mapping")
-        if data.get("schema_version", "").split(".")[0] != SCHEMA_VERSION.split(".")[0]:
+        if str(data.get("schema_version", "")).split(".")[0] != SCHEMA_VERSION.split(".")[0]:
             raise SpecError(f"unsupported spec schema_version {data.get('schema_version')!r} in {path}")
         try:
             return cls.model_validate(data)

@@ -13,10 +13,22 @@ from datetime import date
 
 from agent_harness.agents.base import WorkAgent
 from agent_harness.tools import Toolbox
-from worldbuilder.errors import ComputerUnreachable, WorldbuilderError
+from worldbuilder.errors import CallFailed, ComputerUnreachable, WorldbuilderError
 
 DONE = ".mail/day-done.json"
 SUBMISSIONS = ".mail/submissions.json"
+CONTROL_CAP = 256 * 1024  # bytes: the control files are a few hundred bytes; anything larger is ignored
+
+
+def _control(c, path: str) -> dict:
+    """A control file's JSON object, or {} when it is missing, oversized, irregular or malformed."""
+    try:
+        data = json.loads(c.read(path, CONTROL_CAP))
+    except ComputerUnreachable:
+        raise
+    except (FileNotFoundError, ValueError, WorldbuilderError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 class ExternalAgent(WorkAgent):
@@ -30,23 +42,18 @@ class ExternalAgent(WorkAgent):
         deadline = time.monotonic() + self.day_seconds
         done = None
         while time.monotonic() < deadline:
-            try:
-                done = json.loads(c.read(DONE))
-            except (FileNotFoundError, ValueError, WorldbuilderError) as exc:
-                if isinstance(exc, ComputerUnreachable):
-                    raise
-                done = None
-            if done and done.get("day") == day:
+            done = _control(c, DONE)
+            if done.get("day") == day or c.halted():
                 break
             time.sleep(self.poll)
-        c.exec(f"rm -f {DONE}")
         try:
-            subs = json.loads(c.read(SUBMISSIONS))
-        except (FileNotFoundError, ValueError, WorldbuilderError):
-            subs = {}
+            c.exec(f"rm -rf {DONE}")
+        except CallFailed:
+            pass
+        subs = _control(c, SUBMISSIONS)
         for did, paths in subs.items():
             if did in tools.deliverables and isinstance(paths, list):
-                tools.submissions[did] = [str(p) for p in paths]
+                tools.submissions[did] = [str(p) for p in paths if isinstance(p, str)][:50]
         ok = bool(done and done.get("day") == day)
         tools.record("external_day", f"external agent finished day {day}; submissions: {sorted(subs)}" if ok else
                      f"external agent did not finish day {day} within {self.day_seconds:g}s", error=not ok)

@@ -86,7 +86,7 @@ class OpenAIAgent(WorkAgent):
     def run_day(self, day: int, today: date, tools: Toolbox) -> None:
         self.close_pending()
         try:
-            notes = tools.computer.read(NOTES).decode("utf-8", errors="replace")[-4000:]
+            notes = tools.computer.read(NOTES, 1 << 20).decode("utf-8", errors="replace")[-4000:]
         except (FileNotFoundError, WorldbuilderError, OSError):
             notes = "(no notes yet)"
         self.history.append({"role": "user", "content": f"Day {day} ({today.isoformat()}) begins. You have "

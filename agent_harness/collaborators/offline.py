@@ -120,7 +120,7 @@ class OfflineCollaborators(Collaborators):
         texts, problems = [], []
         for p in paths:
             try:
-                texts.append(extract_text(p, computer.read(p)))
+                texts.append(extract_text(p, computer.read(p, 16 << 20)))
             except Exception as exc:  # unreadable draft: part of the review
                 problems.append(f"I could not open {p} ({type(exc).__name__}).")
         blob = "\n".join(texts)

@@ -16,8 +16,17 @@ class DockerError(WorldbuilderError):
 
 
 def _first_line(text: str) -> str:
+    """Docker's reason: the last line that is not a usage hint ("See 'docker run --help'.")."""
     lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()]
-    return lines[-1] if lines else "unknown error"
+    lines = [ln for ln in lines if not ln.startswith(("See '", "Run '", "Usage:"))] or lines
+    return lines[-1].removeprefix("docker: ") if lines else "unknown error"
+
+
+def docker_exe() -> str:
+    exe = shutil.which("docker")
+    if exe is None:
+        raise EngineUnavailable(f"the docker CLI is not installed; {HINT}")
+    return exe
 
 
 def docker(*args: str, input: bytes | None = None, timeout: float = 300.0, check: bool = True,

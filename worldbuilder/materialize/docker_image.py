@@ -105,6 +105,7 @@ def _labels(spec: ComputerSpec, base: str, bhash: str, variant: str, config: dic
         f"{LABEL}.home": config["user"]["home"], f"{LABEL}.hostname": config["hostname"],
         f"{LABEL}.layout": spec.layout.kind, f"{LABEL}.mounts": json.dumps(config["mounts"]),
         f"{LABEL}.variant": variant, f"{LABEL}.base": base,
+        f"{LABEL}.sudo": "true" if config["user"].get("sudo") else "false",  # boot skips no-new-privileges
         "org.opencontainers.image.title": f"worldbuilder computer {spec.id}",
         "org.opencontainers.image.description": f"{spec.profile.full_name}, {spec.profile.job_title}"[:200],
         "org.opencontainers.image.version": __version__,

@@ -52,8 +52,17 @@ class FileDiff:
     deleted: list[str]
 
 
+DEFAULT_READ_CAP = 64 * 1024 * 1024  # bytes: the most ``read`` returns unless the caller asks otherwise
+
+
 class Computer(ABC):
-    """A running synthetic computer. Paths are absolute inside the computer, or relative to home."""
+    """A running synthetic computer. Paths are absolute inside the computer, or relative to home.
+
+    Host-side reads are bounded: ``read`` and ``fetch`` accept regular files only, refuse anything larger
+    than ``max_bytes`` and links resolving outside ``allowed_root`` (:class:`TransferRefused`), and
+    ``fetch`` streams to a local file instead of memory. Per-call failures raise :class:`CallFailed`
+    subclasses; only a computer that is gone raises :class:`ComputerUnreachable`.
+    """
 
     name: str
     home: str
@@ -63,7 +72,21 @@ class Computer(ABC):
     def exec(self, cmd: str, timeout: float = 60.0) -> ExecResult: ...
 
     @abstractmethod
-    def read(self, path: str) -> bytes: ...
+    def read(self, path: str, max_bytes: int = DEFAULT_READ_CAP) -> bytes: ...
+
+    @abstractmethod
+    def fetch(self, path: str, local: str | Path, max_bytes: int, allowed_root: str | None = None) -> int:
+        """Copy a regular file of at most ``max_bytes`` to ``local`` (temp file + rename); return its size.
+
+        ``allowed_root`` (default: the home) is where the file, after following links, must be."""
+
+    def alive(self) -> bool:
+        """Ask the provider whether the computer still runs and answers (used to classify failures)."""
+        return True
+
+    def halted(self) -> str:
+        """Why the provider stopped the work on this computer (e.g. its disk quota was exceeded), or ''."""
+        return ""
 
     @abstractmethod
     def write(self, path: str, data: bytes) -> None: ...
@@ -74,8 +97,8 @@ class Computer(ABC):
     def put(self, local: str | Path, remote: str) -> None:
         self.write(remote, Path(local).read_bytes())
 
-    def get(self, remote: str, local: str | Path) -> None:
-        Path(local).write_bytes(self.read(remote))
+    def get(self, remote: str, local: str | Path, max_bytes: int = DEFAULT_READ_CAP) -> None:
+        self.fetch(remote, local, max_bytes, allowed_root="/")
 
     @abstractmethod
     def close(self) -> None: ...

@@ -23,6 +23,7 @@ from worldbuilder.errors import ImageNotFound, WorldbuilderError
 from worldbuilder.materialize import docker_cli
 from worldbuilder.materialize.docker_image import LABEL, inspect_image, resolve_image
 from worldbuilder.materialize.keys import key_path
+from worldbuilder.runtime import docker_isolation
 from worldbuilder.runtime.computer import SSHEndpoint
 from worldbuilder.runtime.ssh import SSHComputer
 
@@ -46,11 +47,43 @@ class BootError(WorldbuilderError):
     """The container started but SSH never became ready (or it exited)."""
 
 
+MEMORY_RE = re.compile(r"^(\d+(?:\.\d+)?)([bkmg]?)$", re.IGNORECASE)
+UNITS = {"": 1, "b": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30}
+
+
+def parse_bytes(text: str, what: str = "size", minimum: int = 1) -> int:
+    """``512m``/``2g``/``1048576`` -> bytes; zero, negative and malformed sizes are refused."""
+    m = MEMORY_RE.match(str(text).strip())
+    if not m:
+        raise WorldbuilderError(f"invalid {what} {text!r} (a positive size such as 512m or 2g)")
+    n = int(float(m.group(1)) * UNITS[m.group(2).lower()])
+    if n < minimum:
+        raise WorldbuilderError(f"{what} {text!r} is too small (at least {minimum >> 20 or 1} MB)"
+                                if minimum >= 1 << 20 else f"{what} {text!r} must be positive")
+    return n
+
+
 @dataclass(frozen=True)
 class Limits:
+    """Resource limits of one computer; every value is checked (zero/negative never mean unlimited)."""
+
     cpus: float = 1.0
     memory: str = "1g"
     pids: int = 512
+    disk: str | None = "2g"  # quota on what the computer writes (see docker_quota); None: no quota
+
+    @property
+    def disk_bytes(self) -> int | None:
+        return parse_bytes(self.disk, "disk quota", minimum=16 << 20) if self.disk else None
+
+    def __post_init__(self) -> None:
+        ncpu = os.cpu_count() or 1
+        if not 0.01 <= float(self.cpus) <= ncpu:
+            raise WorldbuilderError(f"cpus must be between 0.01 and {ncpu} (got {self.cpus})")
+        if not 16 <= int(self.pids) <= 1 << 22:
+            raise WorldbuilderError(f"pids must be between 16 and {1 << 22} (got {self.pids})")
+        parse_bytes(self.memory, "memory", minimum=6 << 20)
+        _ = self.disk_bytes
 
 
 class DockerComputer(SSHComputer):
@@ -60,7 +93,23 @@ class DockerComputer(SSHComputer):
                  **kw: object) -> None:
         self.computer_id, self.image = computer_id, image
         self._dead_checked, self._dead = 0.0, False
+        self.watchdog = None
         super().__init__(endpoint, name, home, **kw)  # type: ignore[arg-type]
+
+    def watch_disk(self, quota: int, baseline: int = 0, poll: float = 0.25):
+        """Start the disk-quota watchdog (see docker_quota); returns it."""
+        from worldbuilder.runtime.docker_quota import DiskWatchdog
+
+        self.watchdog = DiskWatchdog(self.name, quota, baseline, poll).start()
+        return self.watchdog
+
+    def halted(self) -> str:
+        return self.watchdog.exceeded if self.watchdog is not None else ""
+
+    def close(self) -> None:
+        if self.watchdog is not None:
+            self.watchdog.stop()
+        super().close()
 
     def is_dead(self) -> bool:
         """True once the container is not running (sticky; docker is asked at most every 0.5 s)."""
@@ -102,8 +151,16 @@ class DockerBackend:
         return NETWORK
 
     # ------------------------------------------------------------------ lifecycle
-    def boot(self, image: str, name: str | None = None, limits: Limits | None = None) -> DockerComputer:
-        """Start a computer from ``image`` (tag, id or computer id) and wait until SSH answers."""
+    def boot(self, image: str, name: str | None = None, limits: Limits | None = None,
+             owner: dict[str, str] | None = None, shared_network: str | None = None,
+             ip: str | None = None) -> DockerComputer:
+        """Start a computer from ``image`` (tag, id or computer id) and wait until SSH answers.
+
+        ``owner`` ({"run": id, "run-dir": path}) becomes ``org.worldbuilder.run*`` labels, which is what
+        ``runs rm`` trusts; without it they are set empty (never inherited from a snapshot image).
+        By default the computer reaches nothing but its own SSH listener (see docker_isolation);
+        ``shared_network`` opts in to a named network whose computers can reach each other. ``ip`` asks
+        for a fixed address (a computer restarted overnight keeps its address)."""
         docker_cli.ensure_daemon()
         ref = inspect_image(resolve_image(image))
         limits = limits or self.limits
@@ -115,22 +172,37 @@ class DockerBackend:
         labels = docker_cli.image_labels(ref.tag)
         if not key_path(ref.computer_id).exists():
             raise ImageNotFound(f"no SSH key for computer {ref.computer_id} in this WORLDBUILDER_HOME")
-        network = self.ensure_network()
+        network, bridge = ((self.ensure_network(), BRIDGE) if shared_network is None
+                           else docker_isolation.ensure_shared_network(shared_network))
         caps = [a for c in CAPS for a in ("--cap-add", c)]
         nnp = [] if labels.get(f"{LABEL}.sudo") == "true" else ["--security-opt", "no-new-privileges"]
-        docker_cli.docker(
-            "run", "-d", "--name", name, "--hostname", labels.get(f"{LABEL}.hostname", "computer"),
-            "--network", network, "--cpus", str(limits.cpus), "--memory", limits.memory,
-            "--memory-swap", limits.memory, "--pids-limit", str(limits.pids), "--cap-drop", "ALL", *caps, *nnp,
-            "--label", f"{LABEL}.computer-id={ref.computer_id}", "--label", f"{LABEL}.image={ref.tag}",
-            ref.tag, timeout=120)
+        extra = ["--ulimit", f"fsize={limits.disk_bytes}"] if limits.disk_bytes else []
+        if limits.disk_bytes and xfs_backing():  # a kernel-enforced quota where overlay2 supports one
+            extra += ["--storage-opt", f"size={limits.disk_bytes}"]
+        if ip:
+            extra += ["--ip", ip]
         try:
-            return self._wait_ready(name, ref.tag)
+            docker_cli.docker(
+                "run", "-d", "--name", name, "--hostname", labels.get(f"{LABEL}.hostname", "computer"),
+                "--network", network, "--cpus", str(limits.cpus), "--memory", limits.memory, "--memory-swap",
+                limits.memory, "--pids-limit", str(limits.pids), "--cap-drop", "ALL", *caps, *nnp, *extra,
+                "--label", f"{LABEL}.computer-id={ref.computer_id}", "--label", f"{LABEL}.image={ref.tag}",
+                "--label", f"{LABEL}.network={network}", *owner_labels(owner), ref.tag, timeout=120)
+        except WorldbuilderError as exc:  # created but not started (e.g. its address is taken): leave nothing
+            docker_cli.docker("rm", "-f", name, check=False, timeout=60)
+            if "--storage-opt" in extra and "storage" in str(exc).lower():  # xfs without pquota: watchdog only
+                _XFS.append(False)
+                return self.boot(image, name, limits, owner, shared_network, ip)
+            raise
+        try:
+            if shared_network is None:
+                docker_isolation.isolate(name, bridge)
+            return self._wait_ready(name, ref.tag, network)
         except BaseException:
             docker_cli.docker("rm", "-f", name, check=False, timeout=60)
             raise
 
-    def _wait_ready(self, name: str, image: str) -> DockerComputer:
+    def _wait_ready(self, name: str, image: str, network: str = NETWORK) -> DockerComputer:
         deadline = time.monotonic() + self.ready_timeout
         ip = ""
         while time.monotonic() < deadline:
@@ -139,7 +211,7 @@ class DockerBackend:
                 logs = docker_cli.docker("logs", "--tail", "3", name, check=False, timeout=10)
                 tail = (logs.stderr or logs.stdout).decode(errors="replace").strip().splitlines()[-1:] or ["?"]
                 raise BootError(f"{name} exited during boot: {tail[0]}")
-            ip = ip or self._ip(name)
+            ip = ip or self._ip(name, network)
             if ip and _ssh_banner(ip, 22, timeout=0.5):
                 return self.attach(name)
             time.sleep(0.05)
@@ -192,12 +264,41 @@ class DockerBackend:
     def _state(self, name: str) -> dict:
         return self._inspect(name)["State"]
 
-    def _ip(self, name: str) -> str:
-        nets = self._inspect(name)["NetworkSettings"]["Networks"] or {}
-        return (nets.get(NETWORK) or {}).get("IPAddress", "")
+    def _ip(self, name: str, network: str | None = None) -> str:
+        info = self._inspect(name)
+        nets = info["NetworkSettings"]["Networks"] or {}
+        network = network or (info["Config"].get("Labels") or {}).get(f"{LABEL}.network") or NETWORK
+        return (nets.get(network) or {}).get("IPAddress", "")
 
 
-def guard_host() -> None:
+OWNER_KEYS = ("run", "run-dir")
+_XFS: list[bool] = []  # cached answer of xfs_backing()
+
+
+def xfs_backing() -> bool:
+    """overlay2 on xfs: ``--storage-opt size=`` may work (it also needs the ``pquota`` mount option; a refusal
+    is remembered and the quota falls back to the watchdog, docker_quota)."""
+    if not _XFS:
+        info = docker_cli.docker("info", "--format", "{{.Driver}} {{json .DriverStatus}}", check=False, timeout=30)
+        text = info.stdout.decode(errors="replace")
+        _XFS.append(text.startswith("overlay2") and '["BackingFilesystem","xfs"]' in text.replace(" ", ""))
+    return _XFS[-1]
+
+
+def owner_labels(owner: dict[str, str] | None) -> list[str]:
+    """``--label`` arguments naming the run that owns a container (empty values when none does)."""
+    owner = owner or {}
+    return [a for k in OWNER_KEYS for a in ("--label", f"{LABEL}.{k}={owner.get(k, '')}")]
+
+
+def owned_containers(owner: dict[str, str]) -> list[str]:
+    """Names of containers (running or not) whose labels carry exactly this run id and run directory."""
+    fmt = '{{.Names}}\t{{.Label "org.worldbuilder.run-dir"}}'
+    lines = docker_cli.out("ps", "-a", "--filter", f"label={LABEL}.run={owner['run']}", "--format", fmt).splitlines()
+    return [n for n, _, d in (ln.partition("\t") for ln in lines) if n and d == owner["run-dir"]]
+
+
+def guard_host(bridge: str = BRIDGE) -> None:
     """Drop NEW connections from the computers' bridge to the host itself (INPUT chain).
 
     ``--internal`` removes the route out, but the host's own addresses stay reachable from the
@@ -206,7 +307,7 @@ def guard_host() -> None:
     """
     if os.environ.get("WORLDBUILDER_ALLOW_HOST_ACCESS") == "1":
         return
-    rule = ["INPUT", "-i", BRIDGE, "-m", "conntrack", "--ctstate", "NEW,INVALID", "-j", "DROP"]
+    rule = ["INPUT", "-i", bridge, "-m", "conntrack", "--ctstate", "NEW,INVALID", "-j", "DROP"]
     exe = shutil.which("iptables")
     if exe is None:
         raise WorldbuilderError("iptables is missing: cannot firewall computers from the host "

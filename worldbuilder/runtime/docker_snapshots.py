@@ -11,6 +11,7 @@ import json
 import os
 import re
 import secrets
+import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -58,8 +59,9 @@ def validate_label(label: str) -> str:
 class DockerSnapshots(Snapshots):
     """Snapshots of one computer (by id); ``snapshot`` needs its running container."""
 
-    def __init__(self, computer_id: str, container: str | None = None) -> None:
-        self.computer_id, self.container = computer_id, container
+    def __init__(self, computer_id: str, container: str | None = None,
+                 owner: dict[str, str] | None = None) -> None:
+        self.computer_id, self.container, self.owner = computer_id, container, owner
 
     def _tag(self, label: str) -> str:
         return image_tag(self.computer_id, label)
@@ -78,10 +80,41 @@ class DockerSnapshots(Snapshots):
         if not self.container:
             raise SnapshotError("snapshot needs a running computer (boot or attach it first)")
         created = datetime.now(UTC).replace(microsecond=0)
+        owner = [a for k, v in (self.owner or {}).items() for a in ("--change", f"LABEL {LABEL}.{k}={json.dumps(v)}")]
         docker_cli.docker("commit", "--pause=true", "--change", f"LABEL {LABEL}.snapshot={label}",
-                          "--change", f"LABEL {LABEL}.snapshot-created={created.isoformat()}",
+                          "--change", f"LABEL {LABEL}.snapshot-created={created.isoformat()}", *owner,
                           self.container, self._tag(label), timeout=600)
         return SnapshotInfo(label, self._tag(label), created)
+
+    def flatten(self, label: str) -> str:
+        """Replace snapshot ``label`` by a one-layer image of the same filesystem and config (``docker export``
+        into ``docker import``), so a chain of daily snapshots never reaches overlay2's layer limit."""
+        tag = self._require(label)
+        info = json.loads(docker_cli.out("image", "inspect", tag))[0]["Config"]
+        changes: list[str] = []
+        for key in ("Cmd", "Entrypoint"):
+            if info.get(key):
+                changes += ["--change", f"{key.upper()} {json.dumps(info[key])}"]
+        changes += [a for e in info.get("Env") or [] for a in ("--change", f"ENV {e.split('=', 1)[0]}="
+                                                                          f"{json.dumps(e.split('=', 1)[1])}")]
+        changes += [a for k, v in (info.get("Labels") or {}).items() for a in ("--change", f"LABEL {k}={json.dumps(v)}")]
+        changes += ["--change", f"WORKDIR {info.get('WorkingDir') or '/'}"]
+        if info.get("User"):
+            changes += ["--change", f"USER {info['User']}"]
+        name = f"wb-flatten-{secrets.token_hex(4)}"
+        docker_cli.docker("create", "--name", name, "--network", "none", tag, timeout=120)
+        try:
+            exe = docker_cli.docker_exe()
+            with subprocess.Popen([exe, "export", name], stdout=subprocess.PIPE) as export:
+                docker_cli.docker("import", *changes, "-", tag, stdin=export.stdout, timeout=1800)
+                if export.wait(timeout=60) != 0:
+                    raise SnapshotError(f"docker export of {tag} failed")
+        finally:
+            docker_cli.docker("rm", "-f", name, check=False, timeout=60)
+        return tag
+
+    def layers(self, label: str) -> int:
+        return int(docker_cli.out("image", "inspect", "-f", "{{len .RootFS.Layers}}", self._require(label)))
 
     def list(self) -> list[SnapshotInfo]:
         repo = f"{REPO_PREFIX}{self.computer_id}"

@@ -14,14 +14,30 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from worldbuilder.errors import CommandTimeout, ComputerUnreachable, PathOutsideComputer, SnapshotNotFound
-from worldbuilder.runtime.computer import Computer, ExecResult, FileDiff, SnapshotInfo, Snapshots
+from worldbuilder.errors import (
+    CommandTimeout,
+    ComputerUnreachable,
+    PathOutsideComputer,
+    RemoteFileError,
+    RemoteFileNotFound,
+    SnapshotNotFound,
+    TransferRefused,
+)
+from worldbuilder.runtime.computer import (
+    DEFAULT_READ_CAP,
+    Computer,
+    ExecResult,
+    FileDiff,
+    SnapshotInfo,
+    Snapshots,
+)
 
 
 class LocalComputer(Computer):
@@ -50,6 +66,9 @@ class LocalComputer(Computer):
             raise PathOutsideComputer(f"path escapes the computer: {path}")
         return host
 
+    def alive(self) -> bool:
+        return not self.closed and self.root.is_dir()
+
     def _alive(self) -> None:
         if self.closed or not self.root.is_dir():
             raise ComputerUnreachable(f"local computer {self.name} is not running")
@@ -73,13 +92,55 @@ class LocalComputer(Computer):
         return ExecResult(proc.returncode, out.decode(errors="replace"), err.decode(errors="replace"),
                           time.monotonic() - t0)
 
-    def read(self, path: str) -> bytes:
+    def _regular(self, path: str, max_bytes: int, root: str | None) -> Path:
+        """Host path of a regular file of at most ``max_bytes`` under ``root`` (links followed)."""
         self._alive()
         host = self.host_path(path)
+        if root is not None:
+            top = self.host_path(root)
+            if host != top and top not in host.parents:
+                raise TransferRefused(f"{path}: resolves outside {root}")
         try:
-            return host.read_bytes()
+            st = host.stat()
+        except FileNotFoundError as exc:
+            raise RemoteFileNotFound(f"{path}: no such file or folder") from exc
         except OSError as exc:
-            raise FileNotFoundError(f"{path}: {exc.strerror}") from exc
+            raise RemoteFileError(f"{path}: {exc.strerror}") from exc
+        if stat.S_ISDIR(st.st_mode):
+            raise RemoteFileError(f"{path}: is a folder, not a file")
+        if not stat.S_ISREG(st.st_mode):
+            raise TransferRefused(f"{path}: not a regular file")
+        if st.st_size > max_bytes:
+            raise TransferRefused(f"{path}: {st.st_size} bytes, over the {max_bytes}-byte cap")
+        return host
+
+    def read(self, path: str, max_bytes: int = DEFAULT_READ_CAP) -> bytes:
+        host = self._regular(path, max_bytes, None)
+        try:
+            with open(host, "rb") as fh:
+                data = fh.read(max_bytes + 1)
+        except OSError as exc:
+            raise RemoteFileError(f"{path}: {exc.strerror}") from exc
+        if len(data) > max_bytes:
+            raise TransferRefused(f"{path}: grew past the {max_bytes}-byte cap while reading")
+        return data
+
+    def fetch(self, path: str, local: str | Path, max_bytes: int, allowed_root: str | None = None) -> int:
+        host = self._regular(path, max_bytes, self.home if allowed_root is None else allowed_root)
+        local = Path(local)
+        tmp = local.with_name(f".{local.name}.tmp-{os.getpid()}")
+        n = 0
+        try:
+            with open(host, "rb") as src, open(tmp, "wb") as out:
+                for chunk in iter(lambda: src.read(1 << 20), b""):
+                    n += len(chunk)
+                    if n > max_bytes:
+                        raise TransferRefused(f"{path}: grew past the {max_bytes}-byte cap while copying")
+                    out.write(chunk)
+            os.replace(tmp, local)
+        finally:
+            tmp.unlink(missing_ok=True)
+        return n
 
     def write(self, path: str, data: bytes) -> None:
         self._alive()
@@ -95,6 +156,13 @@ class LocalComputer(Computer):
 
     def close(self) -> None:
         self.closed = True
+
+
+def copy_tree(src: str | Path, dest: str | Path) -> None:
+    """Copy a computer directory exactly: links, FIFOs and holes of sparse files kept (``cp -a``)."""
+    proc = subprocess.run(["cp", "-a", "--sparse=always", "--", str(src), str(dest)], capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise OSError(f"cannot copy {src}: {proc.stderr.strip()[:200]}")
 
 
 def _tree_files(root: Path) -> dict[str, tuple[int, int]]:
@@ -118,7 +186,7 @@ class LocalSnapshots(Snapshots):
         dest = self.store / label
         tmp = self.store / f".{label}.tmp"
         shutil.rmtree(tmp, ignore_errors=True)
-        shutil.copytree(self.computer.root, tmp, symlinks=True)
+        copy_tree(self.computer.root, tmp)
         shutil.rmtree(dest, ignore_errors=True)
         tmp.rename(dest)
         return SnapshotInfo(label, str(dest), datetime.now(UTC))
@@ -134,7 +202,7 @@ class LocalSnapshots(Snapshots):
             raise SnapshotNotFound(f"no snapshot {label!r} in {self.store}")
         c = self.computer
         shutil.rmtree(c.root, ignore_errors=True)
-        shutil.copytree(src, c.root, symlinks=True)
+        copy_tree(src, c.root)
         self.computer = LocalComputer(c.root, c.user, c.home, c.name)
         return self.computer
 

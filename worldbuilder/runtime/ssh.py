@@ -8,24 +8,34 @@ group), and bounded reconnects. A computer that stops answering raises ``Compute
 from __future__ import annotations
 
 import base64
+import os
 import posixpath
 import secrets
 import select
 import shlex
 import socket
+import stat
 import threading
 import time
 from pathlib import Path
 
 import paramiko
 
-from worldbuilder.errors import CommandTimeout, ComputerUnreachable
-from worldbuilder.runtime.computer import Computer, ExecResult, SSHEndpoint
+from worldbuilder.errors import (
+    CallFailed,
+    CommandTimeout,
+    ComputerUnreachable,
+    RemoteFileError,
+    RemoteFileNotFound,
+    TransferRefused,
+)
+from worldbuilder.runtime.computer import DEFAULT_READ_CAP, Computer, ExecResult, SSHEndpoint
 from worldbuilder.runtime.ssh_runner import Runner, RunnerBroken
 
 KILL_GRACE = 2.0  # seconds the host waits past the remote timeout before giving up on the channel
 TCP_CONNECT = 1.5  # per-attempt TCP connect timeout (a vanished address otherwise takes ~3 s to fail)
 SFTP_IDLE = 10.0  # seconds without a byte from SFTP before the connection is considered stuck
+READ_CHUNK, WINDOW = 32768, 8 << 20  # SFTP read request size; bytes in flight (and in memory) per file read
 MAX_OUTPUT = 32 * 1024 * 1024  # bytes kept per stream; the rest is dropped (with a marker)
 NET_ERRORS = (paramiko.SSHException, EOFError, OSError, socket.timeout)
 
@@ -160,6 +170,8 @@ class SSHComputer(Computer):
             self._runner = None
             if self.is_dead() or not self._alive():
                 raise ComputerUnreachable(f"{self.name}: no answer while running a command ({exc})") from exc
+            if self.halted():  # the provider stopped the writers (disk quota): never run the command again
+                raise CallFailed(f"command stopped: {self.halted()}") from exc
             if time.monotonic() - start >= timeout:
                 raise CommandTimeout(f"command exceeded {timeout:g}s and was killed: {cmd[:80]}") from exc
             return self._exec_channel(cmd, timeout, start)
@@ -222,7 +234,9 @@ class SSHComputer(Computer):
         """Absolute path inside the computer; relative paths resolve against the home."""
         return posixpath.normpath(path if path.startswith("/") else posixpath.join(self.home, path))
 
-    def _sftp_call(self, fn):
+    def _sftp_call(self, fn, what: str = ""):
+        """Run ``fn(sftp)``. Remote file errors become :class:`CallFailed` subclasses; a connection
+        failure is retried once, and is ``ComputerUnreachable`` only when the computer is really gone."""
         for attempt in (0, 1):
             try:
                 with self._lock:
@@ -233,25 +247,87 @@ class SSHComputer(Computer):
                         self._sftp.get_channel().settimeout(min(self.op_timeout, SFTP_IDLE))
                     sftp = self._sftp
                 return fn(sftp)
-            except (FileNotFoundError, PermissionError, IsADirectoryError):
+            except (CallFailed, ComputerUnreachable):
                 raise
+            except FileNotFoundError as exc:
+                raise RemoteFileNotFound(f"{what}: no such file or folder") from exc
+            except PermissionError as exc:
+                raise RemoteFileError(f"{what}: permission denied") from exc
             except NET_ERRORS as exc:
-                if isinstance(exc, IOError) and getattr(exc, "errno", None) is not None:
-                    raise  # a remote file error (ENOENT, EACCES...), not the connection
+                self._drop_sftp()
+                t = self._client.get_transport() if self._client else None
+                if t is not None and t.is_active() and self._alive():  # it answers: only this call failed
+                    if isinstance(exc, socket.timeout):
+                        raise CallFailed(f"{what}: no answer within {SFTP_IDLE:g}s (a FIFO or device?)") from exc
+                    raise RemoteFileError(f"{what}: {exc or type(exc).__name__}") from exc
                 self._drop()
                 if attempt == 1 or self.is_dead():
                     raise self._unreachable(exc) from exc
         raise AssertionError("unreachable")
 
-    def read(self, path: str) -> bytes:
+    def _drop_sftp(self) -> None:
+        sftp, self._sftp = self._sftp, None
+        try:
+            if sftp is not None:
+                sftp.close()
+        except Exception:  # noqa: BLE001 - closing a broken channel
+            pass
+
+    def alive(self) -> bool:
+        """The provider says the computer runs and a session opens on its connection."""
+        return not self.is_dead() and self._alive()
+
+    def _checked(self, sftp: paramiko.SFTPClient, path: str, max_bytes: int, root: str | None) -> tuple[str, int]:
+        """The resolved path and size of a regular file of at most ``max_bytes`` (links followed, and
+        must stay under ``root``); raise :class:`RemoteFileError` / :class:`TransferRefused` otherwise."""
         p = self.resolve(path)
+        real = sftp.normalize(p)
+        if root is not None and not _under(real, root):
+            raise TransferRefused(f"{path}: resolves to {real}, outside {root}")
+        st = sftp.stat(real)
+        mode = st.st_mode or 0
+        if stat.S_ISDIR(mode):
+            raise RemoteFileError(f"{path}: is a folder, not a file")
+        if not stat.S_ISREG(mode):
+            raise TransferRefused(f"{path}: not a regular file ({_kind(mode)})")
+        size = st.st_size or 0
+        if size > max_bytes:
+            raise TransferRefused(f"{path}: {size} bytes, over the {max_bytes}-byte cap")
+        return real, size
+
+    def read(self, path: str, max_bytes: int = DEFAULT_READ_CAP) -> bytes:
+        """A regular file's bytes (at most ``max_bytes``; folders, FIFOs and devices are refused)."""
 
         def _read(sftp: paramiko.SFTPClient) -> bytes:
-            with sftp.open(p, "rb") as fh:
-                fh.prefetch()
-                return fh.read()
+            real, size = self._checked(sftp, path, max_bytes, None)
+            buf = bytearray()
+            with sftp.open(real, "rb") as fh:
+                for chunk in _stream(fh, size):
+                    buf += chunk
+            return bytes(buf)
 
-        return self._sftp_call(_read)
+        return self._sftp_call(_read, path)
+
+    def fetch(self, path: str, local: str | Path, max_bytes: int, allowed_root: str | None = None) -> int:
+        """Stream a regular file under ``allowed_root`` (default: the home) to ``local``; return its size."""
+        local = Path(local)
+        root = self.home if allowed_root is None else allowed_root
+
+        def _fetch(sftp: paramiko.SFTPClient) -> int:
+            real, size = self._checked(sftp, path, max_bytes, root)
+            tmp = local.with_name(f".{local.name}.tmp-{secrets.token_hex(3)}")
+            n = 0
+            try:
+                with sftp.open(real, "rb") as fh, open(tmp, "wb") as out:
+                    for chunk in _stream(fh, size):
+                        n += len(chunk)
+                        out.write(chunk)
+                os.replace(tmp, local)
+            finally:
+                tmp.unlink(missing_ok=True)
+            return n
+
+        return self._sftp_call(_fetch, path)
 
     def write(self, path: str, data: bytes) -> None:
         """Write atomically (temp file + rename); parent directories are created."""
@@ -265,21 +341,17 @@ class SSHComputer(Computer):
                 fh.write(data)
             sftp.posix_rename(tmp, p)
 
-        self._sftp_call(_write)
+        self._sftp_call(_write, path)
 
     def listdir(self, path: str = ".") -> list[str]:
         p = self.resolve(path)
-        return sorted(self._sftp_call(lambda sftp: sftp.listdir(p)))
+        return sorted(self._sftp_call(lambda sftp: sftp.listdir(p), path))
 
     def put(self, local: str | Path, remote: str) -> None:
         self.write(remote, Path(local).read_bytes())
 
-    def get(self, remote: str, local: str | Path) -> None:
-        data = self.read(remote)
-        local = Path(local)
-        tmp = local.with_name(f".{local.name}.tmp-{secrets.token_hex(3)}")
-        tmp.write_bytes(data)
-        tmp.replace(local)
+    def get(self, remote: str, local: str | Path, max_bytes: int = DEFAULT_READ_CAP) -> None:
+        self.fetch(remote, local, max_bytes, allowed_root="/")
 
     def close(self) -> None:
         with self._lock:
@@ -293,6 +365,33 @@ def _append(buf: bytearray, data: bytes) -> None:
         buf += data[:room]
         if len(data) > room:
             buf += b"\n[output truncated]\n"
+
+
+def _stream(fh: paramiko.SFTPFile, size: int):
+    """The first ``size`` bytes of an open remote file (its size when checked), pipelined in windows of
+    ``WINDOW`` bytes so at most one window is held in memory; a file that shrank ends early."""
+    off = 0
+    while off < size:
+        n = min(WINDOW, size - off)
+        chunks = [(o, min(READ_CHUNK, off + n - o)) for o in range(off, off + n, READ_CHUNK)]
+        for data in fh.readv(chunks):
+            if not data:
+                return
+            yield data
+        off += n
+
+
+def _under(path: str, root: str) -> bool:
+    root = posixpath.normpath(root)
+    return root == "/" or path == root or path.startswith(root + "/")
+
+
+def _kind(mode: int) -> str:
+    for test, name in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"), (stat.S_ISLNK, "a link")):
+        if test(mode):
+            return name
+    return f"mode {oct(mode)}"
 
 
 def _makedirs(sftp: paramiko.SFTPClient, path: str) -> None:

@@ -41,8 +41,8 @@ def vm_build(computer: Path, out: Path | None, force: bool, sudo: bool, compress
 @vm.command("boot")
 @click.argument("ref", metavar="COMPUTER_OR_DISK")
 @click.option("--name", help="VM name (default: the computer id).")
-@click.option("--memory", "memory_mb", type=int, help="Memory in MiB (default 1024).")
-@click.option("--cpus", type=int, help="vCPUs (default 2).")
+@click.option("--memory", "memory_mb", type=click.IntRange(128, 1 << 20), help="Memory in MiB (default 1024).")
+@click.option("--cpus", type=click.IntRange(1, 256), help="vCPUs (default 2).")
 @click.option("--libvirt", "use_libvirt", is_flag=True, help="Define and start it as a libvirt domain.")
 def vm_boot(ref: str, name: str | None, memory_mb: int | None, cpus: int | None, use_libvirt: bool) -> None:
     """Boot a computer's VM (building its disk if needed) and print the SSH command."""
@@ -95,7 +95,7 @@ def vm_ls() -> None:
 
 @vm.command("xml")
 @click.argument("ref", metavar="COMPUTER_OR_DISK")
-@click.option("--port", type=int, help="Host port for SSH (default: a free one).")
+@click.option("--port", type=click.IntRange(1024, 65535), help="Host port for SSH (default: a free one).")
 @click.option("--no-validate", is_flag=True, help="Skip virt-xml-validate.")
 def vm_xml(ref: str, port: int | None, no_validate: bool) -> None:
     """Print the libvirt domain XML of a computer's VM (validated with virt-xml-validate)."""
