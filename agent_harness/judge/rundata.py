@@ -35,7 +35,7 @@ def open_run(run_dir: Path) -> tuple[RunDir, RunConfig]:
 
 def is_finished(run: RunDir, cfg: RunConfig, last: int) -> bool:
     s = run.summary()
-    return s is not None and s.status in ("completed", "stopped") and (last >= cfg.days or s.status == "stopped")
+    return s is not None and s.status in ("completed", "degraded", "stopped") and (last >= cfg.days or s.status == "stopped")
 
 
 class SnapshotFiles:
