@@ -30,12 +30,15 @@ def image() -> None:
 @click.option("--variant", type=click.Choice(["base", "office"]), default="base", show_default=True,
               help="Shared base: workstation, or workstation + LibreOffice headless.")
 @click.option("--sudo", is_flag=True, help="Give the user passwordless sudo (default: no sudo).")
-def image_build(source: Path, variant: str, sudo: bool) -> None:
+@click.option("--method", type=click.Choice(["layer", "provision"]), default=None,
+              help="layer: build the layer on the host + docker load (default); provision: run the "
+                   "provisioner in a container and commit.  [env: WORLDBUILDER_IMAGE_METHOD]")
+def image_build(source: Path, variant: str, sudo: bool, method: str | None) -> None:
     """Build the image of a computer directory (or render a spec file first)."""
     from worldbuilder.materialize.docker_image import build_image
 
     if source.is_dir() and (source / "tree").is_dir():
-        ref = build_image(source, variant=variant, sudo=sudo, log=lambda m: click.echo(m, err=True))
+        ref = build_image(source, variant=variant, sudo=sudo, log=lambda m: click.echo(m, err=True), method=method)
     else:
         from worldbuilder import api
         from worldbuilder.spec import ComputerSpec
@@ -44,7 +47,8 @@ def image_build(source: Path, variant: str, sudo: bool) -> None:
         tmp = Path(tempfile.mkdtemp(prefix="wb-render-"))
         try:
             api.render(spec, tmp / "computer")
-            ref = build_image(tmp / "computer", variant=variant, sudo=sudo, log=lambda m: click.echo(m, err=True))
+            ref = build_image(tmp / "computer", variant=variant, sudo=sudo, log=lambda m: click.echo(m, err=True),
+                              method=method)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
     state = "cached" if ref.cached else "built"
