@@ -115,6 +115,7 @@ class _Batch:
     work: Path
     variant: str
     sudo: bool
+    extra: dict[str, str]  # extra labels (e.g. the fleet that built the image); part of the build hash
 
 
 def _stage(computer_dir: Path, b: _Batch) -> tuple[_Staged | None, str]:
@@ -123,7 +124,7 @@ def _stage(computer_dir: Path, b: _Batch) -> tuple[_Staged | None, str]:
     keys = ensure_keypair(spec.id)
     tag = image_tag(spec.id)
     spec_hash = _spec_hash(spec, computer_dir)
-    bhash = build_hash(spec, computer_dir, b.base, keys.public, b.sudo, b.variant, spec_hash)
+    bhash = build_hash(spec, computer_dir, b.base, keys.public, b.sudo, b.variant, spec_hash + json.dumps(b.extra))
     if b.labels.get(tag, {}).get(f"{LABEL}.build-hash") == bhash:
         return None, tag
     cfg = staging.provision_config(spec, keys.public, sudo=b.sudo)
@@ -132,6 +133,7 @@ def _stage(computer_dir: Path, b: _Batch) -> tuple[_Staged | None, str]:
     labels = docker_image._labels(spec, b.base, bhash, b.variant, cfg, spec_hash)
     labels[f"{LABEL}.host-key"] = " ".join(host_pub.split()[:2])
     labels[f"{LABEL}.method"] = "layer"
+    labels.update(b.extra)
     return _Staged(tag, layer, diff_id, image_config(b.facts, diff_id, labels)), tag
 
 
@@ -197,12 +199,18 @@ def docker_load(staged: list[_Staged], base_ids: list[str]) -> None:
         raise docker_cli.classify(["load"], err.decode(errors="replace"))
 
 
-def build_layer_images(computer_dirs: list[Path], variant: str = "base", sudo: bool = False) -> list[ImageRef]:
-    """Build (or reuse) the images of many computers with one ``docker load``; refs in input order."""
+def build_layer_images(computer_dirs: list[Path], variant: str = "base", sudo: bool = False,
+                       labels: dict[str, str] | None = None) -> list[ImageRef]:
+    """Build (or reuse) the images of many computers with one ``docker load``; refs in input order.
+
+    ``labels`` are added to every image (keys must start with ``org.worldbuilder.``)."""
+    extra = dict(labels or {})
+    if any(not k.startswith(f"{LABEL}.") for k in extra):
+        raise ImageBuildError(f"extra image labels must start with {LABEL}.")
     base = ensure_base(variant)
     work = Path(tempfile.mkdtemp(prefix="wb-layer-", dir=cache_home()))
     wanted = [image_tag(_computer_id(Path(d))) for d in computer_dirs]
-    batch = _Batch(base, base_facts(base), _existing_labels(wanted), work, variant, sudo)
+    batch = _Batch(base, base_facts(base), _existing_labels(wanted), work, variant, sudo, extra)
     try:
         staged: list[_Staged] = []
         tags: list[str | None] = []
