@@ -140,10 +140,12 @@ def personas_sample(n, seed):
 def _register_plugins() -> None:
     """Attach the command groups that live next to their own stage."""
     from agent_harness.cli import register as register_harness
+    from agent_harness.fleet.cli import register as register_fleet
     from worldbuilder.cli_runtime import register as register_runtime
 
     register_runtime(main)
     register_harness(main)
+    register_fleet(main)
 
 
 _register_plugins()

@@ -28,7 +28,7 @@ class FleetError(WorldbuilderError):
 def append(fleet_dir: Path, record: Record) -> None:
     """Append one record atomically (a single write of a whole line) and make it durable."""
     line = (json.dumps(record.model_dump(mode="json"), separators=(",", ":")) + "\n").encode()
-    fd = os.open(fleet_dir / MANIFEST_FILE, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    fd = os.open(fleet_dir / MANIFEST_FILE, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
     try:
         _repair_tail(fd)
         os.write(fd, line)

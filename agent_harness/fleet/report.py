@@ -96,7 +96,7 @@ def build_report(fleet_dir: Path) -> dict:
                      "error": quarantined[0].error if quarantined else None,
                      "score": _score(jd / "run"),
                      "disk": {"computer": _du(jd / "computer"), "run": _du(jd / "run"),
-                              "image_total": image.get("size")}})
+                              "image_layer": image.get("layer_size"), "image_total": image.get("size")}})
     return {"fleet": cfg.fleet_id, "stages": cfg.stages, "jobs_total": len(cfg.jobs),
             "counts": counts(cfg, latest), "throughput": throughput(recs),
             "failures": {"by_cause": by_cause, "attempts_failed": sum(r.state == "failed" for r in recs),
