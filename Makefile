@@ -33,12 +33,12 @@ engines:
 
 ## The full test suite, as CI runs it (Docker, QEMU and LibreOffice included).
 test: venv engines
-	@EXTRAS=dev,vm scripts/bootstrap.sh
+	@EXTRAS=dev,vm,fleet scripts/bootstrap.sh
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 ## Fast local loop: skips tests that need Docker, QEMU or LibreOffice.
 test-fast: venv
-	$(PY) -m pytest -m "not slow and not docker and not vm" $(PYTEST_ARGS)
+	$(PY) -m pytest -m "not slow and not docker and not vm and not ray" $(PYTEST_ARGS)
 
 lint: venv
 	$(VENV)/bin/ruff check worldbuilder agent_harness tests benchmarks
