@@ -144,7 +144,7 @@ def fleet_report(fleet_dir):
     from agent_harness.fleet.report import write_report
 
     rep, path = write_report(fleet_dir)
-    console = Console()
+    console = Console(width=None if sys.stdout.isatty() else 150)
     t = Table(title="throughput per stage")
     for col in ("stage", "done", "median s", "mean s", "wall s", "jobs/min", "nodes"):
         t.add_column(col, justify="left" if col in ("stage", "nodes") else "right")
