@@ -87,11 +87,12 @@ def default_method() -> str:
 
 
 def build_image(computer_dir: str | Path, variant: str = "base", sudo: bool = False, log=None,
-                method: str | None = None) -> ImageRef:
+                method: str | None = None, extra_labels: dict[str, str] | None = None) -> ImageRef:
     """Build (or reuse) the image of the computer in ``computer_dir``; returns its reference.
 
     ``method``: ``layer`` (host-built layer + ``docker load``, falls back to the provisioner when it
     cannot reproduce a computer) or ``provision`` (container runs the provisioner, then commit).
+    ``extra_labels`` (``org.worldbuilder.*``, e.g. the fleet that built it) are added to the image.
     """
     computer_dir = Path(computer_dir)
     method = method or default_method()
@@ -100,16 +101,18 @@ def build_image(computer_dir: str | Path, variant: str = "base", sudo: bool = Fa
     if method == "layer":
         from worldbuilder.materialize.docker_layer import build_layer_image
 
-        return build_layer_image(computer_dir, variant=variant, sudo=sudo)
+        return build_layer_image(computer_dir, variant=variant, sudo=sudo, labels=extra_labels)
     spec, tree = staging.load_computer_for_build(computer_dir, ImageBuildError)
     base = ensure_base(variant, log=log)
     keys = ensure_keypair(spec.id)
     tag = image_tag(spec.id)
-    bhash = _build_hash(spec, computer_dir, base, keys.public, sudo, variant)
+    extra = dict(extra_labels or {})
+    bhash = _build_hash(spec, computer_dir, base, keys.public, sudo, variant,
+                        spec.content_hash() + json.dumps(extra) if extra else None)
     if docker_cli.image_exists(tag) and docker_cli.image_labels(tag).get(f"{LABEL}.build-hash") == bhash:
         return inspect_image(tag, cached=True)
     config = staging.provision_config(spec, keys.public, sudo=sudo)
-    labels = _labels(spec, base, bhash, variant, config)
+    labels = {**_labels(spec, base, bhash, variant, config), **extra}
     work = Path(tempfile.mkdtemp(prefix="wb-build-", dir=cache_home()))
     name = f"wb-build-{spec.id}-{secrets.token_hex(3)}"
     try:

@@ -232,7 +232,8 @@ def build_layer_images(computer_dirs: list[Path], variant: str = "base", sudo: b
             docker_load(staged, json.loads(staged[0].config)["rootfs"]["diff_ids"][:-1])
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    slow = iter([docker_image.build_image(d, variant=variant, sudo=sudo, method="provision") for d in fallback])
+    slow = iter([docker_image.build_image(d, variant=variant, sudo=sudo, method="provision", extra_labels=extra)
+                 for d in fallback])
     fast = iter(inspect_many([t for t in tags if t is not None], cached))
     return [next(fast) if t is not None else next(slow) for t in tags]
 
@@ -256,6 +257,7 @@ def inspect_many(tags: list[str], cached: set[str]) -> list[ImageRef]:
                                  cached=tag in cached) for tag, info in zip(tags, infos, strict=True)]
 
 
-def build_layer_image(computer_dir: Path, variant: str = "base", sudo: bool = False) -> ImageRef:
+def build_layer_image(computer_dir: Path, variant: str = "base", sudo: bool = False,
+                      labels: dict[str, str] | None = None) -> ImageRef:
     """One computer through the fast path."""
-    return build_layer_images([computer_dir], variant=variant, sudo=sudo)[0]
+    return build_layer_images([computer_dir], variant=variant, sudo=sudo, labels=labels)[0]
