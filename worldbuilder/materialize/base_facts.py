@@ -54,9 +54,9 @@ def base_id(base: str) -> str:
     return docker_cli.out("image", "inspect", "--format", "{{.Id}}", base)
 
 
-def base_facts(base: str) -> dict:
-    """The cached facts of ``base`` (read from the image the first time)."""
-    image_id = base_id(base)
+def base_facts(base: str, image_id: str | None = None) -> dict:
+    """The cached facts of ``base`` (read from the image the first time); ``image_id`` if known."""
+    image_id = image_id or base_id(base)
     path = cache_home() / "base-facts" / f"{image_id.split(':')[-1]}.json"
     if path.exists():
         return json.loads(path.read_text())

@@ -14,19 +14,21 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import re
 import shutil
 import subprocess
 import tarfile
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from worldbuilder.materialize import docker_cli, docker_image, layer_files, staging
+from worldbuilder.materialize import docker_api, docker_cli, docker_image, layer_files, staging
 from worldbuilder.materialize.base_facts import base_facts
-from worldbuilder.materialize.base_image import ensure_base
+from worldbuilder.materialize.base_image import base_tag, ensure_base
 from worldbuilder.materialize.docker_image import LABEL, ImageBuildError, ImageRef, image_tag
 from worldbuilder.materialize.keys import ensure_keypair
 from worldbuilder.materialize.paths import cache_home
@@ -144,17 +146,8 @@ def _spec_hash(spec: ComputerSpec, computer_dir: Path) -> str:
 
 
 def _existing_labels(tags: list[str]) -> dict[str, dict[str, str]]:
-    """Labels of those ``tags`` that exist, with one ``docker image inspect``."""
-    if not tags:
-        return {}
-    proc = docker_cli.docker("image", "inspect", "--format", "{{json .RepoTags}}\t{{json .Config.Labels}}", *tags,
-                             check=False, timeout=120)
-    out: dict[str, dict[str, str]] = {}
-    for line in proc.stdout.decode().splitlines():
-        repo_tags, _, labels = line.partition("\t")
-        for t in json.loads(repo_tags or "[]") or []:
-            out[t] = json.loads(labels or "null") or {}
-    return out
+    """Labels of those ``tags`` that exist."""
+    return {t: (info["Config"].get("Labels") or {}) for t, info in zip(tags, _inspect(tags), strict=True) if info}
 
 
 def _tar_add(tar: tarfile.TarFile, name: str, data: bytes | None = None, path: Path | None = None) -> None:
@@ -170,25 +163,52 @@ def _tar_add(tar: tarfile.TarFile, name: str, data: bytes | None = None, path: P
         tar.addfile(info, io.BytesIO(data or b""))
 
 
+def _write_archive(fileobj, staged: list[_Staged], base_ids: list[str]) -> None:
+    """A docker-archive with the staged images' own layers and configs (the base's layers are left out)."""
+    manifest = []
+    with tarfile.open(fileobj=fileobj, mode="w|") as tar:  # type: ignore[call-overload]
+        for s in staged:
+            layer_dir = s.diff_id.split(":")[1]
+            config_name = hashlib.sha256(s.config).hexdigest() + ".json"
+            _tar_add(tar, f"{layer_dir}/layer.tar", path=s.layer)
+            _tar_add(tar, config_name, s.config)
+            base_layers = [f"{d.split(':')[1]}/layer.tar" for d in base_ids]
+            manifest.append({"Config": config_name, "RepoTags": [s.tag],
+                             "Layers": [*base_layers, f"{layer_dir}/layer.tar"]})
+        _tar_add(tar, "manifest.json", json.dumps(manifest).encode())
+
+
 def docker_load(staged: list[_Staged], base_ids: list[str]) -> None:
-    """Stream one docker-archive with every staged image into ONE ``docker load``."""
+    """Stream one docker-archive with every staged image into ONE ``docker load`` (API, else CLI)."""
+    api = docker_api.client()
+    if api is not None:
+        rfd, wfd = os.pipe()
+        errors: list[BaseException] = []
+
+        def produce() -> None:
+            try:
+                with open(wfd, "wb", buffering=1 << 20) as w:
+                    _write_archive(w, staged, base_ids)
+            except BaseException as exc:  # surfaced below, after the daemon answered
+                errors.append(exc)
+
+        writer = threading.Thread(target=produce, daemon=True)
+        writer.start()
+        with open(rfd, "rb", buffering=1 << 20) as r:
+            try:
+                api.load(r)
+            finally:
+                writer.join(timeout=600)
+        if errors and not isinstance(errors[0], BrokenPipeError):
+            raise ImageBuildError(f"writing the image archive failed: {errors[0]}")
+        return
     exe = shutil.which("docker")
     if exe is None:
         raise docker_cli.EngineUnavailable(f"the docker CLI is not installed; {docker_cli.HINT}")
     proc = subprocess.Popen([exe, "load", "-q"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE)
-    manifest = []
     try:
-        with tarfile.open(fileobj=proc.stdin, mode="w|") as tar:  # type: ignore[call-overload]
-            for s in staged:
-                layer_dir = s.diff_id.split(":")[1]
-                config_name = hashlib.sha256(s.config).hexdigest() + ".json"
-                _tar_add(tar, f"{layer_dir}/layer.tar", path=s.layer)
-                _tar_add(tar, config_name, s.config)
-                base_layers = [f"{d.split(':')[1]}/layer.tar" for d in base_ids]
-                manifest.append({"Config": config_name, "RepoTags": [s.tag],
-                                 "Layers": [*base_layers, f"{layer_dir}/layer.tar"]})
-            _tar_add(tar, "manifest.json", json.dumps(manifest).encode())
+        _write_archive(proc.stdin, staged, base_ids)
     except BrokenPipeError:
         pass
     finally:
@@ -199,6 +219,27 @@ def docker_load(staged: list[_Staged], base_ids: list[str]) -> None:
         raise docker_cli.classify(["load"], err.decode(errors="replace"))
 
 
+def _inspect(tags: list[str]) -> list[dict | None]:
+    """``docker image inspect`` of each tag (None where missing): over the API socket, else one CLI call."""
+    api = docker_api.client()
+    if api is not None:
+        return [api.inspect_image(t) for t in tags]
+    if not tags:
+        return []
+    proc = docker_cli.docker("image", "inspect", *tags, check=False, timeout=120)
+    found = {t: info for info in json.loads(proc.stdout or b"[]") for t in info.get("RepoTags") or []}
+    return [found.get(t) for t in tags]
+
+
+def _base(variant: str) -> tuple[str, str | None]:
+    """(tag, image id) of the variant's base, built first if missing."""
+    tag = base_tag(variant)
+    info = _inspect([tag])[0]
+    if info is not None:
+        return tag, info["Id"]
+    return ensure_base(variant), None
+
+
 def build_layer_images(computer_dirs: list[Path], variant: str = "base", sudo: bool = False,
                        labels: dict[str, str] | None = None) -> list[ImageRef]:
     """Build (or reuse) the images of many computers with one ``docker load``; refs in input order.
@@ -207,10 +248,10 @@ def build_layer_images(computer_dirs: list[Path], variant: str = "base", sudo: b
     extra = dict(labels or {})
     if any(not k.startswith(f"{LABEL}.") for k in extra):
         raise ImageBuildError(f"extra image labels must start with {LABEL}.")
-    base = ensure_base(variant)
+    base, base_image_id = _base(variant)
     work = Path(tempfile.mkdtemp(prefix="wb-layer-", dir=cache_home()))
     wanted = [image_tag(_computer_id(Path(d))) for d in computer_dirs]
-    batch = _Batch(base, base_facts(base), _existing_labels(wanted), work, variant, sudo, extra)
+    batch = _Batch(base, base_facts(base, base_image_id), _existing_labels(wanted), work, variant, sudo, extra)
     try:
         staged: list[_Staged] = []
         tags: list[str | None] = []
@@ -249,10 +290,11 @@ def _computer_id(computer_dir: Path) -> str:
 
 
 def inspect_many(tags: list[str], cached: set[str]) -> list[ImageRef]:
-    """ImageRefs of many tags with one ``docker image inspect``."""
-    if not tags:
-        return []
-    infos = json.loads(docker_cli.docker("image", "inspect", *tags, timeout=120).stdout)
+    """ImageRefs of many tags."""
+    infos = _inspect(tags)
+    missing = [t for t, i in zip(tags, infos, strict=True) if i is None]
+    if missing:
+        raise ImageBuildError(f"docker load did not create {', '.join(missing)}")
     return [ImageRef.from_labels(tag, info["Id"], info["Config"].get("Labels") or {}, int(info.get("Size", 0)),
                                  cached=tag in cached) for tag, info in zip(tags, infos, strict=True)]
 
