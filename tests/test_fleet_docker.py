@@ -90,3 +90,24 @@ def test_simulate_survives_a_killed_computer_and_gc_removes_only_the_fleets_imag
     assert not any(_docker("images", "-q", t).strip() for t in tags)
     assert _docker("images", "-q", other_tag).strip() and other_tag not in gone.stdout
     _docker("rmi", other_tag)
+
+
+def test_all_six_stages_when_the_judge_is_available(tmp_path):
+    pytest.importorskip("agent_harness.judge")
+    pytest.importorskip("agent_harness.report")
+    d = tmp_path / "fleet"
+    env = {**os.environ, "WORLDBUILDER_HOME": str(tmp_path / "home")}
+    proc = _wb("fleet", "run", "--out", str(d), "--sample", "1", "--seed", "31", "--stages",
+               "generate,image,objectives,simulate,judge,report", "--size", "small", "--days", "1",
+               "--turns-per-day", "60", env=env, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    latest = manifest.latest(d)
+    assert all(r.state == "done" for r in latest.values()) and len(latest) == 6
+    judgement = json.loads((d / "jobs/j0001/run/judgement.json").read_text())
+    assert judgement["total"]["max"] > 0
+    assert (d / latest[("j0001", "report")].output).is_file()
+    rep = _wb("fleet", "report", str(d))
+    assert rep.returncode == 0
+    score = json.loads((d / "fleet_report.json").read_text())["jobs"][0]["score"]
+    assert score == {"points": judgement["total"]["points"], "max": judgement["total"]["max"]}
+    subprocess.run(["docker", "rmi", *_tags(d)], capture_output=True)
