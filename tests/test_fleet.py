@@ -114,7 +114,7 @@ def test_transient_faults_are_retried_with_backoff(tmp_path, fake_stages, monkey
     d = _fleet(tmp_path, [PERSONA], max_attempts=3)
     res = driver.run_fleet(d, workers=1)
     assert res.failed == 2 and not res.quarantined
-    gen = [r for r in manifest.records(d) if r.stage == "generate" and r.state != "running"]
+    gen = [r for r in manifest.records(d) if r.stage == "generate" and r.state not in ("running", "pending")]
     assert [(r.state, r.attempt) for r in gen] == [("failed", 1), ("failed", 2), ("done", 3)]
 
 
@@ -131,7 +131,7 @@ def test_a_job_failing_every_retry_is_quarantined_and_the_fleet_goes_on(tmp_path
     latest = manifest.latest(d)
     q = latest[("j0002", "generate")]
     assert q.state == "quarantined" and q.attempt == 2 and "ComputerUnreachable" in q.error
-    assert ("j0002", "image") not in latest
+    assert latest[("j0002", "image")].state == "pending"  # never run after the quarantine
     assert all(latest[(j, "objectives")].state == "done" for j in ("j0001", "j0003"))
     c = counts(manifest.load_config(d), latest)
     assert c["objectives"]["quarantined"] == 1 and c["objectives"]["done"] == 2
@@ -216,3 +216,14 @@ def test_kill_9_mid_fleet_then_rerun_has_no_duplicated_stage(tmp_path):
     done = [(r.job, r.stage) for r in recs if r.state == "done"]
     assert len(done) == len(set(done)) == 8  # every stage once, none twice
     assert build_report(d)["duplicated_done"] == 0
+
+
+def test_new_fleet_lists_every_job_stage_pending_and_refuses_a_foreign_dir(tmp_path):
+    d = _fleet(tmp_path, [PERSONA, PERSONA + " 2"], ("generate", "objectives"))
+    assert [(r.job, r.stage, r.state) for r in manifest.records(d)] == [
+        ("j0001", "generate", "pending"), ("j0001", "objectives", "pending"),
+        ("j0002", "generate", "pending"), ("j0002", "objectives", "pending")]
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "x").write_text("mine")
+    with pytest.raises(manifest.FleetError, match="not an empty directory"):
+        driver.create_fleet(tmp_path / "other", [PERSONA], "t", ["generate"])

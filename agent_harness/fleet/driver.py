@@ -41,11 +41,15 @@ def create_fleet(fleet_dir: Path, personas: list[str], source: str, stages: list
         raise manifest.FleetError(f"stages must keep the pipeline order: {','.join(STAGES)}")
     if not personas:
         raise manifest.FleetError("no personas given")
+    if fleet_dir.exists() and (not fleet_dir.is_dir() or any(fleet_dir.iterdir())):
+        raise manifest.FleetError(f"{fleet_dir} exists and is not an empty directory or a fleet")
     fleet_dir.mkdir(parents=True, exist_ok=True)
     jobs = [Job(job=f"j{i + 1:04d}", persona=p, seed=seed + i) for i, p in enumerate(personas)]
     cfg = FleetConfig(fleet_id=f"{fleet_dir.resolve().name}-{int(time.time())}", stages=stages,
                       persona_source=source, jobs=jobs, **options)
     manifest.write_config(fleet_dir, cfg)
+    manifest.append_many(fleet_dir, [Record(job=j.job, persona=j.persona, stage=s, state="pending")
+                                     for j in jobs for s in stages])
     return cfg
 
 

@@ -27,7 +27,12 @@ class FleetError(WorldbuilderError):
 
 def append(fleet_dir: Path, record: Record) -> None:
     """Append one record atomically (a single write of a whole line) and make it durable."""
-    line = (json.dumps(record.model_dump(mode="json"), separators=(",", ":")) + "\n").encode()
+    append_many(fleet_dir, [record])
+
+
+def append_many(fleet_dir: Path, recs: list[Record]) -> None:
+    """Append records with one write and one fsync (a torn tail loses only whole-or-partial last lines)."""
+    line = "".join(json.dumps(r.model_dump(mode="json"), separators=(",", ":")) + "\n" for r in recs).encode()
     fd = os.open(fleet_dir / MANIFEST_FILE, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
     try:
         _repair_tail(fd)
