@@ -58,10 +58,14 @@ def main() -> None:
         rep = build_report(fleet_dir)
         print(f"fleet of {args.n} ({args.size}), stages {','.join(stages)}, engine {args.engine}, "
               f"{args.workers} workers, {os.cpu_count()} cores")
-        print(f"{'stage':<11} {'done':>5} {'median s':>9} {'mean s':>8} {'wall s':>8} {'jobs/min':>9}")
+        print(f"{'stage':<11} {'done':>5} {'median s':>9} {'mean s':>8} {'busy s':>8} {'share':>6} "
+              f"{'jobs/min':>9}")
+        busy = sum(v["busy_s"] for v in rep["throughput"].values()) or 1.0
         for stage, v in rep["throughput"].items():
-            print(f"{stage:<11} {v['done']:>5} {v['median_s']:>9.2f} {v['mean_s']:>8.2f} {v['wall_s']:>8.1f} "
-                  f"{v['per_min'] or 0:>9.1f}")
+            # jobs/min of the stage alone, on all workers: done / (busy seconds / workers)
+            alone = v["done"] / (v["busy_s"] / args.workers) * 60 if v["busy_s"] else 0.0
+            print(f"{stage:<11} {v['done']:>5} {v['median_s']:>9.2f} {v['mean_s']:>8.2f} {v['busy_s']:>8.1f} "
+                  f"{v['busy_s'] / busy:>6.0%} {alone:>9.1f}")
         print(f"total wall {wall:.1f} s = {wall / args.n:.2f} s per computer; {res.done} stages done, "
               f"{len(res.quarantined)} quarantined, {res.failed} retried; causes {rep['failures']['by_cause']}")
         disk = [j["disk"] for j in rep["jobs"]]

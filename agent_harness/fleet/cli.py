@@ -146,10 +146,11 @@ def fleet_report(fleet_dir):
     rep, path = write_report(fleet_dir)
     console = Console(width=None if sys.stdout.isatty() else 150)
     t = Table(title="throughput per stage")
-    for col in ("stage", "done", "median s", "mean s", "wall s", "jobs/min", "nodes"):
+    for col in ("stage", "done", "median s", "mean s", "busy s", "wall s", "jobs/min", "nodes"):
         t.add_column(col, justify="left" if col in ("stage", "nodes") else "right")
     for stage, v in rep["throughput"].items():
-        t.add_row(stage, str(v["done"]), f"{v['median_s']:.2f}", f"{v['mean_s']:.2f}", f"{v['wall_s']:.1f}",
+        t.add_row(stage, str(v["done"]), f"{v['median_s']:.2f}", f"{v['mean_s']:.2f}", f"{v['busy_s']:.1f}",
+                  f"{v['wall_s']:.1f}",
                   str(v["per_min"] or "-"), str(len(v["nodes"])))
     console.print(t)
     f = rep["failures"]

@@ -36,7 +36,8 @@ def _ts(s: str | None) -> float | None:
 
 
 def throughput(records: list[Record]) -> dict[str, dict]:
-    """Per stage: jobs done, median/mean seconds per job, wall span and jobs per minute (wall)."""
+    """Per stage: jobs done, median/mean seconds per job, busy worker-seconds, wall span (first start to
+    last end; stages of different jobs overlap) and jobs per minute over that span."""
     out: dict[str, dict] = {}
     for stage in dict.fromkeys(r.stage for r in records):
         done = [r for r in records if r.stage == stage and r.state == "done"]
@@ -47,7 +48,8 @@ def throughput(records: list[Record]) -> dict[str, dict]:
         ends = [t for r in done if (t := _ts(r.ended)) is not None]
         wall = max(ends) - min(starts) if starts and ends else 0.0
         out[stage] = {"done": len(done), "median_s": round(statistics.median(secs), 3),
-                      "mean_s": round(statistics.fmean(secs), 3), "wall_s": round(wall, 2),
+                      "mean_s": round(statistics.fmean(secs), 3), "busy_s": round(sum(secs), 2),
+                      "wall_s": round(wall, 2),
                       "per_min": round(len(done) / wall * 60, 2) if wall > 0 else None,
                       "nodes": sorted({r.node for r in done if r.node})}
     return out
