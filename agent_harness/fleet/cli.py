@@ -74,14 +74,16 @@ class _bar:
         from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+        # no refresh thread: the local engine forks its workers, and forking a threaded process is unsafe
         self.prog = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                             TimeElapsedColumn(), console=Console(stderr=True), transient=True)
+                             TimeElapsedColumn(), console=Console(stderr=True), transient=True, auto_refresh=False)
         self.prog.__enter__()
         task = self.prog.add_task("job-stages", total=self.total, completed=self.start)
 
         def on_record(rec) -> None:
             if rec.state in ("done", "quarantined"):
                 self.prog.update(task, advance=1, description=f"{rec.job} {rec.stage} {rec.state}")
+                self.prog.refresh()
 
         return on_record
 
