@@ -174,12 +174,12 @@ def fleet_report(fleet_dir):
 
 @click.command("gc")
 @click.option("--fleet", "fleet_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
-              help="Only this fleet's finished (or quarantined) jobs.")
+              help="Only this fleet's finished (or quarantined) jobs (default: any fleet's images).")
 @click.option("--keep-days", type=click.FloatRange(0), default=7.0, show_default=True,
               help="Keep images created less than this many days ago.")
 @click.option("--dry-run", is_flag=True, help="List what would be removed.")
 def gc(fleet_dir, keep_days, dry_run):
-    """Remove per-computer images and snapshots this project created (labels prove it), by policy."""
+    """Remove per-computer images and snapshots that fleets created (labels prove it), by policy."""
     from agent_harness.fleet.gc import collect
 
     res = collect(fleet_dir, keep_days=keep_days, dry_run=dry_run)

@@ -3,8 +3,9 @@
 Only images whose labels prove this project made them are candidates: a ``worldbuilder/computer-<id>``
 tag whose ``org.worldbuilder.computer-id`` label is that id. With a fleet, the computer must belong to a
 job of the fleet that is finished (every stage done) or quarantined, and the image must carry the
-fleet's ``org.worldbuilder.fleet`` label (snapshots inherit it). Images younger than ``keep_days`` or
-used by any container are kept.
+fleet's ``org.worldbuilder.fleet`` label (snapshots inherit it); without a fleet, any image a fleet
+made (it carries an ``org.worldbuilder.fleet`` label) — images built by hand are never touched. Images
+younger than ``keep_days`` or used by any container are kept.
 """
 
 from __future__ import annotations
@@ -73,7 +74,8 @@ def collect(fleet_dir: Path | None = None, keep_days: float = 7.0, dry_run: bool
         cid = labels.get(f"{LABEL}.computer-id", "")
         created = datetime.fromisoformat(info["Created"][:26].rstrip("Z") + "+00:00").timestamp()
         own = tag.split(":", 1)[0] == f"{REPO_PREFIX}{cid}"
-        in_scope = ids is None or (cid in ids and labels.get(f"{LABEL}.fleet") == fleet_id)
+        fleet = labels.get(f"{LABEL}.fleet")
+        in_scope = bool(fleet) if ids is None else (cid in ids and fleet == fleet_id)
         if not own or not in_scope:
             continue
         if created > cutoff or tag in used or info["Id"] in used:
