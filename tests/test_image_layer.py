@@ -208,3 +208,27 @@ def test_many_computers_in_one_docker_load(env, tmp_path):
     assert not any(r.cached for r in refs)
     again = build_layer_images(dirs)
     assert all(r.cached for r in again) and [r.id for r in again] == [r.id for r in refs]
+
+
+@pytest.mark.docker
+def test_cli_fallback_when_the_api_socket_is_not_local(env, tmp_path, monkeypatch):
+    from worldbuilder.materialize import docker_api
+    from worldbuilder.materialize.docker_layer import build_layer_images
+
+    monkeypatch.setattr(docker_api, "client", lambda: None)  # e.g. DOCKER_HOST=tcp://...: docker CLI only
+    comp = handmade_computer(tmp_path / "cli")
+    spec = ComputerSpec.load(comp)
+    spec.id = f"{PREFIX}-cli"
+    spec.save(comp / "spec.json")
+    ref = build_layer_images([comp])[0]
+    assert not ref.cached and ref.user == "jdoe"
+    assert build_layer_images([comp])[0].cached
+
+
+def test_api_client_only_for_a_local_unix_socket(monkeypatch):
+    from worldbuilder.materialize import docker_api
+
+    monkeypatch.setenv("DOCKER_HOST", "tcp://127.0.0.1:2375")
+    assert docker_api.client() is None
+    monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+    assert docker_api.client() is None
