@@ -66,6 +66,13 @@ def test_unknown_locale_needs_the_provisioner():
     cfg["locale"] = "xx_YY.UTF-8"
     with pytest.raises(layer_files.NeedsProvisioner):
         layer_files.provisioned_members(cfg, fake_facts())
+    cannot = {**fake_facts(), "locale_archives": {"xx_YY.UTF-8": False}}  # localedef failed: C.UTF-8
+    by = {m.info.name: m for m in layer_files.provisioned_members(cfg, cannot)[0]}
+    assert by["etc/default/locale"].data == b"LANG=C.UTF-8\n" and "usr/lib/locale/locale-archive" not in by
+    made = {**fake_facts(), "locale_archives": {"xx_YY.UTF-8": b"ARCHIVE"}}
+    by = {m.info.name: m for m in layer_files.provisioned_members(cfg, made)[0]}
+    assert by["usr/lib/locale/locale-archive"].data == b"ARCHIVE"
+    assert by["etc/default/locale"].data == b"LANG=xx_YY.UTF-8\n"
 
 
 # ---------------------------------------------------------------- docker
@@ -116,7 +123,7 @@ RUNTIME = {".dockerenv", "dev", "dev/console", "dev/pts", "dev/shm", "etc/hostna
 HOST_KEY = "etc/ssh/ssh_host_ed25519_key"
 
 
-def _built_both_ways(src: Path, tmp: Path, name: str):
+def _built_both_ways(src: Path, tmp: Path, name: str, locale: str | None = None):
     from worldbuilder.materialize.docker_image import build_image
 
     out = {}
@@ -127,6 +134,8 @@ def _built_both_ways(src: Path, tmp: Path, name: str):
         shutil.copytree(src, comp)
         spec = ComputerSpec.load(comp)
         spec.id = f"{PREFIX}-{name}"  # same id: same keys, same labels
+        if locale:
+            spec.profile.locale = locale
         spec.save(comp / "spec.json")
         _docker("rmi", "-f", f"worldbuilder/computer-{spec.id}:latest")
         start = int(time.time())
@@ -167,6 +176,18 @@ def test_layer_and_provision_images_have_the_same_tree(env, tmp_path):
 @pytest.mark.docker
 def test_windows_layout_same_tree(env, tmp_path):
     assert_same_tree(_built_both_ways(handmade_computer(tmp_path / "win", "windows"), tmp_path, "win"))
+
+
+@pytest.mark.docker
+def test_locale_the_base_lacks_same_tree(env, tmp_path):
+    """en_CA is not among the base's locales: the provisioner runs localedef; the layer path ships the
+    same regenerated locale-archive (made once per base and locale, then cached)."""
+    both = _built_both_ways(handmade_computer(tmp_path / "ca"), tmp_path, "ca", locale="en_CA.UTF-8")
+    assert_same_tree(both)
+    archive = both["layer"][0]["usr/lib/locale/locale-archive"]
+    assert b"en_CA" in archive[7] and both["layer"][0]["etc/default/locale"][7] == b"LANG=en_CA.UTF-8\n"
+    assert _docker("image", "inspect", "-f", "{{index .Config.Labels \"org.worldbuilder.method\"}}",
+                   both["layer"][3].tag, text=True).stdout.strip() == "layer"
 
 
 @pytest.mark.docker

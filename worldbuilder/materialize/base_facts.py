@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 
 from worldbuilder.materialize import docker_cli
 from worldbuilder.materialize.paths import cache_home
@@ -17,7 +18,9 @@ from worldbuilder.materialize.paths import cache_home
 ACCOUNT_FILES = ("passwd", "group", "shadow", "gshadow", "subuid", "subgid")
 STAT_PATHS = ("/etc", "/etc/ssh", "/etc/ssh/sshd_config.d", "/etc/worldbuilder", "/etc/default", "/etc/sudoers.d",
               "/home", "/mnt", "/run", "/run/sshd", "/var", "/var/log", "/var/log/lastlog", "/var/log/faillog",
-              "/etc/localtime", "/etc/ssh/ssh_host_ed25519_key", *(f"/etc/{n}" for n in ACCOUNT_FILES))
+              "/etc/localtime", "/etc/ssh/ssh_host_ed25519_key", *(f"/etc/{n}" for n in ACCOUNT_FILES),
+              "/usr", "/usr/lib", "/usr/lib/locale", "/usr/lib/locale/locale-archive")
+FACTS_VERSION = "2"
 
 _SCRIPT = r"""
 import base64, json, os, stat, subprocess
@@ -57,7 +60,7 @@ def base_id(base: str) -> str:
 def base_facts(base: str, image_id: str | None = None) -> dict:
     """The cached facts of ``base`` (read from the image the first time); ``image_id`` if known."""
     image_id = image_id or base_id(base)
-    path = cache_home() / "base-facts" / f"{image_id.split(':')[-1]}.json"
+    path = cache_home() / "base-facts" / f"{image_id.split(':')[-1]}-v{FACTS_VERSION}.json"
     if path.exists():
         return json.loads(path.read_text())
     script = f"ACCOUNT_FILES = {ACCOUNT_FILES!r}\nSTAT_PATHS = {STAT_PATHS!r}\n" + _SCRIPT
@@ -72,3 +75,29 @@ def base_facts(base: str, image_id: str | None = None) -> dict:
     os.replace(tmp, path)
     return facts
 
+
+
+def locale_archive(base: str, image_id: str, lang: str, charset: str) -> bytes | None:
+    """The base's ``/usr/lib/locale/locale-archive`` after ``localedef -i LANG -f CHARSET LANG.CHARSET``
+    (what the provisioner runs for a locale the base lacks), generated once per (base, locale) in a
+    throw-away container and cached; None when the base cannot generate that locale."""
+    if not re.fullmatch(r"[A-Za-z]{2,3}(_[A-Za-z]{2})?(@[a-z]+)?", lang) or not re.fullmatch(r"[A-Za-z0-9-]+", charset):
+        return None
+    cache = cache_home() / "base-facts" / "locales" / image_id.split(":")[-1]
+    path, missing = cache / f"{lang}.{charset}.archive", cache / f"{lang}.{charset}.none"
+    if path.exists():
+        return path.read_bytes()
+    if missing.exists():
+        return None
+    script = (f"localedef -i {lang} -f {charset} {lang}.{charset} >/dev/null 2>&1 "
+              "&& cat /usr/lib/locale/locale-archive")
+    proc = docker_cli.docker("run", "--rm", "--network", "none", "--entrypoint", "/bin/sh", base, "-c", script,
+                             check=False, timeout=300)
+    cache.mkdir(parents=True, exist_ok=True)
+    if proc.returncode != 0 or not proc.stdout:
+        missing.touch()
+        return None
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_bytes(proc.stdout)
+    os.replace(tmp, path)
+    return proc.stdout

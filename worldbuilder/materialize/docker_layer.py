@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from worldbuilder.materialize import docker_api, docker_cli, docker_image, layer_files, staging
-from worldbuilder.materialize.base_facts import base_facts
+from worldbuilder.materialize.base_facts import base_facts, locale_archive
 from worldbuilder.materialize.base_image import base_tag, ensure_base
 from worldbuilder.materialize.docker_image import LABEL, ImageBuildError, ImageRef, image_tag
 from worldbuilder.materialize.keys import ensure_keypair
@@ -131,12 +131,22 @@ def _stage(computer_dir: Path, b: _Batch) -> tuple[_Staged | None, str]:
         return None, tag
     cfg = staging.provision_config(spec, keys.public, sudo=b.sudo)
     layer = b.work / f"{spec.id}.tar"
-    diff_id, host_pub = write_layer(spec, tree, cfg, b.facts, layer)
+    diff_id, host_pub = write_layer(spec, tree, cfg, _with_locale(b, cfg.get("locale") or "C.UTF-8"), layer)
     labels = docker_image._labels(spec, b.base, bhash, b.variant, cfg, spec_hash)
     labels[f"{LABEL}.host-key"] = " ".join(host_pub.split()[:2])
     labels[f"{LABEL}.method"] = "layer"
     labels.update(b.extra)
     return _Staged(tag, layer, diff_id, image_config(b.facts, diff_id, labels)), tag
+
+
+def _with_locale(b: _Batch, locale: str) -> dict:
+    """The base facts plus, for a locale the base lacks, its regenerated locale-archive (cached per base)."""
+    lang, _, charset = locale.partition(".")
+    charset = charset or "UTF-8"
+    if f"{lang}.{charset}".lower().replace("-", "") in {x.lower().replace("-", "") for x in b.facts["locales"]}:
+        return b.facts
+    archive = locale_archive(b.base, b.facts["image_id"], lang, charset)
+    return {**b.facts, "locale_archives": {f"{lang}.{charset}": archive if archive is not None else False}}
 
 
 def _spec_hash(spec: ComputerSpec, computer_dir: Path) -> str:

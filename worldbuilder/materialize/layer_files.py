@@ -26,6 +26,7 @@ from worldbuilder.errors import WorldbuilderError
 from worldbuilder.materialize.paths import PROVISIONERS_DIR
 
 SUB_ID_MIN, SUB_ID_COUNT = 100000, 65536
+IN_PLACE = "usr/lib/locale/locale-archive"
 
 
 class NeedsProvisioner(WorldbuilderError):
@@ -62,12 +63,13 @@ def _file(name: str, data: bytes, mode: int, mtime: float, uid: int = 0, gid: in
     return _member(name, tarfile.REGTYPE, mode, mtime, uid, gid, data)
 
 
-def _dir_like_base(path: str, facts: dict, mtime: float) -> Member | None:
-    """A parent directory entry with the base's owner and mode (the layer may not change them)."""
+def _dir_like_base(path: str, facts: dict, mtime: float | None) -> Member | None:
+    """A parent directory entry with the base's owner and mode (the layer may not change them) and
+    ``mtime`` (None: the base's own, for a directory whose direct entries do not change)."""
     st = facts["stat"].get(path)
     if st is None or st["kind"] != "dir":
         return None
-    return _member(path, tarfile.DIRTYPE, st["mode"], mtime, st["uid"], st["gid"])
+    return _member(path, tarfile.DIRTYPE, st["mode"], st["mtime"] if mtime is None else mtime, st["uid"], st["gid"])
 
 
 def host_key(hostname: str = "localhost") -> tuple[bytes, str]:
@@ -141,14 +143,21 @@ def _home(cfg: dict, facts: dict, now: float, existing: set[str]) -> tuple[list[
     return out, extras
 
 
-def _locale(cfg: dict, facts: dict) -> str:
+def _locale(cfg: dict, facts: dict) -> tuple[str, Member | None]:
+    """(LANG value, the regenerated locale-archive when the base lacks the locale, as ``localedef`` does)."""
     loc = cfg.get("locale") or "C.UTF-8"
     lang, _, charset = loc.partition(".")
     charset = charset or "UTF-8"
     have = {x.lower().replace("-", "") for x in facts["locales"]}
-    if f"{lang}.{charset}".lower().replace("-", "") not in have:
+    if f"{lang}.{charset}".lower().replace("-", "") in have:
+        return f"{lang}.{charset}", None
+    archive = facts.get("locale_archives", {}).get(f"{lang}.{charset}")
+    if archive is None:
         raise NeedsProvisioner(f"locale {loc!r} is not generated in the base")
-    return f"{lang}.{charset}"
+    if archive is False:  # the base cannot generate it: the provisioner falls back to C.UTF-8
+        return "C.UTF-8", None
+    st = facts["stat"].get("/usr/lib/locale/locale-archive") or {"mode": 0o644, "uid": 0, "gid": 0}
+    return f"{lang}.{charset}", _file("/usr/lib/locale/locale-archive", archive, st["mode"], 0, st["uid"], st["gid"])
 
 
 def _system(cfg: dict, facts: dict, now: float, extras: list[str]) -> tuple[list[Member], str]:
@@ -167,7 +176,10 @@ def _system(cfg: dict, facts: dict, now: float, extras: list[str]) -> tuple[list
     tz = cfg.get("timezone") or "UTC"
     if tz not in set(facts["zoneinfo"]) or ".." in tz:
         tz = "UTC"
-    lang = _locale(cfg, facts)
+    lang, archive = _locale(cfg, facts)
+    if archive is not None:
+        archive.info.mtime = now
+        out.append(archive)
     out += [_file("/etc/timezone", f"{tz}\n".encode(), 0o644, now),
             _member("/etc/localtime", tarfile.SYMTYPE, 0o777, now, link=f"/usr/share/zoneinfo/{tz}"),
             _file("/etc/default/locale", f"LANG={lang}\n".encode(), 0o644, now),
@@ -195,13 +207,17 @@ def provisioned_members(cfg: dict, facts: dict, now: float | None = None,
     home, extras = _home(cfg, facts, now, existing)
     system, pub = _system(cfg, facts, now, extras)
     members = [*home, *_accounts(cfg, facts, now), *system]
+    # a directory whose direct entries are created or replaced gets the build's time, others keep the base's
+    # (localedef rewrites the locale-archive in place: its directory keeps its time)
+    names = [*existing, *(m.info.name for m in members if m.info.name != IN_PLACE)]
+    direct = {"/" + n.rsplit("/", 1)[0] for n in names if "/" in n}
     parents: dict[str, Member] = {}
     for m in members:
         parts = m.info.name.split("/")[:-1]
         for i in range(1, len(parts) + 1):
             path = "/" + "/".join(parts[:i])
             if path not in parents and not path.startswith(cfg["user"]["home"].rstrip("/")):
-                d = _dir_like_base(path, facts, now)
+                d = _dir_like_base(path, facts, now if path in direct else None)
                 if d is not None:
                     parents[path] = d
     return [*parents.values(), *members], pub
