@@ -5,8 +5,9 @@ the provisioner would write (:mod:`layer_files`) go into ONE layer tar whose sha
 image config lists the shared base's diff_ids followed by that one, and a docker-archive holding only
 the new layers, the configs and ``manifest.json`` is streamed into a single ``docker load``: the daemon
 skips layers it already has (the base's), so no container starts and nothing is committed. Many
-computers go through one ``docker load`` call. Computers this path cannot reproduce (a locale the
-base lacks) raise :class:`NeedsProvisioner`; ``build_image`` then uses the provisioner path.
+computers go through one ``docker load`` call. A locale the base lacks is generated once per (base,
+locale) in a throw-away container (:func:`base_facts.locale_archive`). Computers this path cannot
+reproduce raise :class:`NeedsProvisioner` and are built by the provisioner path instead.
 """
 
 from __future__ import annotations
