@@ -4,7 +4,7 @@ Given the provisioner's config and the facts of the base (account databases, ske
 metadata), return the tar members that ``provision.py`` run inside the base would leave behind: the
 account entries (passwd/group/shadow/gshadow/subuid/subgid), the skeleton dotfiles, ``~/.ssh`` with the
 authorized key, the sshd drop-in and an ed25519 host key, time zone, locale, environment and the
-``/etc/worldbuilder`` metadata. Anything this mirror cannot reproduce (a locale the base lacks)
+``/etc/worldbuilder`` metadata. Anything this mirror cannot reproduce (e.g. an account the base has)
 raises :class:`NeedsProvisioner`, and the caller falls back to the provisioner path.
 """
 
