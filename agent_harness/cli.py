@@ -156,3 +156,6 @@ def register(main: click.Group) -> None:
     from agent_harness.cli_judge import register as register_judge
 
     register_judge(main)
+    from agent_harness.cli_skills import register as register_skills
+
+    register_skills(main)
