@@ -61,7 +61,7 @@ def objectives(computer, backend, days, out, llm_base_url):
 @click.argument("computer", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--days", type=click.IntRange(1, 366), default=20, show_default=True)
 @click.option("--turns-per-day", type=click.IntRange(1), default=250, show_default=True)
-@click.option("--agent", default="offline", show_default=True, help="offline, external or openai:MODEL")
+@click.option("--agent", default="offline", show_default=True, help="offline, offline-weak (scripted, seeded weaknesses), external or openai:MODEL")
 @click.option("--collaborators", default="offline", show_default=True, help="offline or openai:MODEL")
 @click.option("--run-dir", type=click.Path(path_type=Path), help="Default: COMPUTER/../runs/<run id>")
 @click.option("--resume", type=click.Path(exists=True, file_okay=False, path_type=Path),
@@ -77,8 +77,13 @@ def objectives(computer, backend, days, out, llm_base_url):
 @click.option("--external-day-seconds", type=float, default=600.0, show_default=True,
               help="External agents: how long a day may take before it is ended.")
 @click.option("--llm-base-url", envvar="WORLDBUILDER_LLM_BASE_URL")
+@click.option("--skills", "skills_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Skills directory to install in the computer (listed in the agent's system prompt).")
+@click.option("--skills-path", default=".skills", show_default=True,
+              help="Where the skills go, relative to the home (e.g. .claude/skills).")
 def simulate(computer, days, turns_per_day, agent, collaborators, run_dir, resume, from_ref, runtime, image,
-             max_turns, max_wall, max_tokens, command_timeout, external_day_seconds, llm_base_url):
+             max_turns, max_wall, max_tokens, command_timeout, external_day_seconds, llm_base_url, skills_dir,
+             skills_path):
     """Run a long-horizon simulation on COMPUTER (or --resume RUN, or --from RUN@day-NN)."""
     from agent_harness import runs
 
@@ -97,7 +102,8 @@ def simulate(computer, days, turns_per_day, agent, collaborators, run_dir, resum
             opts = runs.SimOptions(days=days, turns_per_day=turns_per_day, agent=agent,
                                    collaborators=collaborators, runtime=runtime, image=image,
                                    limits=_limits(max_turns, max_wall, max_tokens), command_timeout=command_timeout,
-                                   llm_base_url=llm_base_url, external_day_seconds=external_day_seconds)
+                                   llm_base_url=llm_base_url, external_day_seconds=external_day_seconds,
+                                   skills=skills_dir, skills_path=skills_path)
             sim = runs.new_run(computer, run_dir, opts, progress=prog)
         click.echo(f"run: {sim.run_dir.root}", err=True)
         s = sim.run()

@@ -188,6 +188,8 @@ class RunConfig(Rec):
     external_day_seconds: float = 600.0
     forked_from: str | None = None
     llm_base_url: str | None = None
+    skills: str | None = None  # skills directory installed in the computer at every boot (a copy in the run dir)
+    skills_path: str = ".skills"  # where, relative to the home
 
 
 class DayStats(Rec):
