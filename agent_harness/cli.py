@@ -165,3 +165,6 @@ def register(main: click.Group) -> None:
     from agent_harness.cli_skills import register as register_skills
 
     register_skills(main)
+    from agent_harness.cli_eval import register as register_eval
+
+    register_eval(main)

@@ -40,7 +40,7 @@ def install(computer: Computer, skills_dir: Path, skills_path: str) -> int:
     """Write every file of every skill into the computer; returns the number of files."""
     n = 0
     for f in sorted(Path(skills_dir).rglob("*")):
-        if f.is_file():
+        if f.is_file() and not any(part.startswith(".") for part in f.relative_to(skills_dir).parts):
             computer.write(f"{skills_path}/{f.relative_to(skills_dir).as_posix()}", f.read_bytes())
             n += 1
     return n
