@@ -168,3 +168,6 @@ def register(main: click.Group) -> None:
     from agent_harness.cli_eval import register as register_eval
 
     register_eval(main)
+    from agent_harness.cli_gdpval import register as register_gdpval
+
+    register_gdpval(main)
