@@ -23,7 +23,7 @@ FORMATS = {"docx": r"\bword\b|\.?docx\b", "xlsx": r"\bexcel\b|spreadsheet|workbo
            "pptx": r"powerpoint|slide deck|\.?pptx\b", "pdf": r"\bpdf\b"}
 FORMAT_CUE = re.compile(r"deliver|submitted|is an?\b|format|file", re.IGNORECASE)
 QUOTE = re.compile(r"'([^']{3,80})'|\"([^\"]{3,80})\"")
-NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
+NUMBER = re.compile(r"(?<![A-Za-z\d])\d[\d,]*(?:\.\d+)?(?![A-Za-z\d])")
 
 
 class ItemGrade(BaseModel):
