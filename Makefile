@@ -33,7 +33,7 @@ engines:
 
 ## The full test suite, as CI runs it (Docker, QEMU, LibreOffice and the Windows-disk tools included).
 test: venv engines
-	@EXTRAS=dev,vm,windows,browser scripts/bootstrap.sh
+	@EXTRAS=dev,vm,windows,browser,gdpval scripts/bootstrap.sh
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 ## Fast local loop: skips tests that need Docker, QEMU, LibreOffice or the Windows-disk tools.
