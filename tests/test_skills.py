@@ -207,3 +207,20 @@ def test_llm_agent_system_prompt_lists_skills(computer, weak_run, tmp_path, scri
 def test_parse_rejects_bad_procedure():
     with pytest.raises(SkillError, match="procedure"):
         parse_skill_md("---\nname: a\ndescription: d\n---\n```yaml\nprocedure:\n  - {x: 1}\n```\n")
+
+
+@pytest.mark.docker
+def test_skills_installed_in_a_docker_computer(computer, weak_run, tmp_path):
+    from conftest import docker_available
+
+    if not docker_available():
+        pytest.skip("no Docker daemon")
+    mine_skills([weak_run], tmp_path / "skills", cap=2)
+    run = tmp_path / "run"
+    r = cli("simulate", computer, "--days", "1", "--turns-per-day", "40", "--agent", "offline-weak",
+            "--skills", tmp_path / "skills", "--run-dir", run)
+    assert r.returncode == 0, r.stderr
+    reads = [t for t in _turns(run) if t["tool"] == "read_file" and t["args"]["path"].startswith(".skills/")]
+    assert len(reads) == 2 and not any(t["error"] for t in reads)
+    assert all(t["result"].startswith("---\nname: ") for t in reads)
+    subprocess.run([sys.executable, "-m", "worldbuilder.cli", "runs", "rm", run], capture_output=True, timeout=300)
