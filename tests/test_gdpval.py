@@ -179,3 +179,18 @@ def test_llm_grader_and_blind_pairwise(tmp_path, scripted_llm_server, monkeypatc
     scripted_llm_server.handler = lambda req: Reply.json({"met": 1.0, "evidence": "an invented quote"})
     g = grade_outputs(task, [tmp_path / "memo.docx"], llm)
     assert {i.id: i.status for i in g.items}["wb-fx-001-r4"] == "unjudged"
+
+
+@pytest.mark.docker
+def test_one_task_in_a_docker_computer(tmp_path):
+    from conftest import docker_available
+
+    if not docker_available():
+        pytest.skip("no Docker daemon")
+    out = tmp_path / "res"
+    r = cli("gdpval", "run", FIXTURE, "--runtime", "docker", "--out", out, "--tasks", "1", "--turns", "30")
+    assert r.returncode == 0, r.stderr
+    [t] = json.loads((out / "results.json").read_text())["tasks"]
+    assert t["task_id"] == "wb-fx-001" and t["outputs"] == ["q3_expense_memo.docx"] and t["points"] >= 4
+    ps = subprocess.run(["docker", "ps", "-q", "--filter", "name=gdpval-wb-fx-001"], capture_output=True, text=True)
+    assert ps.stdout.strip() == ""  # the task's computer is stopped

@@ -107,3 +107,13 @@ def test_offline_loop_end_to_end_killed_and_resumed(tmp_path):
         assert t["scores"]["n3"] - t["scores"]["baseline"] == pytest.approx(
             json.loads((Path(runs["n3"]) / "judgement.json").read_text())["total"]["points"]
             - json.loads((Path(runs["baseline"]) / "judgement.json").read_text())["total"]["points"])
+
+
+def test_rerun_with_other_settings_is_refused(tmp_path):
+    from agent_harness.eval.paired import Paired, PairedConfig
+    from worldbuilder.errors import WorldbuilderError
+
+    Paired(tmp_path / "p", PairedConfig(train=[1], test=1, days=2))
+    Paired(tmp_path / "p", PairedConfig(train=[1, 3], test=2, days=2))  # more rows/tests: same experiment
+    with pytest.raises(WorldbuilderError, match="other settings"):
+        Paired(tmp_path / "p", PairedConfig(train=[1], test=1, days=3))

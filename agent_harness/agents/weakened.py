@@ -60,24 +60,7 @@ class WeakenedScriptedAgent(ScriptedAgent):
     def run_day(self, day: int, today: date, tools: Toolbox) -> None:
         if self.brief.get("skills") and not self.skills_read:
             self.read_skills(tools)
-        if "recheck_inbox_before_submit" in self.procedure and day > 1:
-            tools.call("read_inbox")  # mark today's mail read; the full recheck below handles it
-            self.recheck_inbox(day, tools)
-            inbox_done = True
-        else:
-            inbox_done = False
-        if inbox_done:
-            self._run_rest(day, tools)
-        else:
-            super().run_day(day, today, tools)
-
-    def _run_rest(self, day: int, tools: Toolbox) -> None:
-        if not self.explored:
-            tools.call("shell", {"cmd": "ls -la ~ && find ~ -maxdepth 3 -type d -not -path '*/.*' | head -60"})
-            self.explored = True
-        while (d := self.next_task(day)) is not None:
-            self.step(d, day, tools)
-        tools.call("finish_day")
+        super().run_day(day, today, tools)
 
     def read_skills(self, tools: Toolbox) -> None:
         from agent_harness.skills.format import SkillError, parse_procedure
