@@ -33,7 +33,7 @@ engines:
 
 ## The full test suite, as CI runs it (Docker, QEMU, LibreOffice and the Windows-disk tools included).
 test: venv engines
-	@EXTRAS=dev,vm,windows,browser,bench,fleet scripts/bootstrap.sh
+	@EXTRAS=dev,vm,windows,browser,bench,fleet,gdpval scripts/bootstrap.sh
 	@scripts/harbor-venv.sh
 	$(PY) -m pytest $(PYTEST_ARGS)
 

@@ -205,6 +205,8 @@ class RunConfig(Rec):
     deliverable_cap: int = Field(default=DELIVERABLE_CAP, gt=0)  # bytes per submitted file
     deliverables_run_cap: int = Field(default=DELIVERABLES_RUN_CAP, gt=0)  # bytes of all copied deliverables
     disk_quota: str | None = "2g"  # docker: what the computer may write over its image (None: no quota)
+    skills: str | None = None  # skills directory installed in the computer at every boot (a copy in the run dir)
+    skills_path: str = ".skills"  # where, relative to the home
 
 
 class DayStats(Rec):
