@@ -141,6 +141,18 @@ def with_override(tables: dict[tuple[str, str], DataTable], ov: dict[str, Any] |
     return {**tables, key: DataTable(t.source, t.sheet, t.columns, rows, t.label_col, t.num_cols)}
 
 
+def differences(a: DataTable, b: DataTable) -> list[tuple[str, float]]:
+    """(label, b - a) of the shared rows whose first numeric column disagrees, in ``a``'s order."""
+    col = a.columns[a.num_cols[0]]
+    out = []
+    for lab in a.labels():
+        if lab in b.labels():
+            d = round(b.value(lab, col) - a.value(lab, col), 4)
+            if abs(d) > 1e-9:
+                out.append((lab, d))
+    return out
+
+
 # --------------------------------------------------------------------------- asks
 
 
@@ -215,14 +227,19 @@ def ranking_found(text: str, labels: list[str]) -> str | None:
 DATE_RE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 
 
-def schedule_rows(text: str, items: list[str]) -> dict[str, str]:
-    """{item: ISO date} from lines naming an item and a YYYY-MM-DD date."""
+def schedule_rows(text: str, items: list[str], window: list[str] | None = None) -> dict[str, str]:
+    """{item: ISO date} from lines naming an item and a YYYY-MM-DD date (a date inside ``window`` first)."""
     out: dict[str, str] = {}
-    for line in text.splitlines():
-        low = line.casefold()
-        for it in items:
-            if it.casefold() in low and it not in out and (m := DATE_RE.search(line)):
-                out[it] = m.group(0)
+    for inside in ((True, False) if window else (False,)):
+        for line in text.splitlines():
+            low = line.casefold()
+            for it in items:
+                if it in out or it.casefold() not in low:
+                    continue
+                for m in DATE_RE.finditer(line):
+                    if not inside or window[0] <= m.group(0) <= window[1]:
+                        out[it] = m.group(0)
+                        break
     return out
 
 

@@ -98,10 +98,12 @@ def load_objectives(path: Path) -> Objectives:
 
 
 def briefing(obj: Objectives, spec: ComputerSpec) -> dict:
-    """What the working agent is told: deliverables and the labels of the key figures (not their values),
-    without the rubric or the hidden scenario."""
+    """What the working agent is told: deliverables, the labels of the key figures (not their values) and the
+    results asked for (what to compute from which file, never the expected values), without the rubric or
+    the hidden scenario."""
     facts = {f.id: f.label for f in spec.world.facts}
     return {"user": obj.user, "days": obj.days, "deliverables": [
         d.model_dump(mode="json", include={"id", "title", "description", "stakeholders", "due_day", "outputs",
-                                           "sources", "sections"}) | {"key_figures": [facts[f] for f in d.facts]}
+                                           "sources", "sections", "start_day", "depends_on", "kind", "asks"})
+        | {"key_figures": [facts[f] for f in d.facts]}
         for d in obj.deliverables]}

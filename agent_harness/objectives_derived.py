@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from agent_harness.derived import DataTable, compute, fmt, tables_from_bytes, tolerance
+from agent_harness.derived import DataTable, compute, differences, fmt, tables_from_bytes, tolerance
 from agent_harness.paths import home_rel
 from worldbuilder.spec import ComputerSpec
 
@@ -49,19 +49,8 @@ def version_pairs(tables: list[DataTable]) -> list[tuple[DataTable, DataTable]]:
             if a.source == b.source or a.columns != b.columns or a.sheet.casefold() in BORING_SHEETS:
                 continue
             shared = [lab for lab in a.labels() if lab in b.labels()]
-            if len(shared) >= 3 and _differences(a, b):
+            if len(shared) >= 3 and differences(a, b):
                 out.append((a, b))
-    return out
-
-
-def _differences(a: DataTable, b: DataTable) -> list[tuple[str, float]]:
-    col = a.columns[a.num_cols[0]]
-    out = []
-    for lab in a.labels():
-        if lab in b.labels():
-            d = round(b.value(lab, col) - a.value(lab, col), 4)
-            if abs(d) > 1e-9:
-                out.append((lab, d))
     return out
 
 
@@ -70,6 +59,27 @@ def _differences(a: DataTable, b: DataTable) -> list[tuple[str, float]]:
 
 def _base(t: DataTable, kind: str, **kw: Any) -> dict[str, Any]:
     return {"kind": kind, "source": t.source, "sheet": t.sheet, **kw}
+
+
+PERIOD_WORDS = ("plan", "budget", "actual", "forecast", "target", "prior", "last", "this", "previous", "current",
+                "q1", "q2", "q3", "q4", "20", "before", "after", "baseline", "projected")
+
+
+def comparable_pair(t: DataTable) -> tuple[str, str] | None:
+    """Two numeric columns measuring the same thing (periods, plan/actual, similar magnitudes), or None."""
+    cols = [t.columns[i] for i in t.num_cols]
+    best = None
+    for i, a in enumerate(cols):
+        for b in cols[i + 1:]:
+            ma = statistics.median(abs(v) for v in t.values(a)) or 1e-9
+            mb = statistics.median(abs(v) for v in t.values(b)) or 1e-9
+            ratio = max(ma, mb) / min(ma, mb)
+            named = sum(w in (a + " " + b).casefold() for w in PERIOD_WORDS)
+            if ratio <= 3 or named >= 2:
+                score = (named, -ratio)
+                if best is None or score > best[0]:
+                    best = (score, (a, b))
+    return best[1] if best else None
 
 
 def analysis_asks(t: DataTable, rng: random.Random, where: str) -> list[dict[str, Any]]:
@@ -82,8 +92,9 @@ def analysis_asks(t: DataTable, rng: random.Random, where: str) -> list[dict[str
     asks.append(_base(t, "average_where", column=c, filter_column=other, threshold=thr,
                       label=f"Average {c} where {other} is at least {fmt(thr)}",
                       text=f"the average {c} over the rows whose {other} is at least {fmt(thr)}"))
-    if len(cols) > 1:
-        a, b = cols[0], cols[1]
+    pair = comparable_pair(t)
+    if pair:
+        a, b = pair
         diffs = [abs(y - x) for x, y in zip(t.values(a), t.values(b), strict=True)]
         row = t.labels()[max(range(len(diffs)), key=lambda i: (diffs[i], -i))]
         asks.append(_base(t, "difference", row=row, column_a=a, column_b=b, label=f"{row}: {b} minus {a}",
@@ -125,7 +136,7 @@ def ask_criteria(ask: dict[str, Any], tables: dict[tuple[str, str], DataTable]) 
     k = ask["kind"]
     if k == "reconcile":
         a, b = tables[(ask["source"], ask["sheet"])], tables[(ask["source_b"], ask["sheet_b"])]
-        diffs = _differences(a, b)
+        diffs = differences(a, b)
         items = [(f"reports {len(diffs)} row(s) where {ask['column']} disagrees", 4,
                   {"type": "value_reported", "label": ask["label"], "value": str(len(diffs)),
                    "number": float(len(diffs)), "tol": 0.01})]

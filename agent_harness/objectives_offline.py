@@ -26,6 +26,7 @@ from agent_harness.models import (
 )
 from agent_harness.objective_kinds import kinds_for
 from agent_harness.objectives_derived import (
+    BORING_SHEETS,
     analysis_asks,
     ask_criteria,
     computer_tables,
@@ -133,7 +134,8 @@ class OfflineObjectiveWriter:
         def related(t: DataTable) -> bool:
             return bool(proj) and (proj.name.casefold() in t.source.casefold() or proj.code in t.source)
 
-        fresh = [t for t in tables if t not in used] or tables
+        good = [t for t in tables if t.sheet.casefold() not in BORING_SHEETS] or tables
+        fresh = [t for t in good if t not in used] or good
         return next((t for t in fresh if related(t)), fresh[0] if fresh else None)
 
     @staticmethod
@@ -217,7 +219,7 @@ class OfflineObjectiveWriter:
             return asks[:2]
         if slot == "brief" and feeder and feeder.asks:
             carried = dict(feeder.asks[0], text=f"{feeder.asks[0]['text']} (the figure settled in {feeder.id})",
-                           feeds_from=feeder.id)
+                           label=f"{feeder.asks[0]['label']} as settled in {feeder.id}", feeds_from=feeder.id)
             return [carried, asks[0], asks[-1]]
         if slot == "report" and self.pairs:
             return asks + [reconcile_ask(*self.pairs[0])]
@@ -243,8 +245,9 @@ class OfflineObjectiveWriter:
             items.append((f"draws on {src}" + (f" ('{ev}')" if ev else ""), 2,
                           {"type": "source_used", "path": src, "evidence": ev}))
         if d.stakeholders:
-            items.append((f"shared a draft with {d.stakeholders[0].name} before day {d.due_day}", 2,
-                          {"type": "message_sent", "person": d.stakeholders[0].id, "before_day": d.due_day}))
+            before = max(d.due_day, d.start_day + 1)
+            items.append((f"shared a draft with {d.stakeholders[0].name} before day {before}", 2,
+                          {"type": "message_sent", "person": d.stakeholders[0].id, "before_day": before}))
         items.append((f"submitted by day {d.due_day}", 2, {"type": "submitted_by", "day": d.due_day}))
         return items
 
@@ -343,13 +346,18 @@ class OfflineObjectiveWriter:
             d.rubric.append(Criterion(id="", points=6, text=f"incorporates day-{ev.day} change from {who}: section "
                                       f"'{ev.section}'", check={"type": "change", "day": ev.day, "heading": ev.section}))
         else:
-            ask = d.asks[0]
-            old = ask_criteria(ask, self.tables)[0][2]
             new_tables = with_override(self.tables, ev.override)
-            text, pts, new = ask_criteria(ask, new_tables)[0]
-            for c in d.rubric:
-                if c.check == old:
-                    c.check, c.text = new, f"{text} (after the day-{ev.day} correction)"
+            first = None
+            for ask in d.asks:
+                if ask["kind"] == "reconcile":
+                    continue
+                olds, news = ask_criteria(ask, self.tables), ask_criteria(ask, new_tables)
+                for (_, _, oc), (nt, _, nc) in zip(olds, news, strict=True):
+                    for c in d.rubric:
+                        if c.check == oc and oc != nc:
+                            c.check, c.text = nc, f"{nt} (after the day-{ev.day} correction)"
+                first = first or (ask, olds[0][2], news[0][2])
+            ask, old, new = first
             d.rubric.append(Criterion(id="", points=8, text=f"uses day-{ev.day} correction from {who}: "
                                       f"{ask['label']} = {new['value']} (not {old['value']})",
                                       check={"type": "correction", "day": ev.day, "label": ask["label"],

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 OPENING = {"analysis": r"\brecommend", "plan": r"\b(recommend|propose)", "brief": r"\b(recommend|decision|ask)"}
@@ -22,8 +23,9 @@ def quality_items(kind: dict[str, Any], main: str, first_name: str, full_name: s
           "pattern": LETTER_OPENING if letter else OPENING[kind["role"]]}),
         (f"main document is {lo}-{hi} words long", 2, {"type": "length_between", "path": main, "min": lo, "max": hi}),
         ("no placeholder text (TBD, TODO, [insert ...])", 2, {"type": "text_absent", "pattern": PLACEHOLDERS}),
-        (f"signed off with {full_name}'s name", 1, {"type": "text_matches", "path": main, "where": "end",
-                                                    "pattern": rf"\b{first_name}\b"}),
+        (f"signed off with {full_name}'s name", 1, {"type": "text_matches", "path": main, "where": "any",
+                                                    "pattern": rf"(prepared by|regards|sincerely|thanks),?\s+"
+                                                               rf"{re.escape(first_name)}\b"}),
         ("every figure carries its period and unit (currency, %, count)", 3,
          {"type": "judge", "text": "Every reported figure states its period (month, quarter, year or date range) "
           "and its unit; quote two figures as evidence."}),

@@ -53,5 +53,7 @@ def describe(kind: dict[str, Any], proj: Project | None, who: str, size: str, as
                      f"result as named: {', '.join(repr(a['label']) for a in asks)}.")
     if feeder:
         parts.append(f"It builds on {feeder}, so use the figures you settle there.")
-    parts.append(f"It is for {kind['audience']} and is due {due.strftime('%A %d %B')}.")
+    lo, hi = kind["words"]
+    parts.append(f"It is for {kind['audience']}; aim for {lo} to {hi} words in the main document, and it is due "
+                 f"{due.strftime('%A %d %B')}.")
     return " ".join(parts)

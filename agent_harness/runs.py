@@ -55,11 +55,15 @@ def check_backend(kind: str, spec: str, allowed: tuple[str, ...]) -> None:
 
 
 def make_agent(spec: str, base_url: str | None, day_seconds: float = 600.0) -> WorkAgent:
-    check_backend("agent", spec, ("offline", "external"))
+    check_backend("agent", spec, ("offline", "reference", "external"))
     if spec == "offline":
         from agent_harness.agents.scripted import ScriptedAgent
 
         return ScriptedAgent()
+    if spec == "reference":  # the scripted reference solver (does the derived work; not a model)
+        from agent_harness.agents.reference import ReferenceSolver
+
+        return ReferenceSolver()
     if spec == "external":
         from agent_harness.agents.external import ExternalAgent
 
@@ -98,7 +102,7 @@ def new_run(computer: Path, run_dir: Path | None, opts: SimOptions, progress: Pr
     Everything that can be checked is checked before the run directory exists (computer, objectives,
     backends); a failure while preparing or booting removes the directory again (and its snapshots)."""
     computer = Path(computer).resolve()
-    check_backend("agent", opts.agent, ("offline", "external"))
+    check_backend("agent", opts.agent, ("offline", "reference", "external"))
     check_backend("collaborators", opts.collaborators, ("offline",))
     Clock(days=opts.days, turns_per_day=opts.turns_per_day)  # validates both
     spec, tree = load_computer(computer)

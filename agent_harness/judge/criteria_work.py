@@ -54,7 +54,7 @@ def constraint_satisfied(c: Criterion, x: Ctx) -> Verdict:
     items = [str(v) for v in c.check.get("items", [])]
     best: tuple[int, OutputFile | None, dict[str, str]] = (-1, None, {})
     for f in x.dlv.readable:
-        rows = schedule_rows(f.text, items)
+        rows = schedule_rows(f.text, items, c.check.get("window"))
         if len(rows) > best[0]:
             best = (len(rows), f, rows)
     _, f, rows = best
