@@ -54,7 +54,7 @@ ANALYST = [
          ["Why {project} is off plan: variance memo", "{project} actual versus plan, {period}"],
          words=(200, 1500), audience="the budget owner"),
     kind("board deck", "brief", ["pptx"], ["Headline", "Key numbers", "Decisions needed"],
-         ["Board update on {project}", "{project}: slides for the {next_milestone} review"], words=(100, 1500),
+         ["Board update on {project}", "{project}: slides for the {next_milestone}"], words=(100, 1500),
          audience="the board"),
     kind("reconciliation note", "analysis", ["docx", "xlsx"], ["Scope", "Differences found", "Resolution"],
          ["Reconciling the {project} figures", "{project}: where the two versions disagree"], words=(150, 1500)),

@@ -196,7 +196,7 @@ class OfflineObjectiveWriter:
             start_day=start, depends_on=[feeder.id] if feeder else [], kind=kind["name"], outputs=outputs,
             sources=sources, facts=[f.id for f in facts], sections=list(kind["sections"]), asks=asks, rubric=[])
         who = people[0].name if people else "Your manager"
-        d.description = describe(kind, proj, who, size, asks, sources, self.clock.date(due),
+        d.description = describe(kind, proj, who, size, asks, sources, (self.clock.date(due), due),
                                  f"{feeder.title} ({feeder.id}, {feeder.outputs[0].path})" if feeder else None,
                                  rng, team)
         xlsx = next((o.path for o in outputs if o.format == "xlsx"), None)
@@ -329,6 +329,15 @@ class OfflineObjectiveWriter:
                 old=f"{old:g}", new=f"{new:g}", override=ov,
                 detail=f"Correction: in {ask['source']}{sheet}, the {ask['column']} for {row} should read {new:g}, "
                        f"not {old:g}. Everything computed from it needs redoing."))
+        elif self.days > 1:  # no derived total to correct: a tracked key figure is corrected instead
+            d = next((d for d in sorted(dels, key=lambda d: -d.due_day) if d.facts and d.stakeholders), None)
+            if d:
+                fact = self.spec.world.fact(d.facts[0])
+                new_display = bump_display(fact.display)
+                out.append(ScenarioEvent(
+                    day=corr_day, kind="correction", deliverable=d.id, person=d.stakeholders[0].id, fact=fact.id,
+                    old=fact.display, new=new_display,
+                    detail=f"Correction: the {fact.label} figure should read {new_display}, not {fact.display}."))
         return out
 
     def _add_event_criteria(self, d: Deliverable, ev: ScenarioEvent, scenario: list[ScenarioEvent]) -> None:
@@ -345,6 +354,14 @@ class OfflineObjectiveWriter:
         elif ev.kind == "change":
             d.rubric.append(Criterion(id="", points=6, text=f"incorporates day-{ev.day} change from {who}: section "
                                       f"'{ev.section}'", check={"type": "change", "day": ev.day, "heading": ev.section}))
+        elif ev.override is None:
+            for c in d.rubric:  # the tracked figure must now show the corrected value
+                if c.check.get("type") == "fact_cited" and c.check.get("fact") == ev.fact:
+                    c.check["display"] = ev.new
+                    c.text = f"cites {self.spec.world.fact(ev.fact).label} as {ev.new} (as corrected on day {ev.day})"
+            d.rubric.append(Criterion(id="", points=8, text=f"uses day-{ev.day} correction from {who}: {ev.new} "
+                                      f"(not {ev.old})", check={"type": "correction", "day": ev.day, "fact": ev.fact,
+                                                                "new": ev.new, "old": ev.old}))
         else:
             new_tables = with_override(self.tables, ev.override)
             first = None

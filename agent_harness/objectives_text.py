@@ -32,12 +32,12 @@ def context(proj: Project | None, today: date, team: str) -> dict[str, str]:
         if proj else None
     q = (today.month - 1) // 3 + 1
     return {"month": today.strftime("%B %Y"), "period": f"Q{q} {today.year}",
-            "next_milestone": nxt.name if nxt else f"the {today.strftime('%B')} review",
+            "next_milestone": nxt.name if nxt else f"{today.strftime('%B')} review",
             "audience_short": "leadership", "team": team}
 
 
 def describe(kind: dict[str, Any], proj: Project | None, who: str, size: str, asks: list[dict[str, Any]],
-             sources: list[str], due: date, feeder: str | None, rng: random.Random, team: str) -> str:
+             sources: list[str], due: tuple[date, int], feeder: str | None, rng: random.Random, team: str) -> str:
     """A paragraph in a colleague's words: why, how big, from which files, what to work out, for whom, when."""
     name = proj.name if proj else team
     parts = [rng.choice(OPENERS).format(who=who, a=article(kind["name"]), kind=kind["name"], project=name)]
@@ -55,5 +55,5 @@ def describe(kind: dict[str, Any], proj: Project | None, who: str, size: str, as
         parts.append(f"It builds on {feeder}, so use the figures you settle there.")
     lo, hi = kind["words"]
     parts.append(f"It is for {kind['audience']}; aim for {lo} to {hi} words in the main document, and it is due "
-                 f"{due.strftime('%A %d %B')}.")
+                 f"{due[0].strftime('%A %d %B')} (by day {due[1]}).")
     return " ".join(parts)
