@@ -17,6 +17,9 @@ from typing import Any
 
 NUM_RE = re.compile(r"(?<![\w.])[-−(]?[$€£¥₹]?\s?\d[\d,]*(?:\.\d+)?\)?\s?%?")
 TOTAL_WORDS = ("total", "subtotal", "sum", "grand total")
+DATE_LIKE = re.compile(r"^\d{4}-\d{2}-\d{2}|^\d{1,2}/\d{1,2}/\d{2,4}$")
+RATE_NAME = re.compile(r"avg|average|mean|%|rate|ratio|score|pct|percent|margin|retention|conversion|share", re.I)
+ID_NAME = re.compile(r"\b(id|no|nr|number|code|zip|postcode|phone|year|ref|#)\b|^#", re.I)  # numbers, not measures
 
 
 def parse_num(v: Any) -> float | None:
@@ -82,10 +85,11 @@ def _shape(source: str, sheet: str, grid: list[list[Any]]) -> DataTable | None:
                 and not any(str(r[0]).strip().lower().startswith(w) for w in TOTAL_WORDS)]
         if len(rows) < 3:
             return None
-        nums = [j for j in range(width) if names[j]
+        nums = [j for j in range(width) if names[j] and not ID_NAME.search(names[j])
                 and sum(parse_num(r[j]) is not None for r in rows) >= max(3, round(0.9 * len(rows)))]
         texts = [j for j in range(width) if j not in nums and names[j]
-                 and len({str(r[j]).strip() for r in rows}) == len(rows)]
+                 and len({str(r[j]).strip() for r in rows}) == len(rows)
+                 and not any(DATE_LIKE.match(str(r[j]).strip()) for r in rows)]
         if not nums or not texts:
             return None
         return DataTable(source, sheet, names, rows, texts[0], nums)
@@ -166,6 +170,8 @@ def compute(ask: dict[str, Any], tables: dict[tuple[str, str], DataTable]) -> An
     k = ask["kind"]
     if k == "total":
         return round(sum(t.values(ask["column"])), 2)
+    if k == "mean":
+        return round(statistics.fmean(t.values(ask["column"])), 2)
     if k == "average_where":
         xs = [v for v, w in zip(t.values(ask["column"]), t.values(ask["filter_column"]), strict=True)
               if w >= ask["threshold"]]

@@ -15,18 +15,19 @@ K = dict[str, Any]
 
 def kind(name: str, role: str, outputs: list[str], sections: list[str], titles: list[str], *,
          words: tuple[int, int] = (250, 3000), audience: str = "the team", opening: str = "recommend",
-         extra: list[str] | None = None) -> K:
+         extra: list[str] | None = None, data: tuple[str, ...] = ()) -> K:
+    """One kind; ``data``: words of the workbooks it is usually computed from (file path or kind)."""
     return {"name": name, "role": role, "outputs": outputs, "sections": sections, "titles": titles,
-            "words": words, "audience": audience, "opening": opening, "extra": extra or []}
+            "words": words, "audience": audience, "opening": opening, "extra": extra or [], "data": list(data)}
 
 
 TEACHING = [
     kind("grade report", "analysis", ["xlsx", "docx"], ["Summary", "Results by group", "Students needing support",
          "Next steps"], ["{month} grade report for {project}", "How {project} classes did this term: grade analysis"],
-         audience="the department head"),
+         audience="the department head", data=("grade", "mark", "score")),
     kind("unit plan", "plan", ["docx"], ["Learning objectives", "Lesson sequence", "Assessment", "Differentiation"],
          ["Unit plan: {project}, {next_milestone}", "Planning the {project} unit ahead of {next_milestone}"],
-         opening="objective", audience="the department"),
+         opening="objective", audience="the department", data=("lesson", "plan", "schedule")),
     kind("parent letter", "brief", ["docx"], ["Progress this term", "How you can help"],
          ["Letter to families about {project}", "Update for parents: {project} results"], words=(120, 600),
          opening="writ", audience="parents and guardians", extra=["letter"]),
@@ -36,29 +37,29 @@ TEACHING = [
 ]
 HEALTH = [
     kind("QI report", "analysis", ["docx", "xlsx"], ["Background", "Method", "Findings", "Recommendations"],
-         ["Quality improvement report: {project}", "What the {project} audit data show"], audience="the unit manager"),
+         ["Quality improvement report: {project}", "What the {project} audit data show"], audience="the unit manager", data=("quality", "audit", "tracker")),
     kind("staffing plan", "plan", ["xlsx", "docx"], ["Coverage", "Assumptions", "Risks"],
          ["Staffing plan for {project} through {next_milestone}", "Cover rota for {project} ({month})"],
-         audience="the charge nurse"),
+         audience="the charge nurse", data=("schedule", "staff", "roster", "rota")),
     kind("in-service deck", "brief", ["pptx"], ["Why this matters", "What changes", "Questions"],
          ["In-service session on {project}", "Teaching deck: {project} for the ward team"], words=(120, 1500),
          opening="learn", audience="ward staff"),
     kind("incident summary", "analysis", ["docx"], ["What happened", "Contributing factors", "Actions"],
-         ["Incident review for {project}", "{project}: summary of reported events"], words=(150, 1200)),
+         ["Incident review for {project}", "{project}: summary of reported events"], words=(150, 1200), data=("incident", "audit", "quality")),
 ]
 ANALYST = [
     kind("forecast workbook", "analysis", ["xlsx", "docx"], ["Assumptions", "Forecast", "Sensitivities"],
          ["{project} forecast refresh for {month}", "Rolling forecast for {project} ({period})"],
-         audience="the finance lead", extra=["formulas"]),
+         audience="the finance lead", extra=["formulas"], data=("forecast", "budget", "model", "aum", "revenue")),
     kind("close and review calendar", "plan", ["xlsx", "docx"], ["Calendar", "Owners", "Risks"],
          ["{project} close calendar for {month}", "Review timetable for {project} to {next_milestone}"],
-         audience="the controller"),
+         audience="the controller", data=("schedule", "calendar", "plan")),
     kind("board deck", "brief", ["pptx"], ["Headline", "Key numbers", "Decisions needed"],
          ["Board update on {project}", "{project}: slides for the {next_milestone}"], words=(100, 1500),
          audience="the board"),
     kind("variance memo", "analysis", ["docx"], ["Summary", "Variance by line", "Drivers", "Recommendation"],
          ["Why {project} is off plan: variance memo", "{project} actual versus plan, {period}"],
-         words=(200, 1500), audience="the budget owner"),
+         words=(200, 1500), audience="the budget owner", data=("budget", "variance", "actual", "fee")),
 ]
 DEFAULT = [
     kind("analysis report", "analysis", ["docx", "xlsx"], ["Summary", "Findings", "Recommendations", "Next steps"],
@@ -75,20 +76,20 @@ DEFAULT = [
 ]
 LEGAL = [
     kind("matter status report", "analysis", ["docx", "xlsx"], ["Summary", "Billing and time", "Open issues",
-         "Recommendation"], ["{project}: matter report for {month}", "Where the {project} matter stands"]),
+         "Recommendation"], ["{project}: matter report for {month}", "Where the {project} matter stands"], data=("time", "billing", "matter", "issues")),
     kind("filing calendar", "plan", ["xlsx", "docx"], ["Deadlines", "Responsibilities", "Risks"],
-         ["Deadline calendar for {project}", "{project} filing schedule to {next_milestone}"]),
+         ["Deadline calendar for {project}", "{project} filing schedule to {next_milestone}"], data=("deadline", "docket", "calendar")),
     kind("client letter", "brief", ["docx"], ["Where things stand", "Costs", "Next steps"],
          ["Letter to the client on {project}", "Client update: {project}"], words=(150, 900),
          audience="the client", extra=["letter"]),
     kind("cost memo", "analysis", ["docx"], ["Summary", "Costs to date", "Recommendation"],
-         ["{project} costs memo", "Fees and costs on {project}"], words=(150, 1200)),
+         ["{project} costs memo", "Fees and costs on {project}"], words=(150, 1200), data=("time", "fee", "invoice", "billing")),
 ]
 SOFTWARE = [
     kind("incident and reliability review", "analysis", ["docx", "xlsx"], ["Summary", "Data", "Root causes",
-         "Recommendations"], ["{project} reliability review for {month}", "What the {project} metrics say"]),
+         "Recommendations"], ["{project} reliability review for {month}", "What the {project} metrics say"], data=("metric", "incident", "latency", "export")),
     kind("release plan", "plan", ["xlsx", "docx"], ["Milestones", "Dependencies", "Risks"],
-         ["{project} release plan to {next_milestone}", "Sequencing the {project} work"]),
+         ["{project} release plan to {next_milestone}", "Sequencing the {project} work"], data=("sprint", "backlog", "plan", "roadmap")),
     kind("engineering update deck", "brief", ["pptx"], ["Headline", "Metrics", "Asks"],
          ["{project} engineering update", "Slides for the {project} review"], words=(100, 1500)),
     kind("design note", "analysis", ["md"], ["Context", "Options", "Decision"],

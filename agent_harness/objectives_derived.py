@@ -14,7 +14,15 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from agent_harness.derived import DataTable, compute, differences, fmt, tables_from_bytes, tolerance
+from agent_harness.derived import (
+    RATE_NAME,
+    DataTable,
+    compute,
+    differences,
+    fmt,
+    tables_from_bytes,
+    tolerance,
+)
 from agent_harness.paths import home_rel
 from worldbuilder.spec import ComputerSpec
 
@@ -86,8 +94,11 @@ def analysis_asks(t: DataTable, rng: random.Random, where: str) -> list[dict[str
     """Total, filtered average, change of one row between two columns (or its share) and a ranking."""
     cols = [t.columns[i] for i in t.num_cols]
     c, other = cols[0], (cols[1] if len(cols) > 1 else cols[0])
-    asks = [_base(t, "total", column=c, label=f"Total {c}",
-                  text=f"the total {c} across every row of {where}")]
+    if RATE_NAME.search(c):  # a rate or an average is averaged, not summed
+        asks = [_base(t, "mean", column=c, label=f"Mean {c} across all rows",
+                      text=f"the mean {c} across every row of {where}")]
+    else:
+        asks = [_base(t, "total", column=c, label=f"Total {c}", text=f"the total {c} across every row of {where}")]
     thr = round(statistics.median(t.values(other)), 2)
     asks.append(_base(t, "average_where", column=c, filter_column=other, threshold=thr,
                       label=f"Average {c} where {other} is at least {fmt(thr)}",

@@ -45,6 +45,7 @@ SOURCE_TYPES = ("docx", "xlsx", "pptx", "pdf", "md", "csv", "txt")
 DEFAULT_SECTIONS = ["Executive summary", "Key figures", "Analysis", "Recommendations", "Next steps"]
 CHANGE_SECTIONS = ["Risks and mitigations", "Budget impact", "Timeline and dependencies", "Open questions"]
 SHEET = "Results"
+PERSONAL = re.compile(r"personal|household|family|private|taxes|\bhome\b", re.I)
 AWAY_WORDS = re.compile(r"\b(leave|out of office|vacation|holiday|off-?site|conference|training|pto)\b", re.I)
 # slots of a 20-day month: (name, kind index, size, start, due); the brief starts when the report is due
 SLOTS = [("report", 0, "weeks", 1, 15), ("task", 3, "day", 2, 2), ("plan", 1, "mid", 5, 20),
@@ -104,9 +105,10 @@ class OfflineObjectiveWriter:
             s_day = self._sd(start) if start else dels[0].due_day
             d_day = max(s_day, self._sd(due))
             feeder = dels[0] if slot == "brief" else None
-            table = self._table(proj, tables, used)
+            kind = kinds[k % len(kinds)]
+            table = self._table(proj, kind, tables, used)
             used.append(table)
-            dels.append(self._deliverable(i, slot, kinds[k % len(kinds)], size, proj, table, s_day, d_day, feeder))
+            dels.append(self._deliverable(i, slot, kind, size, proj, table, s_day, d_day, feeder))
         away = self._away(dels)
         self._plan_schedule(dels, away)
         scenario = self._scenario(dels)
@@ -130,13 +132,20 @@ class OfflineObjectiveWriter:
         order = {"active": 0, "planned": 1, "on_hold": 2}
         return sorted(cur, key=lambda p: (order[p.status], p.end, p.id))
 
-    def _table(self, proj: Project | None, tables: list[DataTable], used: list[DataTable]) -> DataTable | None:
-        def related(t: DataTable) -> bool:
-            return bool(proj) and (proj.name.casefold() in t.source.casefold() or proj.code in t.source)
+    def _table(self, proj: Project | None, kind: dict, tables: list[DataTable],
+               used: list[DataTable]) -> DataTable | None:
+        """The work table this deliverable is computed from: not personal, not a summary sheet, fitting the
+        kind's usual data, about the project, not used yet (in that order of preference)."""
+        kinds = {home_rel(self.spec, f.path): f.content.kind for f in self.spec.files}
 
-        good = [t for t in tables if t.sheet.casefold() not in BORING_SHEETS] or tables
-        fresh = [t for t in good if t not in used] or good
-        return next((t for t in fresh if related(t)), fresh[0] if fresh else None)
+        def score(t: DataTable) -> tuple:
+            where = f"{t.source} {kinds.get(t.source, '')} {t.sheet}".casefold()
+            return (t not in used, t.sheet.casefold() not in BORING_SHEETS,
+                    any(w in where for w in kind.get("data", [])),
+                    bool(proj) and (proj.name.casefold() in where or proj.code.casefold() in where))
+
+        work = [t for t in tables if not PERSONAL.search(f"{t.source} {kinds.get(t.source, '')}")] or tables
+        return max(work, key=score) if work else None
 
     @staticmethod
     def _people(spec: ComputerSpec, proj: Project | None) -> list[Person]:
@@ -315,7 +324,7 @@ class OfflineObjectiveWriter:
                                      section=section, detail=f"Please add a section titled \"{section}\" to "
                                                              f"{plan.outputs[0].path}."))
         target = next((d for d in sorted(dels, key=lambda d: -d.due_day) if d.due_day > corr_day and d.stakeholders
-                       and d.asks and d.asks[0]["kind"] == "total"), None)
+                       and d.asks and d.asks[0]["kind"] in ("total", "mean")), None)
         if target and self.days > 1:
             ask = target.asks[0]
             t = self.tables[(ask["source"], ask["sheet"])]

@@ -245,13 +245,14 @@ class ReferenceSolver(ScriptedAgent):
         _, rows, extra = self._lines(d)
         sheets = [{"name": sheet or "Results", "columns": ["Result", "Value", "Basis"], "rows": rows}]
         sheets += [{"name": f"Table {i + 1}", "columns": t[0], "rows": t[1:]} for i, t in enumerate(extra)]
-        a = next((a for a in d.get("asks", []) if a["kind"] == "total"), None)
+        a = next((a for a in d.get("asks", []) if a["kind"] in ("total", "mean")), None)
         t = self._tables(d).get((a["source"], a["sheet"])) if a else None
         if t is not None:
             ci = t.col(a["column"])
             data = [[lab, r[ci]] for lab, r in zip(t.labels(), t.rows, strict=True)]
             sheets.append({"name": "Data", "columns": ["Row", a["column"]],
-                           "rows": data + [["Sum", f"=SUM(B2:B{len(data) + 1})"]]})
+                           "rows": data + [["Sum" if a["kind"] == "total" else "Mean",
+                                            f"={'SUM' if a['kind'] == 'total' else 'AVERAGE'}(B2:B{len(data) + 1})"]]})
         return {"sheets": sheets}
 
     def deck(self, d: dict[str, Any], blocks: list[dict[str, Any]]) -> dict[str, Any]:
