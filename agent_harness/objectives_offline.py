@@ -191,7 +191,8 @@ class OfflineObjectiveWriter:
         code = proj.code if proj else slug(team)[:12].upper() or "TEAM"
         stem = f"Deliverables/{code}/{code}_{slug(kind['name'])}"
         outputs = [ExpectedOutput(path=f"{stem}.{fmt}" if fmt != "xlsx" else f"{stem}_workings.xlsx", format=fmt,
-                                  sheet=SHEET if fmt == "xlsx" else None) for fmt in kind["outputs"]]
+                                  sheet=SHEET if fmt == "xlsx" else None)
+                   for fmt in sorted(kind["outputs"], key=lambda f: f == "xlsx")]  # the document first
         main = next(o.path for o in outputs if o.format != "xlsx")
         asks = self._asks(slot, kind, table, feeder)
         docs = self._docs(proj)

@@ -17,7 +17,15 @@ from typing import Any
 
 from agent_harness.agents import drafting
 from agent_harness.agents.scripted import ScriptedAgent
-from agent_harness.derived import DataTable, compute, differences, fmt, tables_from_text, with_override
+from agent_harness.derived import (
+    DataTable,
+    compute,
+    differences,
+    fmt,
+    tables_from_bytes,
+    tables_from_text,
+    with_override,
+)
 from agent_harness.tools import Toolbox
 
 OVERRIDE_RE = re.compile(r"in (\S.*?)(?: \(sheet (.+?)\))?, the (.+?) for (.+?) should read (\S+?), not (\S+?)\. ")
@@ -76,8 +84,10 @@ class ReferenceSolver(ScriptedAgent):
     # ------------------------------------------------------------------ results
     def _tables(self, d: dict[str, Any]) -> dict[tuple[str, str], DataTable]:
         tables: dict[tuple[str, str], DataTable] = {}
-        for src, text in d["texts"].items():
-            for t in tables_from_text(src, text):
+        for src, text in d["texts"].items():  # read_file shows a CSV as it is, a workbook as tab rows
+            found = tables_from_bytes(src, text.encode()) if src.lower().endswith(".csv") else \
+                tables_from_text(src, text)
+            for t in found:
                 tables[(src, t.sheet)] = t
         for ov in d["overrides"]:
             if (ov["source"], ov["sheet"]) in tables:
