@@ -102,8 +102,9 @@ class OfflineObjectiveWriter:
         dels: list[Deliverable] = []
         for i, (slot, k, size, start, due) in enumerate(SLOTS):
             proj = projects[i % len(projects)] if projects else None
-            s_day = self._sd(start) if start else dels[0].due_day
-            d_day = max(s_day, self._sd(due))
+            jitter = self.rng.choice((-1, 0, 1)) if slot in ("report", "plan") else 0  # not one calendar for all
+            s_day = self._sd(start + (jitter if slot == "plan" else 0)) if start else dels[0].due_day
+            d_day = max(s_day, self._sd(due + (jitter if slot == "report" else 0)))
             feeder = dels[0] if slot == "brief" else None
             kind = kinds[k % len(kinds)]
             table = self._table(proj, kind, tables, used)

@@ -49,8 +49,11 @@ def describe(kind: dict[str, Any], proj: Project | None, who: str, size: str, as
         parts.append(f"The material is in {names}.")
     if asks:
         work = "; ".join(a["text"] for a in asks)
-        parts.append(f"What has to be worked out (none of it is written down anywhere yet): {work}. Label each "
-                     f"result as named: {', '.join(repr(a['label']) for a in asks)}.")
+        lead = rng.choice(["What has to be worked out (none of it is written down anywhere yet)",
+                           "Nobody has these numbers yet, so they need working out",
+                           "The analysis it needs, computed from the files"])
+        parts.append(f"{lead}: {work}. Label each result as named: "
+                     f"{', '.join(repr(a['label']) for a in asks)}.")
     if feeder:
         parts.append(f"It builds on {feeder}, so use the figures you settle there.")
     lo, hi = kind["words"]

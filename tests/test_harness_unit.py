@@ -353,7 +353,8 @@ def test_llm_objective_writer_retries_and_grounds(computer_dir, tmp_path, monkey
     spec = ComputerSpec.load(computer_dir)
     assert [d.title for d in obj.deliverables] == [f"LLM title {i + 1}: quarterly pack"
                                                   for i in range(len(obj.deliverables))]
-    assert 100 <= obj.total_points <= 200 and obj.total_points == 200  # 90-point criteria normalised down
+    assert 100 <= obj.total_points <= 200  # the model's 90-point criteria are capped (5) then normalised
+    assert all(c.points <= 5 for d in obj.deliverables for c in d.rubric if c.check.get("from_model"))
     for d in obj.deliverables:
         ids = [s.id for s in d.stakeholders]
         assert set(ids) <= {p.id for p in spec.world.people}
@@ -368,7 +369,6 @@ def test_llm_objective_writer_retries_and_grounds(computer_dir, tmp_path, monkey
                 assert ev.person in ids and d.due_day > ev.day
     assert obj.deliverables[1].due_day == 2
     assert any("ghost_file.docx" in n for n in notes) and any("p99" in n for n in notes)
-    assert any("normalised" in n for n in notes)
 
 
 def test_rescale_keeps_text_and_moves_days(computer_dir, tmp_path):
