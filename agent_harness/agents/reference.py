@@ -159,7 +159,9 @@ class ReferenceSolver(ScriptedAgent):
         sentences, rows, extra = self._lines(d)
         project = d["title"]
         first = sentences[0] if sentences else "the figures are set out below"
-        blocks: list[dict[str, Any]] = [{"paragraph": (
+        greeting = [{"paragraph": f"Dear {d['stakeholders'][0]['name'] if d['stakeholders'] else 'all'},"}] \
+            if "letter" in (d.get("kind") or "") else []
+        blocks: list[dict[str, Any]] = greeting + [{"paragraph": (
             f"I am writing to share the {d.get('kind') or 'deliverable'} for {project}. I recommend that we act on "
             f"the results below; the headline is {first} Each figure was worked out from the source files named "
             "next to it, and the method is stated so it can be checked.")}]
