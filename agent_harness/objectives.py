@@ -79,7 +79,12 @@ def validate_objectives(obj: Objectives, spec: ComputerSpec, tree: Path | None) 
                 raise ObjectivesError(f"{d.id}: source file does not exist: {src}")
         if not 1 <= d.due_day <= obj.days:
             raise ObjectivesError(f"{d.id}: due day {d.due_day} outside 1..{obj.days}")
+        if not 1 <= d.start_day <= d.due_day:
+            raise ObjectivesError(f"{d.id}: start day {d.start_day} outside 1..{d.due_day}")
     dids = {d.id for d in obj.deliverables}
+    for d in obj.deliverables:
+        if set(d.depends_on) - dids or d.id in d.depends_on:
+            raise ObjectivesError(f"{d.id}: depends on unknown deliverable(s) {', '.join(d.depends_on)}")
     for ev in obj.scenario:
         if ev.deliverable not in dids or not 1 <= ev.day <= obj.days or ev.person not in people:
             raise ObjectivesError(f"scenario event on day {ev.day} does not fit the objectives")

@@ -186,3 +186,15 @@ def test_reference_solver_beats_baseline_on_a_5_day_run(computer, tmp_path):
         j = judge_run(run)
         scores[agent] = j.total.points / j.total.judged_max
     assert scores["reference"] >= 0.95 and scores["offline"] <= 0.70, scores
+
+
+def test_validation_rejects_bad_windows_and_dependencies(computer, objectives):
+    from agent_harness.objectives import ObjectivesError, validate_objectives
+
+    spec, tree = load_computer(computer)
+    validate_objectives(objectives, spec, tree)
+    for field, value, words in (("depends_on", ["dlv_999"], "depends on"), ("start_day", 99, "start day")):
+        bad = objectives.model_copy(deep=True)
+        setattr(bad.deliverables[1], field, value)
+        with pytest.raises(ObjectivesError, match=words):
+            validate_objectives(bad, spec, tree)
