@@ -177,8 +177,8 @@ def test_changing_a_tracked_figure_is_a_fabrication(run5, tmp_path):
         doc.save(target)
     after = judge_run(run)
     fabs = [f for f in after.fabrications if f.deliverable == did]
-    assert fabs and fabs[0].criterion == item.id and fabs[0].found.endswith(wrong.lstrip("$€£").rstrip("%")[-3:] + (
-        "%" if wrong.endswith("%") else ""))
+    assert fabs and fabs[0].criterion == item.id and fabs[0].expected == display and fabs[0].reason == "fact"
+    assert fabs[0].points_lost == item.points and fabs[0].found.replace(",", "") in wrong.replace(",", "")
     assert after.item(item.id).points == 0 and "fabricated" in after.item(item.id).rationale
     assert after.total.points == j.total.points - item.points
     r = cli("judge", run)
