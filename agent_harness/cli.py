@@ -64,7 +64,7 @@ def objectives(computer, backend, days, out, llm_base_url):
 @click.argument("computer", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--days", type=click.IntRange(1, 366), default=20, show_default=True)
 @click.option("--turns-per-day", type=click.IntRange(1), default=250, show_default=True)
-@click.option("--agent", default="offline", show_default=True, help="offline, external or openai:MODEL")
+@click.option("--agent", default="offline", show_default=True, help="offline (scripted baseline), reference (scripted reference solver), external or openai:MODEL")
 @click.option("--collaborators", default="offline", show_default=True, help="offline or openai:MODEL")
 @click.option("--run-dir", type=click.Path(path_type=Path), help="Default: COMPUTER/../runs/<run id>")
 @click.option("--resume", type=click.Path(exists=True, file_okay=False, path_type=Path),

@@ -50,7 +50,7 @@ class SimOptions:
     skills_path: str = ".skills"
 
 
-AGENTS = ("offline", "offline-weak", "external")
+AGENTS = ("offline", "offline-weak", "reference", "external")
 
 
 def check_backend(kind: str, spec: str, allowed: tuple[str, ...]) -> None:
@@ -70,6 +70,10 @@ def make_agent(spec: str, base_url: str | None, day_seconds: float = 600.0) -> W
         from agent_harness.agents.weakened import WeakenedScriptedAgent
 
         return WeakenedScriptedAgent()
+    if spec == "reference":  # the scripted reference solver (does the derived work; not a model)
+        from agent_harness.agents.reference import ReferenceSolver
+
+        return ReferenceSolver()
     if spec == "external":
         from agent_harness.agents.external import ExternalAgent
 
