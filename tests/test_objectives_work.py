@@ -117,7 +117,8 @@ class FakeComputer:
     def __init__(self, files: dict[str, bytes]) -> None:
         self.files = files
 
-    def read(self, path: str) -> bytes:
+    def read(self, path: str, max_bytes: int = 1 << 20) -> bytes:
+        assert len(self.files[path]) <= max_bytes
         return self.files[path]
 
 
