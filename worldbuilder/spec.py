@@ -21,11 +21,11 @@ SCHEMA_VERSION = "1.0"
 
 FILE_TYPES = (
     "docx", "xlsx", "pptx", "pdf", "png", "py", "txt", "md", "json", "jsonl",
-    "toml", "csv", "eml", "ics", "zip",
+    "toml", "csv", "eml", "ics", "zip", "jpg", "mp3", "vcf",
 )
 FileType = Literal[
     "docx", "xlsx", "pptx", "pdf", "png", "py", "txt", "md", "json", "jsonl",
-    "toml", "csv", "eml", "ics", "zip",
+    "toml", "csv", "eml", "ics", "zip", "jpg", "mp3", "vcf",
 ]
 SizeClass = Literal["tiny", "small", "medium", "large"]
 ComputerSize = Literal["small", "standard", "large"]
@@ -308,6 +308,7 @@ class FileSpec(Model):
     modified: datetime
     content: ContentSpec
     duplicate_of: str | None = None  # near-duplicate source path, if any
+    exact_copy: bool = False  # with duplicate_of: a byte-identical copy (a "name (1).ext" download)
     hidden: bool = False
 
     @field_validator("path")

@@ -70,8 +70,31 @@ def _flowables(blocks: list[Any], width: float) -> list[Any]:
     return out
 
 
+def render_scan(file: FileSpec, ctx: RenderContext) -> bytes:
+    """A scanned document: one full-page JPEG image per page (``data.scan``: pages, dpi, quality)."""
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen.canvas import Canvas
+
+    from worldbuilder.render.screens import scan_pages
+
+    p = file.content.data["scan"]
+    pagesize = LETTER if letter_paper(ctx.spec) else A4
+    buf = io.BytesIO()
+    canvas = Canvas(buf, pagesize=pagesize, invariant=1)
+    canvas.setTitle(file.content.title)
+    canvas.setAuthor(file.content.author or ctx.spec.profile.full_name)
+    canvas.setCreator(str(p.get("scanner", "Scanner")))
+    for page in scan_pages(file, int(p.get("pages", 1)), int(p.get("dpi", 150)), int(p.get("quality", 80))):
+        canvas.drawImage(ImageReader(io.BytesIO(page)), 0, 0, width=pagesize[0], height=pagesize[1])
+        canvas.showPage()
+    canvas.save()
+    return _set_dates(buf.getvalue(), file, ctx)
+
+
 def render_pdf(file: FileSpec, ctx: RenderContext) -> bytes:
     c = file.content
+    if isinstance(c.data, dict) and c.data.get("scan"):
+        return render_scan(file, ctx)
     pagesize = LETTER if letter_paper(ctx.spec) else A4
     buf = io.BytesIO()
     author = c.author or ctx.spec.profile.full_name

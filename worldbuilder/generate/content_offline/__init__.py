@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from worldbuilder.generate.base import FilePlan, PlanContext
-from worldbuilder.generate.content_offline import code, comms, documents
+from worldbuilder.generate.content_offline import code, comms, documents, media, system
 from worldbuilder.generate.content_offline.prose import Writer
 from worldbuilder.generate.content_offline.tables import data_sheet, facts_sheet, summary_sheet
 from worldbuilder.generate.occupation import DocumentKind
@@ -21,7 +21,9 @@ class ContentMaker:
     def __init__(self, profile: Profile, world: World, ctx: PlanContext, files: list[FilePlan], layout: Layout):
         self.profile, self.world, self.ctx, self.layout = profile, world, ctx, layout
         self.occ = occupation_of(profile)
+        self.files = files
         self.by_path = {f.path: f for f in files}
+        self._made: dict[str, ContentSpec] = {}
         self.by_project: dict[str, list[FilePlan]] = {}
         for f in files:
             if f.project:
@@ -31,6 +33,13 @@ class ContentMaker:
         return next((d for d in self.occ.documents if d.kind == kind), None)
 
     def make(self, plan: FilePlan) -> ContentSpec:
+        if plan.path not in self._made:
+            self._made[plan.path] = self._make(plan)
+        return self._made[plan.path].model_copy(deep=True)
+
+    def _make(self, plan: FilePlan) -> ContentSpec:
+        if plan.exact_copy and plan.duplicate_of in self.by_path:
+            return self.make(self.by_path[plan.duplicate_of])  # type: ignore[index]
         if plan.duplicate_of and plan.duplicate_of in self.by_path:
             spec = self.make(self.by_path[plan.duplicate_of])
             if spec.blocks:  # a near-duplicate: same document with one more line
@@ -56,6 +65,8 @@ class ContentMaker:
 
     def _pdf(self, spec: ContentSpec, w: Writer) -> None:
         self._docx(spec, w)
+        if w.plan.kind in media.SCAN_KINDS and (w.plan.target_bytes > 150_000 or "scan" in w.plan.path.lower()):
+            spec.data = media.scan(w)
 
     def _md(self, spec: ContentSpec, w: Writer) -> None:
         if w.plan.kind == "readme":
@@ -66,8 +77,17 @@ class ContentMaker:
             spec.blocks = self._blocks(w)
         spec.text = documents.flatten(spec.blocks, markdown=True)
 
+    def _jpg(self, spec: ContentSpec, w: Writer) -> None:
+        spec.data = media.photo(w)
+
+    def _mp3(self, spec: ContentSpec, w: Writer) -> None:
+        spec.data = media.recording(w)
+
+    def _vcf(self, spec: ContentSpec, w: Writer) -> None:
+        spec.data = media.contact_cards(w)
+
     def _txt(self, spec: ContentSpec, w: Writer) -> None:
-        text = code.dotfile_text(w)
+        text = system.system_text(w, self.files, self.layout) or code.dotfile_text(w)
         if text:
             spec.text = text
             return
@@ -98,7 +118,12 @@ class ContentMaker:
         spec.slides = documents.deck(w, self.doc_kind(w.plan.kind), w.plan.title, w.plan.size_class)
 
     def _png(self, spec: ContentSpec, w: Writer) -> None:
-        spec.chart = documents.chart_for(w)
+        if w.plan.kind == "screenshot":
+            spec.data = media.screenshot(w, self.files)
+        elif w.plan.kind == "thumbnail":
+            spec.data = {"image": "thumbnail", "source": w.plan.members[0] if w.plan.members else None}
+        else:
+            spec.chart = documents.chart_for(w)
 
     def _eml(self, spec: ContentSpec, w: Writer) -> None:
         siblings = self.by_project.get(w.plan.project or "", [])
