@@ -206,8 +206,18 @@ class PageBreak(Model):
     type: Literal["pagebreak"] = "pagebreak"
 
 
+class Image(Model):
+    """A photo-like picture (site photo, product shot, scanned figure), drawn deterministically from ``seed``."""
+
+    type: Literal["image"] = "image"
+    seed: str
+    width: int = 1600  # pixels
+    height: int = 1200
+    caption: str = ""
+
+
 Block = Annotated[
-    Heading | Paragraph | Bullets | Table | Chart | PageBreak, Field(discriminator="type")
+    Heading | Paragraph | Bullets | Table | Chart | PageBreak | Image, Field(discriminator="type")
 ]
 
 

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from worldbuilder.generate.tree_offline import TreeBuilder
 
 SIZE_MU, SIZE_SIGMA = 9.48, 2.457  # Impressions (Agrawal et al.): ln bytes of a file
-MAX_TARGET = 24_000_000
+MAX_TARGET = 12_000_000
 MIN_TARGET = 40
 # typical ln(bytes) and spread of each type/kind: decides which files receive which of the drawn sizes
 TYPE_LN: dict[str, tuple[float, float]] = {

@@ -87,7 +87,7 @@ def screenshot(file: FileSpec, ctx: RenderContext) -> bytes:
     d.rectangle((px0, wy0 + 90, px1, wy1 - 10), fill=(255, 255, 255), outline=(200, 200, 200))
     _page(d, (px0, wy0 + 90, px1, wy1 - 10), doc_lines(source, 100), 1.0)
     buf = io.BytesIO()
-    img.save(buf, "PNG", optimize=False, compress_level=6)
+    img.save(buf, "PNG", optimize=False, compress_level=1)
     return buf.getvalue()
 
 
@@ -100,7 +100,13 @@ def thumbnail(file: FileSpec, ctx: RenderContext) -> bytes:
     else:
         img = Image.new("RGB", (96, 128), (255, 255, 255))
         d = ImageDraw.Draw(img)
-        _page(d, (0, 0, 96 * 4, 128 * 4), doc_lines(src, 60) if src else [], 0.25)
+        y = 8
+        for text, style in (doc_lines(src, 60) if src else [])[:40]:  # text lines as grey strokes
+            if text:
+                d.line((8, y, 8 + min(80, len(text)), y), fill=(60, 60, 60) if style else (150, 150, 150), width=2 if style else 1)
+            y += 4 if style == 0 else 6
+            if y > 120:
+                break
     buf = io.BytesIO()
     img.save(buf, "PNG")
     return buf.getvalue()

@@ -79,7 +79,9 @@ def email(w: Writer, siblings: list[FilePlan]) -> Email:
         quoted_who = w.profile.full_name if incoming else other.name
         lines += _quote(w, quoted_who, w.plan.created - timedelta(days=w.rng.randint(1, 4), hours=w.rng.randint(0, 5)))
         reply_to = f"<{stable_id(w.plan.path, 'parent')}@{domain}>"
-    attach = [f.path for f in siblings if f.created <= w.plan.created and f.type in ("docx", "xlsx", "pdf", "pptx")]
+    room = max(30_000, w.plan.target_bytes) / 1.37  # base64 grows attachments by a third
+    attach = [f.path for f in siblings if f.created <= w.plan.created and f.type in ("docx", "xlsx", "pdf", "pptx")
+              and f.target_bytes <= room and not f.hidden]
     attachments = sorted(w.rng.sample(attach, k=min(len(attach), w.rng.choice((0, 1, 1, 2)))))
     return Email(sender=addr(other.name, other.email) if incoming else me,
                  to=[me] if incoming else [addr(other.name, other.email)],

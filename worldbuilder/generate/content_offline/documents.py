@@ -6,7 +6,8 @@ from worldbuilder.generate.content_offline.prose import Writer, fact_clause, lon
 from worldbuilder.generate.content_offline.sections import actions, family, family_paragraph, section_blocks
 from worldbuilder.generate.content_offline.tables import data_sheet, doc_table, facts_table
 from worldbuilder.generate.occupation import DocumentKind
-from worldbuilder.spec import Block, Bullets, Chart, Heading, Paragraph, Series, Slide, Table
+from worldbuilder.render.media import BYTES_PER_PIXEL
+from worldbuilder.spec import Block, Bullets, Chart, Heading, Image, Paragraph, Series, Slide, Table
 
 SECTIONS = {"tiny": 2, "small": 3, "medium": 5, "large": 7}
 GENERIC_SECTIONS: dict[str, list[str]] = {
@@ -41,9 +42,42 @@ def _headings(names: list[str]) -> list[str]:
     return out
 
 
+# bytes of file per character of prose (compressed OOXML/PDF) and the fixed overhead of an empty file
+PROSE_COST = {"docx": (0.42, 12_500), "pdf": (0.55, 2_200), "md": (1.0, 0), "txt": (1.0, 0), "eml": (1.0, 600)}
+MAX_PROSE = {"docx": 60_000, "pdf": 30_000}  # bigger files get their size from figures and photos
+SENTENCE_CHARS = 125
+
+
+def prose_budget(w: Writer) -> tuple[int, int]:
+    """(characters of prose, bytes left for pictures) that bring the file to its target size."""
+    per, base = PROSE_COST.get(w.plan.type, (1.0, 0))
+    target = w.plan.target_bytes or {"tiny": 1500, "small": 4000, "medium": 9000, "large": 20000}[w.plan.size_class]
+    chars = max(300, int((target - base) / per))
+    cap = MAX_PROSE.get(w.plan.type, 120_000)
+    if chars <= cap:
+        return chars, 0
+    return cap, int(target - base - cap * per)
+
+
+def pictures(w: Writer, budget: int, caption: str) -> list[Block]:
+    """Photos/figures whose JPEG bytes add up to about ``budget`` (about 0.3 byte per pixel at q85)."""
+    out: list[Block] = []
+    while budget > 20_000 and len(out) < 12:
+        share = min(budget, w.rng.choice((400_000, 900_000, 1_800_000)))
+        px = int(share / BYTES_PER_PIXEL)
+        width = max(400, min(5000, int((px * 1.5) ** 0.5)))
+        height = max(300, int(px / width))
+        out.append(Image(seed=f"{w.plan.path}#{len(out)}", width=width, height=height,
+                         caption=f"Figure {len(out) + 1}: {caption} - {w.grammar.thing()}"))
+        budget -= share
+    return out
+
+
 def work_blocks(w: Writer, doc: DocumentKind | None, title: str, size: str) -> list[Block]:
     names = list(doc.sections) if doc and doc.sections else GENERIC_SECTIONS.get(w.plan.kind, ["Summary", "Details"])
-    sections = _headings(names)[: max(2, SECTIONS[size])]
+    chars, picture_bytes = prose_budget(w)
+    sections = _headings(names)[: max(2, SECTIONS[size], min(len(names), chars // 1500))]
+    per_section = max(1, chars // SENTENCE_CHARS // max(1, len(sections)))
     p = w.proj()
     blocks: list[Block] = [Heading(text=title, level=1),
                            Paragraph(text=f"Prepared by {w.profile.full_name}, {w.profile.job_title}, "
@@ -55,6 +89,13 @@ def work_blocks(w: Writer, doc: DocumentKind | None, title: str, size: str) -> l
     for i, sec in enumerate(sections):
         blocks.append(Heading(text=sec, level=2))
         blocks += section_blocks(sec, w, size)
+        extra = per_section - 3
+        while extra > 0:
+            n = min(extra, w.rng.randint(3, 6))
+            blocks.append(Paragraph(text=family_paragraph(family(sec), w, n)))
+            extra -= n
+        if picture_bytes and i < len(sections) - 1:
+            blocks += pictures(w, picture_bytes // max(1, len(sections) - 1), sec)
         if i == fact_at and fams[i] not in ("attendees", "actions"):
             blocks.append(Paragraph(text=w.facts_sentence(w.some_facts(w.rng.randint(2, 3)))))
         if i == table_at and doc is not None and doc.columns:

@@ -9,7 +9,7 @@ import posixpath
 from worldbuilder.generate.base import FilePlan
 from worldbuilder.generate.content_offline.prose import Writer
 from worldbuilder.generate.tree_shape import CAMERAS, PHONES
-from worldbuilder.render.media import FRAME_BYTES, FRAME_SECONDS, jpg_size_for
+from worldbuilder.render.media import FRAME_BYTES, FRAME_SECONDS, QUALITY, TEXTURE, jpg_size_for
 
 SCANNERS = ("HP LaserJet MFP M234sdw", "Canon PIXMA TS6420", "Epson WorkForce WF-2960", "Brother MFC-L2750DW",
             "Genius Scan for iOS", "Microsoft Lens")
@@ -36,7 +36,7 @@ def photo(w: Writer) -> dict:
     if w.rng.random() < 0.2:
         width, height = height, width  # portrait
     return {"width": width, "height": height, "make": make, "model": model, "lens": lens,
-            "taken": f"{w.plan.created:%Y:%m:%d %H:%M:%S}", "quality": 90, "texture": 0.18,
+            "taken": f"{w.plan.created:%Y:%m:%d %H:%M:%S}", "quality": QUALITY, "texture": TEXTURE,
             "software": "Adobe Lightroom Classic 13.1" if w.plan.project and w.rng.random() < 0.5 else f"{model} firmware"}
 
 

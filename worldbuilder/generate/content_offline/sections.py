@@ -6,6 +6,7 @@ import re
 
 from worldbuilder.generate.content_offline.guard import safe_text
 from worldbuilder.generate.content_offline.prose import Writer, long_date
+from worldbuilder.generate.fill import money
 from worldbuilder.spec import Block, Bullets, Paragraph
 
 FAMILIES: tuple[tuple[str, str], ...] = (
@@ -86,17 +87,24 @@ def _values(w: Writer) -> dict[str, str]:
     return dict(project=p.name, code=p.code, client=w.client_name(), owner=owner, term=t1, term2=t2,
                 person=w.person().name, date=w.date_after(), start=long_date(p.start), status=w.status_phrase(p),
                 milestone=ms.name if ms else "next review", mdate=long_date(ms.due) if ms else w.date_after(60),
-                budget=f"${p.budget:,.0f}" if p.budget else "unchanged")
+                budget=money(p.budget, w.profile.currency) if p.budget else "unchanged")
 
 
 def family_paragraph(fam: str, w: Writer, n: int) -> str:
-    """``n`` distinct sentences of one family, each checked against accidental fact-like numbers."""
+    """A paragraph of ``n`` sentences: at most one framing sentence of the section's family, the rest from
+    the domain grammar about the file's topic; each checked against accidental fact-like numbers."""
     pool = SENTENCES.get(fam) or SENTENCES["findings"]
     out: list[str] = []
-    for tpl in w.rng.sample(pool, min(n, len(pool))):
-        text = tpl.format(**_values(w))
+    if w.rng.random() < 0.35:
+        text = w.rng.choice(pool).format(**_values(w))
         if safe_text(text, w) and w.fresh(text):
             out.append(text[0].upper() + text[1:])
+    while len(out) < n:
+        text = w.sentence()
+        if safe_text(text, w):
+            out.append(text)
+        elif w.rng.random() < 0.3:
+            break
     return " ".join(out) or w.paragraph(2)
 
 
