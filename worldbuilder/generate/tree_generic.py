@@ -255,7 +255,7 @@ def _mail(b: TreeBuilder, ext: str) -> FilePlan | None:
     client = safe_name(b.org_name(p.client), 40)
     base = b.roots.work if p.status not in ("completed", "cancelled") else f"{b.roots.archive}/{c.year}"
     folder = f"{base}/Correspondence/{client}/{c.year}"
-    subject = b.rng.choice(["{code} status update", "RE {name}", "{name} - next steps", "FW {code} figures",
+    subject = b.rng.choice(["{code} status update", "{name} notes", "{name} - next steps", "FW {code} figures",
                             "Question about {name}"])
     subject = fill(subject, code=p.code, name=p.name)
     return b.add(folder, subject, ext, "email", c, c, stem=safe_name(f"{c:%Y-%m-%d} {subject}"), project=p.id,

@@ -107,6 +107,8 @@ def thumbnail(file: FileSpec, ctx: RenderContext) -> bytes:
             y += 4 if style == 0 else 6
             if y > 120:
                 break
+        grain = Image.frombytes("L", (96, 128), random.Random(file.path).randbytes(96 * 128)).convert("RGB")
+        img = Image.blend(img, grain, 0.12)  # scanner/screen noise, as real thumbnails of pages have
     buf = io.BytesIO()
     img.save(buf, "PNG")
     return buf.getvalue()

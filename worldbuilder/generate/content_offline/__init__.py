@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from worldbuilder.generate.base import FilePlan, PlanContext
 from worldbuilder.generate.content_offline import code, comms, documents, media, system
-from worldbuilder.generate.content_offline.prose import Writer
+from worldbuilder.generate.content_offline.genre_docs import DOC_GENRES
+from worldbuilder.generate.content_offline.genre_sheets import SHEET_GENRES, rows_for
+from worldbuilder.generate.content_offline.genres import infer_genre
+from worldbuilder.generate.content_offline.prose import Writer, long_date
 from worldbuilder.generate.content_offline.tables import data_sheet, facts_sheet, summary_sheet
 from worldbuilder.generate.occupation import DocumentKind
 from worldbuilder.generate.world_offline import occupation_of
-from worldbuilder.spec import ContentSpec, Layout, Paragraph, Profile, Sheet, World
+from worldbuilder.spec import ContentSpec, Heading, Layout, Paragraph, Profile, Sheet, World
+
+SECTIONED = frozenset({"report", "handout", "proposal", "grant_proposal", "memo", "notes", "case_notes"})
 
 SHEET_COLUMNS = {"budget": ["Category", "Budget", "Actual", "Difference"], "expenses": ["Date", "Item", "Amount"],
                  "tracker": ["Task", "Owner", "Status", "Due date"], "bank_export": ["Date", "Description", "Amount"],
@@ -52,8 +57,24 @@ class ContentMaker:
         return spec
 
     # ------------------------------------------------------------------ per type
+    def genre(self, plan: FilePlan) -> str:
+        doc = self.doc_kind(plan.kind)
+        return (doc.genre if doc and doc.genre else None) or infer_genre(plan.kind, plan.title, plan.type)
+
     def _blocks(self, w: Writer) -> list:
         doc = self.doc_kind(w.plan.kind)
+        genre = self.genre(w.plan)
+        sectioned = doc is not None and doc.sections and genre in SECTIONED
+        if genre in DOC_GENRES and not sectioned:
+            chars, picture_bytes = documents.prose_budget(w)
+            lead = [Heading(text=w.plan.title, level=1)]
+            if genre not in ("letter", "memo", "cv", "recipe", "press_release"):
+                lead.append(Paragraph(text=f"{w.profile.full_name}, {w.profile.job_title}. {long_date(w.when)}."))
+            body = DOC_GENRES[genre](w, chars)
+            if picture_bytes:
+                body += [Heading(text="Appendix: photographs and figures", level=2),
+                         *documents.pictures(w, picture_bytes, w.topic)]
+            return lead + body
         if doc is None and w.plan.kind in documents.PERSONAL_KINDS:
             return documents.personal_blocks(w, w.plan.title)
         return documents.work_blocks(w, doc, w.plan.title, w.plan.size_class)
@@ -96,8 +117,16 @@ class ContentMaker:
 
     def _xlsx(self, spec: ContentSpec, w: Writer) -> None:
         doc = self.doc_kind(w.plan.kind)
+        genre = self.genre(w.plan)
+        if genre in SHEET_GENRES and not (genre in ("tracker", "dataset_export") and doc and doc.columns):
+            spec.sheets = SHEET_GENRES[genre](w)
+            facts = w.some_facts(3)
+            if facts and w.plan.kind not in documents.PERSONAL_KINDS and genre not in ("ledger", "trial_balance"):
+                spec.sheets.append(facts_sheet(facts))
+            return
         cols = doc.columns if doc and doc.columns else SHEET_COLUMNS.get(w.plan.kind, [])
-        data = data_sheet(w.plan.kind.replace("_", " ").title()[:31], cols, w.plan.size_class, w)
+        data = data_sheet(w.plan.kind.replace("_", " ").title()[:31], cols, w.plan.size_class, w,
+                          rows_for(w, len(cols) or 4, hi=1500))
         sheets: list[Sheet] = [data]
         summary = summary_sheet(data, len(data.rows) - sum(_is_total(r) for r in data.rows))
         if summary is not None and w.plan.size_class != "tiny":
@@ -109,8 +138,14 @@ class ContentMaker:
 
     def _csv(self, spec: ContentSpec, w: Writer) -> None:
         doc = self.doc_kind(w.plan.kind)
+        genre = self.genre(w.plan)
+        if genre in SHEET_GENRES and not (doc and doc.columns):
+            sheet = SHEET_GENRES[genre](w)[0]
+            rows = [[c.value if hasattr(c, "value") else c for c in r] for r in sheet.rows if not _is_total(r)]
+            spec.sheets = [Sheet(name="Data", columns=sheet.columns, rows=rows)]  # type: ignore[arg-type]
+            return
         cols = doc.columns if doc and doc.columns else SHEET_COLUMNS.get(w.plan.kind, SHEET_COLUMNS["data_export"])
-        sheet = data_sheet("Data", cols, w.plan.size_class, w)
+        sheet = data_sheet("Data", cols, w.plan.size_class, w, rows_for(w, len(cols) or 4, hi=3000))
         rows = [[c.value if hasattr(c, "value") else c for c in r] for r in sheet.rows if not _is_total(r)]
         spec.sheets = [Sheet(name="Data", columns=sheet.columns, rows=rows)]  # type: ignore[arg-type]
 
@@ -128,6 +163,9 @@ class ContentMaker:
     def _eml(self, spec: ContentSpec, w: Writer) -> None:
         siblings = self.by_project.get(w.plan.project or "", [])
         spec.email = comms.email(w, siblings)
+        parent = self.by_path.get(w.plan.thread[-1]) if w.plan.thread else None
+        if parent is not None and parent.type == "eml":
+            spec.email = comms.reply(spec.email, self.make(parent).email, w)  # type: ignore[arg-type]
 
     def _ics(self, spec: ContentSpec, w: Writer) -> None:
         spec.events = comms.events(w)

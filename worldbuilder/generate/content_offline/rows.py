@@ -197,8 +197,13 @@ class RowMaker:
         w = self.w
         ext = [p.name for p in w.world.people if p.relation == "external"]
         out = w.rng.sample(ext, min(len(ext), max(1, n // 3)))
+        drawn: list[tuple[str, str]] = []
         while len(out) < n:
-            first, last = self.names().take()
+            if len(drawn) < 40:  # a bounded pool of fresh names, then combinations of them (fast for long sheets)
+                first, last = self.names().take()
+                drawn.append((first, last))
+            else:
+                first, last = w.rng.choice(drawn)[0], w.rng.choice(drawn)[1]
             out.append(f"{last} Household" if "household" in c.name.lower() else f"{first} {last}")
         return out
 
