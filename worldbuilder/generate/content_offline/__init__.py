@@ -8,7 +8,7 @@ from worldbuilder.generate.content_offline.genre_docs import DOC_GENRES
 from worldbuilder.generate.content_offline.genre_sheets import SHEET_GENRES, rows_for
 from worldbuilder.generate.content_offline.genres import infer_genre
 from worldbuilder.generate.content_offline.prose import Writer, long_date
-from worldbuilder.generate.content_offline.tables import data_sheet, facts_sheet, summary_sheet
+from worldbuilder.generate.content_offline.tables import data_sheet, facts_sheet, facts_table, summary_sheet
 from worldbuilder.generate.occupation import DocumentKind
 from worldbuilder.generate.world_offline import occupation_of
 from worldbuilder.spec import ContentSpec, Heading, Layout, Paragraph, Profile, Sheet, World
@@ -71,6 +71,9 @@ class ContentMaker:
             if genre not in ("letter", "memo", "cv", "recipe", "press_release"):
                 lead.append(Paragraph(text=f"{w.profile.full_name}, {w.profile.job_title}. {long_date(w.when)}."))
             body = DOC_GENRES[genre](w, chars)
+            facts = w.some_facts(len(w.facts)) if w.facts else []
+            if facts and genre not in ("recipe", "cv", "itinerary", "quiz_exam"):
+                body += [Paragraph(text=w.facts_sentence(facts)), facts_table(facts)]
             if picture_bytes:
                 body += [Heading(text="Appendix: photographs and figures", level=2),
                          *documents.pictures(w, picture_bytes, w.topic)]

@@ -51,6 +51,13 @@ def unique_labels(pool: list[str], n: int, w: Writer, ordered: bool = False) -> 
 
 
 def dates(w: Writer, n: int, past: bool) -> list[str]:
+    from worldbuilder.invariants import _period
+
+    named = _period(w.plan.title)
+    if named is not None:  # a sheet titled with a month or quarter holds dates of that period
+        lo, hi = named
+        span = (hi - lo).days + 1
+        return sorted((lo + timedelta(days=w.rng.randrange(span))).isoformat() for _ in range(n))
     start = w.when - timedelta(days=120 if past else 45)
     end = w.when if past else w.when + timedelta(days=60)
     span = max(1, (end - start).days)
