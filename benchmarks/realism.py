@@ -52,8 +52,10 @@ WORD = re.compile(r"[A-Za-z][A-Za-z'&-]*|\d[\d,.:/%-]*|\S")
 def sentences(text: str) -> list[str]:
     out = []
     for s in SENT_SPLIT.split(text):
+        if "\t" in s:  # a table row, not prose
+            continue
         s = " ".join(s.split())
-        if len(s.split()) >= 5 and not s.startswith(("|", "-", "#")) and "\t" not in s:
+        if len(s.split()) >= 5 and not s.startswith(("|", "-", "#")):
             out.append(s)
     return out
 

@@ -129,7 +129,8 @@ def _repo_files(b: TreeBuilder, repo: dict, n_py: int) -> None:
     put(f"data/{repo['code'].lower()}_metrics.csv", "csv", "data_export", f"{repo['code']} metrics")
     put(f"data/{repo['short']}_summary.json", "json", "data_export", f"{repo['short']} summary")
     put(f"data/run_log_{b.now.year}.jsonl", "jsonl", "event_log", "run log")
-    _git_dir(b, str(root), start)
+    if b.repos.index(repo) < 2:  # the repositories cloned with git (others came as downloaded archives)
+        _git_dir(b, str(root), start)
     for k in range(n_py):
         rel = fill(REPO_FILES[k % len(REPO_FILES)], pkg=repo["pkg"], short=repo["short"])
         if k >= len(REPO_FILES):

@@ -22,16 +22,17 @@ MAX_TARGET = 12_000_000
 MIN_TARGET = 40
 # typical ln(bytes) and spread of each type/kind: decides which files receive which of the drawn sizes
 TYPE_LN: dict[str, tuple[float, float]] = {
-    "docx": (10.4, 1.0), "xlsx": (9.8, 0.8), "pptx": (11.0, 0.4), "pdf": (11.2, 1.6), "png": (10.8, 1.0),
+    "docx": (10.4, 1.0), "xlsx": (9.6, 0.5), "pptx": (11.0, 0.4), "pdf": (11.2, 1.6), "png": (9.7, 0.5),
     "jpg": (14.6, 0.8), "mp3": (15.2, 0.8), "zip": (13.0, 1.2), "csv": (9.2, 1.8), "json": (8.0, 1.5),
     "jsonl": (10.0, 1.5), "md": (7.8, 1.0), "txt": (7.6, 1.4), "py": (8.2, 1.0), "toml": (6.4, 0.7),
     "eml": (8.8, 1.0), "ics": (7.5, 0.5), "vcf": (7.4, 1.0),
 }
 KIND_LN: dict[str, tuple[float, float]] = {
     "shell_history": (8.6, 0.6), "shell_profile": (6.6, 0.3), "recent_files": (8.4, 0.6), "user_dirs": (6.4, 0.2),
-    "app_config": (6.8, 1.0), "shortcut": (5.6, 0.3), "trash_info": (4.7, 0.1), "thumbnail": (9.7, 0.2),
+    "app_config": (6.8, 1.0), "shortcut": (5.6, 0.3), "trash_info": (4.7, 0.1),
     "cache_index": (7.0, 0.5), "bashrc": (7.8, 0.3), "gitconfig": (5.5, 0.3), "tool_settings": (6.2, 0.6),
-    "screenshot": (12.0, 0.7), "scan": (13.2, 0.8), "git_hooks": (7.6, 0.6), "git_head": (3.1, 0.1),
+    "screenshot": (11.8, 0.4), "requirements": (5.0, 0.3), "readme": (8.0, 0.5), "pyproject": (6.4, 0.3),
+    "app_config": (6.4, 0.4), "code_init": (5.0, 0.4), "thumbnail": (9.6, 0.2), "scan": (13.2, 0.8), "git_hooks": (6.6, 0.3), "git_head": (3.1, 0.1),
     "git_config": (5.4, 0.2), "git_description": (4.3, 0.1), "git_info": (5.5, 0.1), "git_commit_editmsg": (3.5, 0.3),
 }
 XDG_EMPTY = ("Music", "Videos", "Templates", "Public")

@@ -69,7 +69,8 @@ class ContentMaker:
             chars, picture_bytes = documents.prose_budget(w)
             lead = [Heading(text=w.plan.title, level=1)]
             if genre not in ("letter", "memo", "cv", "recipe", "press_release"):
-                lead.append(Paragraph(text=f"{w.profile.full_name}, {w.profile.job_title}. {long_date(w.when)}."))
+                lead.append(Paragraph(text=f"Prepared by {w.profile.full_name} ({w.profile.job_title}) on "
+                                           f"{long_date(w.when)} about {w.topic}"))
             body = DOC_GENRES[genre](w, chars)
             facts = w.some_facts(len(w.facts)) if w.facts else []
             if facts and genre not in ("recipe", "cv", "itinerary", "quiz_exam"):
@@ -123,6 +124,8 @@ class ContentMaker:
         genre = self.genre(w.plan)
         if genre in SHEET_GENRES and not (genre in ("tracker", "dataset_export") and doc and doc.columns):
             spec.sheets = SHEET_GENRES[genre](w)
+            if w.plan.kind not in documents.PERSONAL_KINDS:
+                spec.sheets.append(about_sheet(w))
             facts = w.some_facts(3)
             if facts and w.plan.kind not in documents.PERSONAL_KINDS and genre not in ("ledger", "trial_balance"):
                 spec.sheets.append(facts_sheet(facts))
@@ -137,6 +140,7 @@ class ContentMaker:
         facts = w.some_facts(3 if w.plan.size_class in ("tiny", "small") else 5)
         if facts and w.plan.kind not in documents.PERSONAL_KINDS and w.plan.kind not in ("budget", "expenses"):
             sheets.append(facts_sheet(facts))
+        sheets.append(about_sheet(w))
         spec.sheets = sheets
 
     def _csv(self, spec: ContentSpec, w: Writer) -> None:
@@ -203,6 +207,14 @@ class ContentMaker:
         books = [f for f in self.by_project.get(plan.project or "", []) if f.type in ("xlsx", "csv")
                  and not f.path.startswith(root + "/")]
         return own + sorted(books, key=lambda f: f.path)[:2]
+
+
+def about_sheet(w: Writer) -> Sheet:
+    """A cover sheet as people add to shared workbooks: what the workbook covers, who keeps it, as of when."""
+    return Sheet(name="About", columns=["Field", "Value"], rows=[
+        ["Workbook", w.plan.title], ["Covers", f"{w.topic} for {w.proj().name}"],
+        ["Kept by", f"{w.profile.full_name}, {w.profile.job_title}"], ["As of", w.when.date().isoformat()],
+        ["Notes", w.grammar.sentence()]], column_widths=[16.0, 70.0])
 
 
 def _is_total(row: list) -> bool:

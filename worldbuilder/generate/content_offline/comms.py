@@ -76,6 +76,11 @@ def email(w: Writer, siblings: list[FilePlan]) -> Email:
         lines += ["The numbers we are working from:"] + [f"- {fact_clause(f)}" for f in facts] + [""]
     if intent == "next":
         lines += ["Next steps:"] + [f"- {item}" for item in actions(w).items[:3]] + [""]
+    extra = min(20_000, (w.plan.target_bytes or 0) - 2_000)  # longer threads of thought in longer mails
+    while extra > 200:
+        para = w.grammar.paragraph(w.rng.randint(2, 4))
+        lines += [para, ""]
+        extra -= len(para)
     ms = [m for m in p.milestones if m.due > w.when.date()]
     if ms:
         lines += [f"Next milestone for {p.code}: {ms[0].name} on {long_date(ms[0].due)}.", ""]

@@ -44,7 +44,7 @@ def _headings(names: list[str]) -> list[str]:
 
 # bytes of file per character of prose (compressed OOXML/PDF) and the fixed overhead of an empty file
 PROSE_COST = {"docx": (0.42, 12_500), "pdf": (0.55, 2_200), "md": (1.0, 0), "txt": (1.0, 0), "eml": (1.0, 600)}
-MAX_PROSE = {"docx": 60_000, "pdf": 30_000}  # bigger files get their size from figures and photos
+MAX_PROSE = {"docx": 30_000, "pdf": 10_000}  # bigger files get their size from figures and photos
 SENTENCE_CHARS = 125
 
 
@@ -80,8 +80,8 @@ def work_blocks(w: Writer, doc: DocumentKind | None, title: str, size: str) -> l
     per_section = max(1, chars // SENTENCE_CHARS // max(1, len(sections)))
     p = w.proj()
     blocks: list[Block] = [Heading(text=title, level=1),
-                           Paragraph(text=f"Prepared by {w.profile.full_name}, {w.profile.job_title}, "
-                                          f"{w.profile.employer}. {long_date(w.when)}. Project: {p.name} ({p.code}).")]
+                           Paragraph(text=f"Prepared by {w.profile.full_name} ({w.profile.job_title}, {w.profile.employer}) on "
+                                          f"{long_date(w.when)} for {p.name} ({p.code}), on {w.topic}")]
     fams = [family(sec) for sec in sections]
     fact_at = next((i for i, f in enumerate(fams) if f in ("summary", "findings", "budget")), 0)
     table_at = next((i for i, f in enumerate(fams) if f in ("findings", "budget", "recommend") and i != fact_at),
@@ -160,35 +160,32 @@ def flatten(blocks: list[Block], markdown: bool) -> str:
 
 
 def deck(w: Writer, doc: DocumentKind | None, title: str, size: str) -> list[Slide]:
-    """A storyline: title, context, key figures, findings with a chart, sections, recommendation, next steps."""
-    n = {"tiny": 5, "small": 6, "medium": 8, "large": 12}[size]
-    names = list(doc.sections) if doc and doc.sections else GENERIC_SECTIONS.get(w.plan.kind, ["Update"])
-    sections = [s for s in _headings(names) if family(s) not in ("attendees", "actions")
-                and s.lower() not in ("agenda", "next steps", "summary")]
+    """A deck whose outline comes from its own sections (or its topic), sized by the file's target:
+    title, agenda, one slide per section with topic bullets, key figures, a chart, and a close."""
+    target = w.plan.target_bytes or 60_000
+    n = max(5, min(40, 5 + int((target - 48_000) / 2_500)))
+    names = list(doc.sections) if doc and doc.sections else GENERIC_SECTIONS.get(w.plan.kind, [])
+    names = [x for x in _headings(names) if family(x) not in ("attendees",)]
+    while len(names) < n - 4:
+        names.append(f"{w.grammar.thing()[4:].capitalize()}")
+    names = list(dict.fromkeys(names))[: max(1, n - 4)]
     p = w.proj()
     slides = [Slide(title=title, subtitle=f"{w.profile.full_name} · {w.profile.employer} · {long_date(w.when)}",
-                    layout="title", notes=f"Welcome everyone. Purpose today: agree how we move {p.name} forward."),
-              Slide(title="Where we are", bullets=[family_paragraph("summary", w, 1) for _ in range(3)],
-                    notes=f"Keep this short; most of the room knows {p.code}. Mention that {w.person().name} "
-                          f"joined the work recently.")]
+                    layout="title", notes=w.grammar.sentence()),
+              Slide(title="Agenda", bullets=names[:8], notes=w.grammar.sentence())]
+    for sec in names:
+        slides.append(Slide(title=sec if len(sec) < 60 else sec[:57] + "...",
+                            bullets=[w.sentence() for _ in range(w.rng.randint(2, 4))], notes=w.grammar.paragraph(2)))
     facts = w.some_facts(3)
     if facts:
         slides.append(Slide(title="Key figures", table=facts_table(facts),
                             notes="These come from the latest workbook. " + "; ".join(fact_clause(f) for f in facts)))
     sheet = data_sheet("Data", doc.columns if doc else [], "small", w)
     if sheet.chart is not None:
-        slides.append(Slide(title=f"What we found: {sheet.chart.title.lower()}", chart=sheet.chart,
-                            bullets=[family_paragraph("findings", w, 1)],
-                            notes=f"Pause on the chart. {w.person().name} can take detailed questions."))
-    tail = [Slide(title="Recommendation", bullets=[family_paragraph("recommend", w, 1) for _ in range(2)],
-                  notes="Ask for a decision here, not just feedback."),
-            Slide(title="Next steps", bullets=actions(w).items, notes="Confirm owners and dates before we close.")]
-    for sec in sections:
-        if len(slides) + len(tail) >= n:
-            break
-        slides.append(Slide(title=sec, bullets=[family_paragraph(family(sec), w, 1) for _ in range(w.rng.randint(2, 3))],
-                            notes=f"Talking points: {family_paragraph(family(sec), w, 1)}"))
-    return slides + tail
+        slides.append(Slide(title=f"{w.topic.capitalize()}: {sheet.chart.title.lower()}", chart=sheet.chart,
+                            bullets=[w.sentence()], notes=w.grammar.sentence()))
+    slides.append(Slide(title="Next steps", bullets=actions(w).items, notes=f"Confirm owners for {p.code}."))
+    return slides
 
 
 def chart_for(w: Writer) -> Chart:

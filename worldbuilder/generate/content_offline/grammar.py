@@ -117,14 +117,16 @@ class Grammar:
                 f"{self.pick('places')}")
 
     def _because_topic(self) -> str:
-        return f"because {self.pick('reasons')}, the {self.topic} work shifted towards {self.rng.choice(self.terms)}"
+        return (f"because {self.pick('reasons')}, {self.actor()} moved the {self.topic} work towards "
+                f"{self.rng.choice(self.terms)} {self.date()}")
 
     def _result(self) -> str:
         return (f"{self.actor()} {self.verb()[0]} {self.thing()}, so {self.thing()} should be "
                 f"{self.pick('qualities')} by {self.date().replace('on ', '').replace('in the week of ', '')}")
 
     def _hedged(self) -> str:
-        return f"{self.rng.choice(self.terms)} looks {self.pick('qualities')} {self.rng.choice(GENERIC['hedges'])}, which matters for {self.topic}"
+        return (f"{self.rng.choice(self.terms)} looks {self.pick('qualities')} {self.rng.choice(GENERIC['hedges'])}, "
+                f"which matters for {self.thing()}")
 
     def _when_clause(self) -> str:
         return f"when {self.pick('reasons')}, {self.actor()} {self.verb()[0]} {self.thing()} {self.pick('places')}"

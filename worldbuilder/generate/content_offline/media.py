@@ -65,7 +65,7 @@ def screenshot(w: Writer, files: list[FilePlan]) -> dict:
 def scan(w: Writer) -> dict:
     """Pages and resolution so the scan lands near its target (about 0.3 byte/pixel of grey JPEG)."""
     target = w.plan.target_bytes or 400_000
-    dpi = w.rng.choice((150, 200, 300))
+    dpi = w.rng.choice((150, 150, 200))
     per_page = 8.27 * 11.69 * dpi * dpi * 0.32
     pages = max(1, min(12, round(target / per_page)))
     if target / per_page < 0.7:
