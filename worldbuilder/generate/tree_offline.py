@@ -213,11 +213,11 @@ class TreeBuilder:
                 placed = self.work_doc(ext) if cat == "work" else g.place(self, cat, ext)
                 if placed is None:
                     g.place(self, "fallback", ext)
-        protect = tuple(str(r["root"]) + "/" for r in self.repos) + (f"{self.roots.work}/Photos/",
-                                                                      f"{self.roots.pictures}/")
-        empty = shape.consolidate(self, self.rng.uniform(7.5, 11.0), protect)
         while self.remaining.get("eml", 0) > 0:  # saved messages in project folders
             g.place(self, "mail", "eml")
+        protect = tuple(str(r["root"]) + "/src/" for r in self.repos) + (f"{self.roots.work}/Photos/",
+                                                                         f"{self.roots.pictures}/")
+        empty = shape.consolidate(self, self.rng.uniform(7.5, 11.0), protect)
         self.duplicates(2 * (n_dup // 2))
         self.bundles()
         self.remaining["pdf"] = self.remaining.get("pdf", 0) + n_copies

@@ -29,7 +29,7 @@ TYPE_LN: dict[str, tuple[float, float]] = {
 }
 KIND_LN: dict[str, tuple[float, float]] = {
     "shell_history": (8.6, 0.6), "shell_profile": (6.6, 0.3), "recent_files": (8.4, 0.6), "user_dirs": (6.4, 0.2),
-    "app_config": (6.8, 1.0), "shortcut": (5.6, 0.3), "trash_info": (4.7, 0.1),
+    "shortcut": (5.6, 0.3), "trash_info": (4.7, 0.1),
     "cache_index": (7.0, 0.5), "bashrc": (7.8, 0.3), "gitconfig": (5.5, 0.3), "tool_settings": (6.2, 0.6),
     "screenshot": (11.8, 0.4), "requirements": (5.0, 0.3), "readme": (8.0, 0.5), "pyproject": (6.4, 0.3),
     "app_config": (6.4, 0.4), "code_init": (5.0, 0.4), "thumbnail": (9.6, 0.2), "scan": (13.2, 0.8), "git_hooks": (6.6, 0.3), "git_head": (3.1, 0.1),
@@ -73,9 +73,9 @@ def consolidate(b: TreeBuilder, target: float, protect: tuple[str, ...]) -> dict
         counts = Counter(posixpath.dirname(f.path) for f in b.reg.files)
         if len(b.reg.files) / max(1, len(counts)) >= target:
             break
-        cands = [d for d, n in counts.items() if n <= 3 and d and not d.startswith(protect)
+        cands = [d for d, n in counts.items() if n <= 4 and d and not d.startswith(protect)
                  and not any(p.startswith(".") or p.startswith("$") for p in d.split("/"))
-                 and dir_depth(posixpath.dirname(d), b.roots) >= 1]
+                 and dir_depth(posixpath.dirname(d), b.roots) >= 1 + (n > 2)]
         if not cands:
             break
         d = min(cands, key=lambda x: (counts[x], -x.count("/"), x))
