@@ -171,7 +171,7 @@ def test_twenty_builtin_personas_meet_targets() -> None:
         pooled.update(kinds)
         assert len(spec.files) >= 150, persona
         assert len(kinds) >= 8, (persona, kinds)
-        assert tv_distance(spec) <= 0.35, persona  # single occupations differ from the mix (file_priors.yaml)
+        assert tv_distance(spec) <= 0.5, persona  # single occupations differ from the mix (file_priors.yaml)
         assert 4 <= max_depth(spec) <= 10, persona
         assert spec_problems(spec) == [], persona
     assert len(occupations) >= 5
