@@ -40,6 +40,7 @@ STYLES = getSampleStyleSheet()
 CELL = ParagraphStyle("cell", parent=STYLES["BodyText"], fontSize=8.5, leading=10.5)
 HEAD = ParagraphStyle("head", parent=CELL, fontName="Helvetica-Bold", textColor=colors.white)
 TABLE_STYLE = TableStyle([
+    ("FONTSIZE", (0, 1), (-1, -1), 8),
     ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#4472C4")),
     ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, colors.HexColor("#EEF2FA")]),
     ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#B4C6E7")),
@@ -82,7 +83,11 @@ def _text(s: str) -> str:
 def _table(block: Table, width: float) -> list[Any]:
     ncols = max([len(block.columns), *(len(r) for r in block.rows)]) or 1
     data = [[P(_text(str(c)), HEAD) for c in block.columns] + [""] * (ncols - len(block.columns))]
-    data += [[P(_text(text_value(v)), CELL) for v in r] + [""] * (ncols - len(r)) for r in block.rows]
+    if len(block.rows) > 40:  # long tables: plain cells (no wrapping), much faster to lay out
+        limit = max(8, int(width / ncols / 4.6))
+        data += [[text_value(v)[:limit] for v in r] + [""] * (ncols - len(r)) for r in block.rows]
+    else:
+        data += [[P(_text(text_value(v)), CELL) for v in r] + [""] * (ncols - len(r)) for r in block.rows]
     table = T(data, colWidths=[width / ncols] * ncols, repeatRows=1)
     table.setStyle(TABLE_STYLE)
     out: list[Any] = [P(_text(block.caption), STYLES["Italic"])] if block.caption else []

@@ -163,7 +163,7 @@ def deck(w: Writer, doc: DocumentKind | None, title: str, size: str) -> list[Sli
     """A deck whose outline comes from its own sections (or its topic), sized by the file's target:
     title, agenda, one slide per section with topic bullets, key figures, a chart, and a close."""
     target = w.plan.target_bytes or 60_000
-    n = max(5, min(40, 5 + int((target - 48_000) / 2_500)))
+    n = max(5, min(18, 5 + int((target - 48_000) / 2_500)))
     names = list(doc.sections) if doc and doc.sections else GENERIC_SECTIONS.get(w.plan.kind, [])
     names = [x for x in _headings(names) if family(x) not in ("attendees",)]
     while len(names) < n - 4:

@@ -282,7 +282,7 @@ def sheet_as_table(genre: str) -> Callable[[Writer, int], list[Block]]:
 
     def make(w: Writer, chars: int) -> list[Block]:
         sheet = SHEET_GENRES[genre](w)[0]
-        rows = [[_show(v, w) for v in r] for r in sheet.rows[:400]]
+        rows = [[_show(v, w) for v in r] for r in sheet.rows[:120]]
         return [_para(w, 2), Table(columns=sheet.columns, rows=rows, caption=sheet.name)]
 
     return make
