@@ -13,7 +13,11 @@ from worldbuilder.generate.occupation import DocumentKind
 from worldbuilder.generate.world_offline import occupation_of
 from worldbuilder.spec import ContentSpec, Heading, Layout, Paragraph, Profile, Sheet, World
 
-SECTIONED = frozenset({"report", "handout", "proposal", "grant_proposal", "memo", "notes", "case_notes"})
+# genres whose occupation documents keep the occupation's own sections/columns (the rest have a fixed shape)
+SECTIONED = frozenset({"report", "handout", "proposal", "grant_proposal", "memo", "notes", "case_notes",
+                       "meeting_minutes", "inspection_report", "checklist", "slide_deck"})
+STRUCTURED_SHEETS = frozenset({"ledger", "trial_balance", "invoice", "quote", "purchase_order", "gradebook",
+                               "roster_schedule", "timesheet", "menu_costing", "personal_finance", "contact_list"})
 
 SHEET_COLUMNS = {"budget": ["Category", "Budget", "Actual", "Difference"], "expenses": ["Date", "Item", "Amount"],
                  "tracker": ["Task", "Owner", "Status", "Due date"], "bank_export": ["Date", "Description", "Amount"],
@@ -97,7 +101,9 @@ class ContentMaker:
         if w.plan.kind == "readme":
             files = self._data_files(w.plan)
             spec.blocks = documents.work_blocks(w, None, w.plan.title, "tiny")
-            spec.blocks.append(Paragraph(text="Data files: " + ", ".join(f.path.rsplit("/", 1)[-1] for f in files)))
+            repo = w.plan.path.rsplit("/", 2)[-2] if "/" in w.plan.path else w.plan.title
+            spec.blocks.append(Paragraph(text=f"Data files read by {repo}: "
+                                              + ", ".join(f.path.rsplit("/", 1)[-1] for f in files)))
         else:
             spec.blocks = self._blocks(w)
         spec.text = documents.flatten(spec.blocks, markdown=True)
@@ -122,7 +128,7 @@ class ContentMaker:
     def _xlsx(self, spec: ContentSpec, w: Writer) -> None:
         doc = self.doc_kind(w.plan.kind)
         genre = self.genre(w.plan)
-        if genre in SHEET_GENRES and not (genre in ("tracker", "dataset_export") and doc and doc.columns):
+        if genre in SHEET_GENRES and (genre in STRUCTURED_SHEETS or not (doc and doc.columns)):
             spec.sheets = SHEET_GENRES[genre](w)
             if w.plan.kind not in documents.PERSONAL_KINDS:
                 spec.sheets.append(about_sheet(w))
@@ -146,7 +152,7 @@ class ContentMaker:
     def _csv(self, spec: ContentSpec, w: Writer) -> None:
         doc = self.doc_kind(w.plan.kind)
         genre = self.genre(w.plan)
-        if genre in SHEET_GENRES and not (doc and doc.columns):
+        if genre in SHEET_GENRES and (genre in STRUCTURED_SHEETS or not (doc and doc.columns)):
             sheet = SHEET_GENRES[genre](w)[0]
             rows = [[c.value if hasattr(c, "value") else c for c in r] for r in sheet.rows if not _is_total(r)]
             spec.sheets = [Sheet(name="Data", columns=sheet.columns, rows=rows)]  # type: ignore[arg-type]
@@ -211,7 +217,7 @@ class ContentMaker:
 
 def about_sheet(w: Writer) -> Sheet:
     """A cover sheet as people add to shared workbooks: what the workbook covers, who keeps it, as of when."""
-    return Sheet(name="About", columns=["Field", "Value"], rows=[
+    return Sheet(name="About", columns=["Field", "Details"], rows=[
         ["Workbook", w.plan.title], ["Covers", f"{w.topic} for {w.proj().name}"],
         ["Kept by", f"{w.profile.full_name}, {w.profile.job_title}"], ["As of", w.when.date().isoformat()],
         ["Notes", w.grammar.sentence()]], column_widths=[16.0, 70.0])

@@ -52,7 +52,9 @@ def reply(mail: Email, parent: Email, w: Writer) -> Email:
     when = parent.date
     quoted = [f"> {line}" if line else ">" for line in parent.body.rstrip("\n").splitlines()]
     who = parent.sender.split(" <")[0]
-    new = [w.rng.choice(("Thanks - ", "Agreed. ", "Quick reply: ", "Makes sense. ", "One question: ")) + w.sentence(),
+    first = to[0].split(" <")[0].split()[0] if to else ""
+    new = [w.rng.choice(GREETINGS).format(first=first), "",
+           w.rng.choice(("Thanks - ", "Agreed. ", "Quick reply: ", "Makes sense. ", "One question: ")) + w.sentence(),
            "", w.sentence(), "", w.rng.choice(SIGNOFFS), sender.split(" <")[0].split()[0]]
     body = "\n".join([*new, "", f"On {when:%a, %b} {when.day}, {when:%Y at %H:%M}, {who} wrote:", *quoted]) + "\n"
     return mail.model_copy(update={"sender": sender, "to": to, "subject": "Re: " + base, "body": body,

@@ -165,7 +165,8 @@ def deck(w: Writer, doc: DocumentKind | None, title: str, size: str) -> list[Sli
     target = w.plan.target_bytes or 60_000
     n = max(5, min(18, 5 + int((target - 48_000) / 2_500)))
     names = list(doc.sections) if doc and doc.sections else GENERIC_SECTIONS.get(w.plan.kind, [])
-    names = [x for x in _headings(names) if family(x) not in ("attendees",)]
+    names = [x for x in _headings(names) if family(x) not in ("attendees",)
+             and x.lower() not in ("agenda", "recommendation", "next steps", "key figures")]
     while len(names) < n - 4:
         names.append(f"{w.grammar.thing()[4:].capitalize()}")
     names = list(dict.fromkeys(names))[: max(1, n - 4)]
@@ -184,6 +185,8 @@ def deck(w: Writer, doc: DocumentKind | None, title: str, size: str) -> list[Sli
     if sheet.chart is not None:
         slides.append(Slide(title=f"{w.topic.capitalize()}: {sheet.chart.title.lower()}", chart=sheet.chart,
                             bullets=[w.sentence()], notes=w.grammar.sentence()))
+    slides.append(Slide(title="Recommendation", bullets=[w.sentence() for _ in range(2)],
+                        notes="Ask for a decision here, not just feedback."))
     slides.append(Slide(title="Next steps", bullets=actions(w).items, notes=f"Confirm owners for {p.code}."))
     return slides
 

@@ -95,7 +95,7 @@ def family_paragraph(fam: str, w: Writer, n: int) -> str:
     the domain grammar about the file's topic; each checked against accidental fact-like numbers."""
     pool = SENTENCES.get(fam) or SENTENCES["findings"]
     out: list[str] = []
-    if w.rng.random() < 0.35:
+    if w.rng.random() < 0.1:
         text = w.rng.choice(pool).format(**_values(w))
         if safe_text(text, w) and w.fresh(text):
             out.append(text[0].upper() + text[1:])
