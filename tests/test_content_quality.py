@@ -71,8 +71,8 @@ def test_numeric_columns_hold_numbers(advisor: ComputerSpec, professor: Computer
                 if col.numeric:
                     assert all(NUMBER.match(c) for c in cells), (path, col.name, cells)
                     checked += 1
-                elif col.kind == "date":
-                    assert all(DATE.match(c) for c in cells), (path, col.name, cells)
+                elif col.kind == "date":  # an empty cell is fine (an item not closed yet)
+                    assert all(DATE.match(c) for c in cells if c not in ("None", "")), (path, col.name, cells)
     assert checked >= 50
 
 

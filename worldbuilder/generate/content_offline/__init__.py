@@ -76,6 +76,8 @@ class ContentMaker:
                 lead.append(Paragraph(text=f"Prepared by {w.profile.full_name} ({w.profile.job_title}) on "
                                            f"{long_date(w.when)} about {w.topic}"))
             body = DOC_GENRES[genre](w, chars)
+            if doc is not None and doc.columns:  # the occupation's own table for this kind of document
+                body.append(documents.doc_table(doc.columns, w.plan.size_class, w, caption=w.plan.title))
             facts = w.some_facts(len(w.facts)) if w.facts else []
             if facts and genre not in ("recipe", "cv", "itinerary", "quiz_exam"):
                 body += [Paragraph(text=w.facts_sentence(facts)), facts_table(facts)]

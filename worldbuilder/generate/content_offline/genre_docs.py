@@ -161,7 +161,7 @@ def syllabus(w: Writer, chars: int) -> list[Block]:
              w.grammar.thing()[4:]] for i in range(weeks)]
     parts = [("Homework", 20), ("Quizzes", 15), ("Project", 25), ("Midterm", 15), ("Final exam", 25)]
     return [Heading(text="Course description", level=2), *_prose(w, chars // 3), Heading(text="Schedule", level=2),
-            Table(columns=["Week", "Date", "Topic", "Reading"], rows=rows), Heading(text="Grading", level=2),
+            Table(columns=["Week", "Date", "Topic", "Materials"], rows=rows), Heading(text="Grading", level=2),
             Table(columns=["Component", "Weight"], rows=[[a, f"{b}%"] for a, b in parts] + [["Total", "100%"]])]
 
 

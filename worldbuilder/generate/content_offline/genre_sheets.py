@@ -231,7 +231,7 @@ def timesheet(w: Writer) -> list[Sheet]:
                                  round(w.rng.choice((0.5, 1, 1.5, 2, 3, 4, 6, 7.5)), 1)] for d in days]
     rows.append(["Total", None, None, Cell(value=round(sum(r[3] for r in rows), 1), formula=f"=SUM(D2:D{n + 1})",  # type: ignore[misc]
                                            bold=True, number_format="0.0")])
-    return [Sheet(name="Timesheet", columns=["Date", "Project", "Task", "Hours"], rows=rows)]
+    return [Sheet(name="Timesheet", columns=["Date", "Project code", "Task", "Hours"], rows=rows)]
 
 
 def tracker(w: Writer) -> list[Sheet]:
@@ -321,7 +321,7 @@ def dataset(w: Writer) -> list[Sheet]:
     unit = w.grammar.pick("units")
     rows: list[list[object]] = [[f"{i + 1:05d}", d.isoformat(), w.rng.choice([p.code for p in w.world.projects]),
                                  w.rng.randint(1, 250), round(w.rng.uniform(0, 100), 2)] for i, d in enumerate(day_list(w, n, lo, hi))]
-    return [Sheet(name="Data", columns=["Record", "Date", "Project", unit.capitalize(), "Score"], rows=rows)]
+    return [Sheet(name="Data", columns=["Record", "Date", "Project code", unit.capitalize(), "Score"], rows=rows)]
 
 
 SHEET_GENRES = {
