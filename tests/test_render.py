@@ -54,11 +54,41 @@ def by_type(spec: ComputerSpec, tree: Path, ftype: str) -> tuple[FileSpec, Path]
 
 def test_every_type_is_registered_and_rendered(spec: ComputerSpec, tree: Path) -> None:
     assert set(RENDERERS) == set(FILE_TYPES)
-    assert {f.type for f in spec.files} == set(FILE_TYPES)
+    assert {f.type for f in spec.files} == set(FILE_TYPES) - MEDIA  # media: test_media_files_are_valid
     for f in spec.files:
         assert (tree / f.path).stat().st_size > 0, f.path
     for d in spec.dirs:
         assert (tree / d.path).is_dir()
+
+
+MEDIA = {"jpg", "mp3", "vcf"}
+
+
+def test_media_files_are_valid(spec: ComputerSpec) -> None:
+    """A photo with EXIF camera and date, an MP3 of whole frames, and vCards, each opened by its reader."""
+    import io as _io
+
+    from PIL import Image as PILImage
+
+    from worldbuilder.render import render_file
+    from worldbuilder.spec import ContentSpec, FileSpec
+
+    base = spec.files[0]
+    make = lambda path, t, data: FileSpec(path=path, type=t, created=base.created, modified=base.modified,  # noqa: E731
+                                          content=ContentSpec(kind="media", title="IMG_0001", data=data))
+    jpg = render_file(make("p/IMG_0001.jpg", "jpg", {"width": 640, "height": 480, "make": "Canon",
+                                                      "model": "Canon EOS R6", "taken": "2024:05:01 10:00:00"}), spec)
+    with PILImage.open(_io.BytesIO(jpg)) as im:
+        exif = im.getexif()
+        assert im.size == (640, 480) and exif[0x0110] == "Canon EOS R6"
+        assert exif.get_ifd(0x8769)[0x9003] == "2024:05:01 10:00:00"
+    mp3 = render_file(make("a/memo.mp3", "mp3", {"seconds": 3}), spec)
+    assert mp3[:3] == b"ID3" and b"\xff\xfb\x90\x64" in mp3
+    vcf = render_file(make("c/contacts.vcf", "vcf", [{"name": "Ana Ruiz", "email": "ana@x.org", "phone": "555"}]),
+                      spec).decode()
+    assert vcf.startswith("BEGIN:VCARD") and "FN:Ana Ruiz" in vcf and vcf.rstrip().endswith("END:VCARD")
+    assert render_file(make("p/IMG_0001.jpg", "jpg", {"width": 640, "height": 480}), spec) == \
+        render_file(make("p/IMG_0001.jpg", "jpg", {"width": 640, "height": 480}), spec)
 
 
 def test_docx(spec: ComputerSpec, tree: Path) -> None:

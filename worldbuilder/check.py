@@ -15,6 +15,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from worldbuilder.extract import extract_text_ok
+from worldbuilder.invariants import Violation, find_violations
 from worldbuilder.spec import Block, Cell, ComputerSpec, Fact, FileSpec
 
 NUMBER = r"(?P<num>[-−]?\s?(?:A\$|C\$|[$€£])?\s?\d[\d,]*(?:\.\d+)?)(?:\s?(?P<suf>%|bn\b|[kKMB]\b))?"
@@ -50,6 +51,7 @@ class CheckReport(BaseModel):
     top_entities: list[EntityCount] = Field(default_factory=list)
     fact_mentions: int = 0  # "label: value" mentions whose value matches the fact
     contradictions: list[Contradiction] = Field(default_factory=list)
+    violations: list[Violation] = Field(default_factory=list)  # broken spreadsheet invariants
 
     def format(self) -> str:
         lines = [f"{self.computer} ({self.source}): {self.files_checked} files checked",
@@ -67,6 +69,9 @@ class CheckReport(BaseModel):
         lines.append(f"contradictions: {len(self.contradictions)}")
         for c in self.contradictions[:20]:
             lines.append(f"  {c.file}: {c.label}: found {c.found}, expected {c.expected}")
+        lines.append(f"invariant violations: {len(self.violations)}")
+        for v in self.violations[:20]:
+            lines.append(f"  {v.file} [{v.sheet}] {v.invariant}: {v.detail}")
         return "\n".join(lines)
 
 
@@ -249,6 +254,7 @@ def check_computer(path: str | Path) -> CheckReport:
                          files_checked=len(texts), unreadable=unreadable, missing=missing)
     count_references(spec, texts, report)
     find_contradictions(spec, texts, tree, report)
+    report.violations = find_violations(spec, tree)
     return report
 
 
@@ -259,4 +265,5 @@ def check_spec(spec: ComputerSpec, tree: Path | None = None) -> CheckReport:
                          files_checked=len(texts), unreadable=unreadable, missing=missing)
     count_references(spec, texts, report)
     find_contradictions(spec, texts, tree, report)
+    report.violations = find_violations(spec, tree)
     return report

@@ -133,12 +133,12 @@ def stats(computer, as_json):
 @click.argument("computer", metavar="DIR_OR_SPEC", type=click.Path(exists=True, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def check(computer, as_json):
-    """Count cross-file references and report contradictions in the tracked facts."""
+    """Count cross-file references; report contradicted facts and broken spreadsheet invariants."""
     from worldbuilder.check import check_computer
 
     report = check_computer(computer)
     click.echo(report.model_dump_json(indent=1) if as_json else report.format())
-    if report.contradictions:
+    if report.contradictions or report.violations:
         sys.exit(1)
 
 

@@ -33,7 +33,7 @@ def extract_text_ok(name: str, data: bytes) -> tuple[str, bool]:
     try:
         if fn is not None:
             return fn(data), True
-        if kind == "png" or kind in ("jpg", "jpeg", "gif"):
+        if kind in ("png", "jpg", "jpeg", "gif", "mp3", "mp4", "heic"):
             return "", True
         return _plain(data), True
     except Exception:  # noqa: BLE001 - any parser failure means "unreadable", never a crash

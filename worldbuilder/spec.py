@@ -24,11 +24,11 @@ SPEC_FILE_CAP = 256 << 20  # bytes: the largest spec file load() reads
 
 FILE_TYPES = (
     "docx", "xlsx", "pptx", "pdf", "png", "py", "txt", "md", "json", "jsonl",
-    "toml", "csv", "eml", "ics", "zip",
+    "toml", "csv", "eml", "ics", "zip", "jpg", "mp3", "vcf",
 )
 FileType = Literal[
     "docx", "xlsx", "pptx", "pdf", "png", "py", "txt", "md", "json", "jsonl",
-    "toml", "csv", "eml", "ics", "zip",
+    "toml", "csv", "eml", "ics", "zip", "jpg", "mp3", "vcf",
 ]
 SizeClass = Literal["tiny", "small", "medium", "large"]
 ComputerSize = Literal["small", "standard", "large"]
@@ -254,8 +254,18 @@ class PageBreak(Model):
     type: Literal["pagebreak"] = "pagebreak"
 
 
+class Image(Model):
+    """A photo-like picture (site photo, product shot, scanned figure), drawn deterministically from ``seed``."""
+
+    type: Literal["image"] = "image"
+    seed: str
+    width: int = 1600  # pixels
+    height: int = 1200
+    caption: str = ""
+
+
 Block = Annotated[
-    Heading | Paragraph | Bullets | Table | Chart | PageBreak, Field(discriminator="type")
+    Heading | Paragraph | Bullets | Table | Chart | PageBreak | Image, Field(discriminator="type")
 ]
 
 
@@ -361,6 +371,7 @@ class FileSpec(Model):
     modified: datetime
     content: ContentSpec
     duplicate_of: str | None = None  # near-duplicate source path, if any
+    exact_copy: bool = False  # with duplicate_of: a byte-identical copy (a "name (1).ext" download)
     hidden: bool = False
 
     @field_validator("path")

@@ -42,8 +42,11 @@ class FilePlan(Model):
     refs: list[str] = Field(default_factory=list)  # world ids it should cite (people, projects, facts)
     project: str | None = None
     duplicate_of: str | None = None
+    exact_copy: bool = False  # byte-identical copy of duplicate_of
     hidden: bool = False
-    members: list[str] = Field(default_factory=list)  # zip only: paths of files it bundles
+    target_bytes: int = 0  # size the content aims at (drawn from the file-size model); 0 = no target
+    members: list[str] = Field(default_factory=list)  # zip: files it bundles; thumbnail/trash info: its source
+    thread: list[str] = Field(default_factory=list)  # e-mail: earlier messages of its thread, oldest first
 
 
 class TreePlan(Model):

@@ -39,6 +39,7 @@ class DocumentKind(_M):
     sections: list[str] = Field(default_factory=list)  # section headings for documents
     columns: list[str] = Field(default_factory=list)  # table/sheet columns
     weight: float = 1.0
+    genre: str | None = None  # generic document kind (see content_offline.genres.GENRES); inferred when missing
 
 
 class Occupation(_M):

@@ -46,7 +46,7 @@ def plan_computer(persona: str, seed: int = 0, size: ComputerSize = "standard", 
     if len(contents) != len(tree.files):
         raise GenerationError(f"backend returned {len(contents)} contents for {len(tree.files)} files")
     files = [FileSpec(path=p.path, type=p.type, size_class=p.size_class, created=p.created, modified=p.modified,
-                      content=c, duplicate_of=p.duplicate_of, hidden=p.hidden)
+                      content=c, duplicate_of=p.duplicate_of, exact_copy=p.exact_copy, hidden=p.hidden)
              for p, c in zip(tree.files, contents, strict=True)]
     spec = ComputerSpec(
         id=stable_id(persona, seed, size, backend.name), persona=persona,

@@ -49,9 +49,12 @@ FALLBACK_KIND = {"docx": "memo", "xlsx": "tracker", "pdf": "report", "pptx": "te
                  "jsonl": "event_log", "csv": "data_export", "eml": "email", "ics": "meeting_invite",
                  "py": "code_script", "zip": "bundle"}
 REPO_FILES = ("src/{pkg}/__init__.py", "src/{pkg}/loaders.py", "src/{pkg}/report.py", "scripts/run_{short}.py",
-              "tests/test_loaders.py", "src/{pkg}/cli.py", "src/{pkg}/models.py", "src/{pkg}/io/excel.py",
-              "scripts/export_{short}.py", "tests/test_report.py", "src/{pkg}/charts.py", "src/{pkg}/io/__init__.py",
-              "src/{pkg}/utils/dates.py", "scripts/backfill_{short}.py", "src/{pkg}/utils/__init__.py")
+              "tests/test_loaders.py", "src/{pkg}/cli.py", "src/{pkg}/models.py", "src/{pkg}/excel.py",
+              "scripts/export_{short}.py", "tests/test_report.py", "src/{pkg}/charts.py", "src/{pkg}/dates.py",
+              "src/{pkg}/config.py", "scripts/backfill_{short}.py", "tests/test_dates.py")
+GIT_HOOKS = ("applypatch-msg", "commit-msg", "fsmonitor-watchman", "post-update", "pre-applypatch", "pre-commit",
+             "pre-merge-commit", "pre-push", "pre-rebase", "pre-receive", "prepare-commit-msg", "push-to-checkout",
+             "update")
 REPO_SUFFIX = ("tools", "report", "etl", "analysis", "dashboard", "scripts", "sync")
 
 
@@ -123,9 +126,11 @@ def _repo_files(b: TreeBuilder, repo: dict, n_py: int) -> None:
     else:
         put("requirements.txt", "txt", "requirements", f"{repo['name']} requirements")
     put("config.toml", "toml", "app_config", f"{repo['name']} config")
-    put(f"data/raw/{repo['code'].lower()}_metrics.csv", "csv", "data_export", f"{repo['code']} metrics")
+    put(f"data/{repo['code'].lower()}_metrics.csv", "csv", "data_export", f"{repo['code']} metrics")
     put(f"data/{repo['short']}_summary.json", "json", "data_export", f"{repo['short']} summary")
-    put(f"data/logs/run_log_{b.now.year}.jsonl", "jsonl", "event_log", "run log")
+    put(f"data/run_log_{b.now.year}.jsonl", "jsonl", "event_log", "run log")
+    if b.repos.index(repo) < 2:  # the repositories cloned with git (others came as downloaded archives)
+        _git_dir(b, str(root), start)
     for k in range(n_py):
         rel = fill(REPO_FILES[k % len(REPO_FILES)], pkg=repo["pkg"], short=repo["short"])
         if k >= len(REPO_FILES):
@@ -133,6 +138,22 @@ def _repo_files(b: TreeBuilder, repo: dict, n_py: int) -> None:
         kind = ("code_test" if "/tests/" in f"/{rel}" else "code_script" if rel.startswith("scripts/")
                 else "code_init" if rel.endswith("__init__.py") else "code_module")
         put(rel, "py", kind, rel.rsplit("/", 1)[-1])
+
+
+def _git_dir(b: TreeBuilder, root: str, start) -> None:  # noqa: ANN001
+    """The repository's ``.git`` housekeeping files (as ``git init`` writes them)."""
+    from worldbuilder.generate.base import FilePlan
+
+    names = ["HEAD", "config", "description", "info/exclude", "COMMIT_EDITMSG"]
+    names += [f"hooks/{h}.sample" for h in GIT_HOOKS]
+    for name in names:
+        path = f"{root}/.git/{name}"
+        if path.lower() in b.reg.paths:
+            continue
+        c, _ = b.times(start, start + timedelta(minutes=2))
+        m = b.now if name in ("COMMIT_EDITMSG",) else c
+        b.reg.add(FilePlan(path=path, type="txt", kind="git_" + name.split("/")[0].replace(".", "_").lower(),  # type: ignore[arg-type]
+                           title=name, created=c, modified=max(c, min(m, b.now)), hidden=True, size_class="tiny"))
 
 
 def _vals(b: TreeBuilder, when) -> dict[str, object]:  # noqa: ANN001
@@ -235,7 +256,7 @@ def _mail(b: TreeBuilder, ext: str) -> FilePlan | None:
     client = safe_name(b.org_name(p.client), 40)
     base = b.roots.work if p.status not in ("completed", "cancelled") else f"{b.roots.archive}/{c.year}"
     folder = f"{base}/Correspondence/{client}/{c.year}"
-    subject = b.rng.choice(["{code} status update", "RE {name}", "{name} - next steps", "FW {code} figures",
+    subject = b.rng.choice(["{code} status update", "{name} notes", "{name} - next steps", "FW {code} figures",
                             "Question about {name}"])
     subject = fill(subject, code=p.code, name=p.name)
     return b.add(folder, subject, ext, "email", c, c, stem=safe_name(f"{c:%Y-%m-%d} {subject}"), project=p.id,

@@ -17,38 +17,20 @@ TYPE_MIX: dict[str, float] = {
     "json": 0.024, "md": 0.023, "toml": 0.019, "jsonl": 0.017, "csv": 0.024, "eml": 0.024, "ics": 0.009,
     "zip": 0.009,
 }
-CODE_TYPES = ("py", "json", "toml")
-DOC_TYPES = ("docx", "xlsx", "pdf")
 MAX_DIR_DEPTH = 9
 
 
-def type_weights(code_share: float) -> dict[str, float]:
-    """The reference mix with code weight scaled by ``code_share`` (shift capped at 8 points)."""
-    w = dict(TYPE_MIX)
-    code = sum(w[t] for t in CODE_TYPES)
-    delta = max(-0.08, min(0.04, code * (code_share - 1.0)))
-    for t in CODE_TYPES:
-        w[t] += delta * w[t] / code
-    docs = sum(w[t] for t in DOC_TYPES)
-    for t in DOC_TYPES:
-        w[t] -= delta * TYPE_MIX[t] / docs
-    return w
-
-
-def type_counts(n: int, code_share: float, rng: random.Random) -> dict[str, int]:
-    """Largest-remainder allocation of ``n`` files over types, jittered, every type at least once."""
-    w = {t: v * rng.uniform(0.9, 1.1) for t, v in type_weights(code_share).items()}
-    total = sum(w.values())
+def type_counts(n: int, mix: dict[str, float], rng: random.Random) -> dict[str, int]:
+    """Largest-remainder allocation of ``n`` files over the types of ``mix`` (jittered; zero stays zero)."""
+    w = {t: v * rng.uniform(0.85, 1.15) for t, v in mix.items() if v > 0}
+    total = sum(w.values()) or 1.0
     raw = {t: n * v / total for t, v in w.items()}
-    counts = {t: max(1, int(v)) for t, v in raw.items()}
+    counts = {t: int(v) for t, v in raw.items()}
     order = sorted(raw, key=lambda t: (-(raw[t] - int(raw[t])), t))
     i = 0
-    while sum(counts.values()) < n:
+    while sum(counts.values()) < n and order:
         counts[order[i % len(order)]] += 1
         i += 1
-    while sum(counts.values()) > n:
-        big = max(counts, key=lambda t: (counts[t], t))
-        counts[big] -= 1
     return counts
 
 
@@ -130,9 +112,17 @@ class Registry:
         return plan
 
 
-def plan_dirs(files: list[FilePlan], start: datetime, rng: random.Random) -> list[DirSpec]:
-    """Every ancestor directory of every file, created a little before its oldest descendant."""
+def plan_dirs(files: list[FilePlan], start: datetime, rng: random.Random,
+              empty: dict[str, datetime] | None = None) -> list[DirSpec]:
+    """Every ancestor directory of every file (and the ``empty`` leaf folders, with their creation
+    times), created a little before its oldest descendant."""
     oldest: dict[str, datetime] = {}
+    for d, when in (empty or {}).items():
+        parts = d.split("/")
+        for i in range(1, len(parts) + 1):
+            a = "/".join(parts[:i])
+            if a not in oldest or when < oldest[a]:
+                oldest[a] = when
     for f in files:
         parts = f.path.split("/")[:-1]
         for i in range(1, len(parts) + 1):

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import posixpath
 from datetime import datetime, timedelta
 
 from worldbuilder.generate.base import SIZE_FILES, FilePlan, PlanContext, TreePlan
+from worldbuilder.generate.file_priors import type_mix
 from worldbuilder.generate.fill import fill, safe_name
 from worldbuilder.generate.occupation import DocumentKind, topics_for
 from worldbuilder.generate.timeline import month_name, quarter, rand_time
@@ -26,7 +28,7 @@ CATEGORIES: dict[str, dict[str, float]] = {
     "toml": {"config": 1.0}, "jsonl": {"log": 1.0},
     "csv": {"work": 0.6, "export": 0.2, "personal": 0.2},
     "eml": {"mail": 1.0}, "ics": {"invite": 0.8, "personal": 0.2}, "zip": {"bundle": 1.0},
-    "py": {"code": 1.0},
+    "py": {"code": 1.0}, "jpg": {"photo": 1.0}, "mp3": {"recording": 1.0}, "vcf": {"contacts": 1.0},
 }
 
 
@@ -187,15 +189,23 @@ class TreeBuilder:
     # ------------------------------------------------------------------ driver
     def build(self) -> TreePlan:
         from worldbuilder.generate import tree_generic as g
+        from worldbuilder.generate import tree_shape as shape
+        from worldbuilder.generate import tree_system as system
 
         n = int(SIZE_FILES[self.ctx.size] * self.rng.uniform(0.97, 1.1))
-        self.remaining = type_counts(n, self.occ.code_share, self.rng)
+        mix = type_mix(self.profile.occupation, self.profile.sector, self.ctx.persona)
+        self.remaining = type_counts(n, mix, self.rng)
         n_dup = max(2, n // 40)
+        n_copies = max(1, n // 70)
         for t in ("docx", "xlsx"):
-            self.remaining[t] -= n_dup // 2
+            self.remaining[t] = self.remaining.get(t, 0) - n_dup // 2
+        self.remaining["pdf"] = self.remaining.get("pdf", 0) - n_copies
         g.dotfiles(self)
         g.code_repos(self)
-        for ext in sorted(t for t in self.remaining if t != "zip"):
+        shape.photos(self)
+        shape.recordings(self)
+        shape.contacts(self)
+        for ext in sorted(t for t in self.remaining if t not in ("zip", "eml")):
             guard = 0
             while self.remaining[ext] > 0 and guard < 500:
                 guard += 1
@@ -203,10 +213,24 @@ class TreeBuilder:
                 placed = self.work_doc(ext) if cat == "work" else g.place(self, cat, ext)
                 if placed is None:
                     g.place(self, "fallback", ext)
+        while self.remaining.get("eml", 0) > 0:  # saved messages in project folders
+            g.place(self, "mail", "eml")
+        protect = tuple(str(r["root"]) + "/src/" for r in self.repos) + (f"{self.roots.work}/Photos/",
+                                                                         f"{self.roots.pictures}/")
+        empty = shape.consolidate(self, self.rng.uniform(7.5, 11.0), protect)
         self.duplicates(2 * (n_dup // 2))
         self.bundles()
+        self.remaining["pdf"] = self.remaining.get("pdf", 0) + n_copies
+        shape.download_copies(self, n_copies)
+        system.system_files(self)
+        system.mail_store(self, {"small": 6, "standard": 14, "large": 30}[self.ctx.size])
+        empty.update(shape.empty_folders(self))
         files = sorted(self.reg.files, key=lambda f: f.path)
-        return TreePlan(layout=self.roots.layout, dirs=plan_dirs(files, self.start, self.rng), files=files)
+        shape.assign_targets(files, self.rng)
+        taken = {posixpath.dirname(f.path) for f in files}
+        empty = {d: min(t, self.now) for d, t in empty.items() if d not in taken and not any(
+            x.startswith(d + "/") for x in taken)}
+        return TreePlan(layout=self.roots.layout, dirs=plan_dirs(files, self.start, self.rng, empty), files=files)
 
 
 def make_tree(profile: Profile, world: World, ctx: PlanContext) -> TreePlan:

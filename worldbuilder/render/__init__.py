@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from worldbuilder.render import archive, data, eml, ics, pdf, png, text, times
+from worldbuilder.render import archive, data, eml, ics, media, pdf, png, text, times
 from worldbuilder.render import docx as docx_renderer
 from worldbuilder.render import pptx as pptx_renderer
 from worldbuilder.render import xlsx as xlsx_renderer
@@ -38,6 +38,9 @@ RENDERERS: dict[str, Renderer] = {
     "eml": eml.render_eml,
     "ics": ics.render_ics,
     "zip": archive.render_zip,
+    "jpg": media.render_jpg,
+    "mp3": media.render_mp3,
+    "vcf": media.render_vcf,
 }
 assert set(RENDERERS) == set(FILE_TYPES)
 _XML_TYPES = {"docx", "xlsx", "pptx", "pdf"}
@@ -47,6 +50,8 @@ __all__ = ["RENDERERS", "RenderContext", "RenderError", "render_file", "render_t
 
 def _dispatch(file: FileSpec, ctx: RenderContext) -> bytes:
     """Render with the type's renderer; library failures become one-line RenderErrors."""
+    if file.exact_copy and file.duplicate_of:  # a "name (1).ext" download: the original's bytes
+        return ctx.render(file.duplicate_of)
     try:
         return RENDERERS[file.type](xml_safe(file) if file.type in _XML_TYPES else file, ctx)
     except RenderError:
@@ -108,6 +113,7 @@ def render_tree(spec: ComputerSpec, root: Path, progress: Progress | None = None
         _target(root, d.path.strip("/")).mkdir(parents=True, exist_ok=True)
     referenced = {p for f in spec.files for p in f.content.members}
     referenced |= {p for f in spec.files if f.content.email for p in f.content.email.attachments}
+    referenced |= {f.duplicate_of for f in spec.files if f.exact_copy and f.duplicate_of}
     ctx = RenderContext(spec, _TABLE)
     total = len(spec.files)
     for i, file in enumerate(spec.files, start=1):

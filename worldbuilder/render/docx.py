@@ -20,7 +20,9 @@ from docx.shared import Inches, Mm, Pt
 from worldbuilder.render import ooxml, zipfix
 from worldbuilder.render.base import RenderContext, document_blocks, letter_paper, text_value
 from worldbuilder.render.charts import chart_png
+from worldbuilder.render.media import block_jpeg
 from worldbuilder.spec import Bullets, Chart, FileSpec, Heading, PageBreak, Paragraph, Table
+from worldbuilder.spec import Image as ImageBlock
 
 TABLE_STYLES = {"TableNormal", "TableGrid", "LightGrid-Accent1", "LightList-Accent1", "MediumShading1-Accent1"}
 TABLE_STYLE_ID = "LightGrid-Accent1"
@@ -145,6 +147,13 @@ def _block(doc: Any, block: Any, state: dict[str, int]) -> None:
         p.add_run().add_picture(io.BytesIO(chart_png(block)), width=Inches(6))
     elif isinstance(block, PageBreak):
         doc.add_page_break()
+    elif isinstance(block, ImageBlock):
+        p = doc.add_paragraph()
+        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        width = 6.0 if block.width >= block.height else 4.0
+        p.add_run().add_picture(io.BytesIO(block_jpeg(block.seed, block.width, block.height)), width=Inches(width))
+        if block.caption:
+            _para(doc, block.caption, "Caption")
 
 
 def render_docx(file: FileSpec, ctx: RenderContext) -> bytes:

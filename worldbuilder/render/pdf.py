@@ -11,7 +11,16 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, LETTER
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import cm
-from reportlab.platypus import Image, ListFlowable, ListItem, PageBreak, SimpleDocTemplate, Spacer, TableStyle
+from reportlab.lib.utils import ImageReader
+from reportlab.platypus import (
+    Flowable,
+    ListFlowable,
+    ListItem,
+    PageBreak,
+    SimpleDocTemplate,
+    Spacer,
+    TableStyle,
+)
 from reportlab.platypus import Paragraph as P
 from reportlab.platypus import Table as T
 
@@ -20,7 +29,9 @@ from worldbuilder.render.base import RenderContext, document_blocks, letter_pape
 from worldbuilder.render.charts import H as CHART_H
 from worldbuilder.render.charts import W as CHART_W
 from worldbuilder.render.charts import chart_jpeg
+from worldbuilder.render.media import block_jpeg
 from worldbuilder.spec import Bullets, Chart, FileSpec, Heading, Paragraph, Table
+from worldbuilder.spec import Image as ImageBlock
 from worldbuilder.spec import PageBreak as PB
 
 rl_config.invariant = 1  # fixed document ID and no wall-clock dates in the output
@@ -29,11 +40,40 @@ STYLES = getSampleStyleSheet()
 CELL = ParagraphStyle("cell", parent=STYLES["BodyText"], fontSize=8.5, leading=10.5)
 HEAD = ParagraphStyle("head", parent=CELL, fontName="Helvetica-Bold", textColor=colors.white)
 TABLE_STYLE = TableStyle([
+    ("FONTSIZE", (0, 1), (-1, -1), 8),
     ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#4472C4")),
     ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, colors.HexColor("#EEF2FA")]),
     ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#B4C6E7")),
     ("VALIGN", (0, 0), (-1, -1), "TOP"),
 ])
+
+
+class JpegReader(ImageReader):
+    """A JPEG that reportlab embeds as is (DCTDecode) instead of decoding and re-compressing it."""
+
+    def __init__(self, data: bytes) -> None:
+        super().__init__(io.BytesIO(data))
+        self._data, self._dataA = data, None
+
+    def jpeg_fh(self) -> io.BytesIO:  # type: ignore[override]
+        return io.BytesIO(self._data)
+
+    def getRGBData(self) -> bytes:  # only used by drawImage to name the image
+        return self._data
+
+
+class Jpeg(Flowable):
+    """A JPEG picture scaled to ``width`` x ``height`` points."""
+
+    def __init__(self, data: bytes, width: float, height: float) -> None:
+        super().__init__()
+        self.data, self.width, self.height = data, width, height
+
+    def wrap(self, aw: float, ah: float) -> tuple[float, float]:
+        return self.width, self.height
+
+    def draw(self) -> None:
+        self.canv.drawImage(JpegReader(self.data), 0, 0, self.width, self.height)
 
 
 def _text(s: str) -> str:
@@ -43,7 +83,11 @@ def _text(s: str) -> str:
 def _table(block: Table, width: float) -> list[Any]:
     ncols = max([len(block.columns), *(len(r) for r in block.rows)]) or 1
     data = [[P(_text(str(c)), HEAD) for c in block.columns] + [""] * (ncols - len(block.columns))]
-    data += [[P(_text(text_value(v)), CELL) for v in r] + [""] * (ncols - len(r)) for r in block.rows]
+    if len(block.rows) > 40:  # long tables: plain cells (no wrapping), much faster to lay out
+        limit = max(8, int(width / ncols / 4.6))
+        data += [[text_value(v)[:limit] for v in r] + [""] * (ncols - len(r)) for r in block.rows]
+    else:
+        data += [[P(_text(text_value(v)), CELL) for v in r] + [""] * (ncols - len(r)) for r in block.rows]
     table = T(data, colWidths=[width / ncols] * ncols, repeatRows=1)
     table.setStyle(TABLE_STYLE)
     out: list[Any] = [P(_text(block.caption), STYLES["Italic"])] if block.caption else []
@@ -64,14 +108,41 @@ def _flowables(blocks: list[Any], width: float) -> list[Any]:
             out += _table(b, width)
         elif isinstance(b, Chart):
             w = min(width, 16 * cm)
-            out.append(Image(io.BytesIO(chart_jpeg(b)), width=w, height=w * CHART_H / CHART_W))
+            out.append(Jpeg(chart_jpeg(b), w, w * CHART_H / CHART_W))
         elif isinstance(b, PB):
             out.append(PageBreak())
+        elif isinstance(b, ImageBlock):
+            w = min(width, 16 * cm) if b.width >= b.height else min(width, 10 * cm)
+            out.append(Jpeg(block_jpeg(b.seed, b.width, b.height), w, w * b.height / b.width))
+            if b.caption:
+                out.append(P(_text(b.caption), STYLES["Italic"]))
     return out
+
+
+def render_scan(file: FileSpec, ctx: RenderContext) -> bytes:
+    """A scanned document: one full-page JPEG image per page (``data.scan``: pages, dpi, quality)."""
+    from reportlab.pdfgen.canvas import Canvas
+
+    from worldbuilder.render.screens import scan_pages
+
+    p = file.content.data["scan"]
+    pagesize = LETTER if letter_paper(ctx.spec) else A4
+    buf = io.BytesIO()
+    canvas = Canvas(buf, pagesize=pagesize, invariant=1)
+    canvas.setTitle(file.content.title)
+    canvas.setAuthor(file.content.author or ctx.spec.profile.full_name)
+    canvas.setCreator(str(p.get("scanner", "Scanner")))
+    for page in scan_pages(file, int(p.get("pages", 1)), int(p.get("dpi", 150)), int(p.get("quality", 80))):
+        canvas.drawImage(JpegReader(page), 0, 0, width=pagesize[0], height=pagesize[1])
+        canvas.showPage()
+    canvas.save()
+    return _set_dates(buf.getvalue(), file, ctx)
 
 
 def render_pdf(file: FileSpec, ctx: RenderContext) -> bytes:
     c = file.content
+    if isinstance(c.data, dict) and c.data.get("scan"):
+        return render_scan(file, ctx)
     pagesize = LETTER if letter_paper(ctx.spec) else A4
     buf = io.BytesIO()
     author = c.author or ctx.spec.profile.full_name

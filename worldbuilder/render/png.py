@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from worldbuilder.render import screens
 from worldbuilder.render.base import RenderContext, raw_value
 from worldbuilder.render.charts import chart_png
 from worldbuilder.spec import Chart, FileSpec, Series
@@ -28,4 +29,10 @@ def chart_of(file: FileSpec) -> Chart:
 
 
 def render_png(file: FileSpec, ctx: RenderContext) -> bytes:
+    """A screenshot or thumbnail when ``data.image`` says so, else the content's chart."""
+    image = file.content.data.get("image") if isinstance(file.content.data, dict) else None
+    if image == "screenshot":
+        return screens.screenshot(file, ctx)
+    if image == "thumbnail":
+        return screens.thumbnail(file, ctx)
     return chart_png(chart_of(file))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import textwrap
 from datetime import datetime, timedelta
 
 from worldbuilder.generate.base import FilePlan
@@ -41,10 +40,25 @@ def subject_line(title: str) -> tuple[str, str]:
     return title, "update"
 
 
-def _quote(w: Writer, who: str, when: datetime) -> list[str]:
-    original = [family_paragraph("findings", w, 2), "", f"Can you take a look before {w.date_after(10)}?"]
-    quoted = [f"> {line}" if line else ">" for text in original for line in textwrap.wrap(text, 72) or [""]]
-    return ["", f"On {when:%a, %b} {when.day}, {when:%Y at %H:%M}, {who} wrote:", *quoted]
+def reply(mail: Email, parent: Email, w: Writer) -> Email:
+    """``mail`` turned into a reply to ``parent`` (which is on the computer): threaded headers, the other
+    side of the conversation as sender, and the parent's text quoted below the new text."""
+    me = addr(w.profile.full_name, w.profile.email)
+    sender = parent.to[0] if parent.sender == me or w.rng.random() < 0.5 else me
+    if sender == parent.sender:
+        sender = me if parent.sender != me else parent.to[0]
+    to = [parent.sender] if parent.sender != sender else parent.to
+    base = parent.subject[4:] if parent.subject.lower().startswith("re: ") else parent.subject
+    when = parent.date
+    quoted = [f"> {line}" if line else ">" for line in parent.body.rstrip("\n").splitlines()]
+    who = parent.sender.split(" <")[0]
+    first = to[0].split(" <")[0].split()[0] if to else ""
+    new = [w.rng.choice(GREETINGS).format(first=first), "",
+           w.rng.choice(("Thanks - ", "Agreed. ", "Quick reply: ", "Makes sense. ", "One question: ")) + w.sentence(),
+           "", w.sentence(), "", w.rng.choice(SIGNOFFS), sender.split(" <")[0].split()[0]]
+    body = "\n".join([*new, "", f"On {when:%a, %b} {when.day}, {when:%Y at %H:%M}, {who} wrote:", *quoted]) + "\n"
+    return mail.model_copy(update={"sender": sender, "to": to, "subject": "Re: " + base, "body": body,
+                                   "in_reply_to": parent.message_id, "cc": [c for c in parent.cc if c != sender]})
 
 
 def email(w: Writer, siblings: list[FilePlan]) -> Email:
@@ -64,6 +78,11 @@ def email(w: Writer, siblings: list[FilePlan]) -> Email:
         lines += ["The numbers we are working from:"] + [f"- {fact_clause(f)}" for f in facts] + [""]
     if intent == "next":
         lines += ["Next steps:"] + [f"- {item}" for item in actions(w).items[:3]] + [""]
+    extra = min(20_000, (w.plan.target_bytes or 0) - 2_000)  # longer threads of thought in longer mails
+    while extra > 200:
+        para = w.grammar.paragraph(w.rng.randint(2, 4))
+        lines += [para, ""]
+        extra -= len(para)
     ms = [m for m in p.milestones if m.due > w.when.date()]
     if ms:
         lines += [f"Next milestone for {p.code}: {ms[0].name} on {long_date(ms[0].due)}.", ""]
@@ -75,11 +94,9 @@ def email(w: Writer, siblings: list[FilePlan]) -> Email:
     lines += [w.rng.choice(SIGNOFFS), sign + title]
     domain = w.profile.email.split("@")[1]
     reply_to = None
-    if intent == "reply":
-        quoted_who = w.profile.full_name if incoming else other.name
-        lines += _quote(w, quoted_who, w.plan.created - timedelta(days=w.rng.randint(1, 4), hours=w.rng.randint(0, 5)))
-        reply_to = f"<{stable_id(w.plan.path, 'parent')}@{domain}>"
-    attach = [f.path for f in siblings if f.created <= w.plan.created and f.type in ("docx", "xlsx", "pdf", "pptx")]
+    room = (w.plan.target_bytes or 40_000) / 1.37  # base64 grows attachments by a third
+    attach = [f.path for f in siblings if f.created <= w.plan.created and f.type in ("docx", "xlsx", "pdf", "pptx")
+              and f.target_bytes <= room and not f.hidden]
     attachments = sorted(w.rng.sample(attach, k=min(len(attach), w.rng.choice((0, 1, 1, 2)))))
     return Email(sender=addr(other.name, other.email) if incoming else me,
                  to=[me] if incoming else [addr(other.name, other.email)],

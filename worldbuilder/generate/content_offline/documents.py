@@ -7,7 +7,8 @@ from worldbuilder.generate.content_offline.sections import actions, family, fami
 from worldbuilder.generate.content_offline.tables import data_sheet, doc_table, facts_table
 from worldbuilder.generate.fill import money
 from worldbuilder.generate.occupation import DocumentKind
-from worldbuilder.spec import Block, Bullets, Chart, Heading, Paragraph, Series, Slide, Table
+from worldbuilder.render.media import BYTES_PER_PIXEL
+from worldbuilder.spec import Block, Bullets, Chart, Heading, Image, Paragraph, Series, Slide, Table
 
 SECTIONS = {"tiny": 2, "small": 3, "medium": 5, "large": 7}
 GENERIC_SECTIONS: dict[str, list[str]] = {
@@ -42,13 +43,46 @@ def _headings(names: list[str]) -> list[str]:
     return out
 
 
+# bytes of file per character of prose (compressed OOXML/PDF) and the fixed overhead of an empty file
+PROSE_COST = {"docx": (0.42, 12_500), "pdf": (0.55, 2_200), "md": (1.0, 0), "txt": (1.0, 0), "eml": (1.0, 600)}
+MAX_PROSE = {"docx": 30_000, "pdf": 10_000}  # bigger files get their size from figures and photos
+SENTENCE_CHARS = 125
+
+
+def prose_budget(w: Writer) -> tuple[int, int]:
+    """(characters of prose, bytes left for pictures) that bring the file to its target size."""
+    per, base = PROSE_COST.get(w.plan.type, (1.0, 0))
+    target = w.plan.target_bytes or {"tiny": 1500, "small": 4000, "medium": 9000, "large": 20000}[w.plan.size_class]
+    chars = max(300, int((target - base) / per))
+    cap = MAX_PROSE.get(w.plan.type, 120_000)
+    if chars <= cap:
+        return chars, 0
+    return cap, int(target - base - cap * per)
+
+
+def pictures(w: Writer, budget: int, caption: str) -> list[Block]:
+    """Photos/figures whose JPEG bytes add up to about ``budget`` (about 0.3 byte per pixel at q85)."""
+    out: list[Block] = []
+    while budget > 20_000 and len(out) < 12:
+        share = min(budget, w.rng.choice((400_000, 900_000, 1_800_000)))
+        px = int(share / BYTES_PER_PIXEL)
+        width = max(400, min(5000, int((px * 1.5) ** 0.5)))
+        height = max(300, int(px / width))
+        out.append(Image(seed=f"{w.plan.path}#{len(out)}", width=width, height=height,
+                         caption=f"Figure {len(out) + 1}: {caption} - {w.grammar.thing()}"))
+        budget -= share
+    return out
+
+
 def work_blocks(w: Writer, doc: DocumentKind | None, title: str, size: str) -> list[Block]:
     names = list(doc.sections) if doc and doc.sections else GENERIC_SECTIONS.get(w.plan.kind, ["Summary", "Details"])
-    sections = _headings(names)[: max(2, SECTIONS[size])]
+    chars, picture_bytes = prose_budget(w)
+    sections = _headings(names)[: max(2, SECTIONS[size], min(len(names), chars // 1500))]
+    per_section = max(1, chars // SENTENCE_CHARS // max(1, len(sections)))
     p = w.proj()
     blocks: list[Block] = [Heading(text=title, level=1),
-                           Paragraph(text=f"Prepared by {w.profile.full_name}, {w.profile.job_title}, "
-                                          f"{w.profile.employer}. {long_date(w.when)}. Project: {p.name} ({p.code}).")]
+                           Paragraph(text=f"Prepared by {w.profile.full_name} ({w.profile.job_title}, {w.profile.employer}) on "
+                                          f"{long_date(w.when)} for {p.name} ({p.code}), on {w.topic}")]
     fams = [family(sec) for sec in sections]
     fact_at = next((i for i, f in enumerate(fams) if f in ("summary", "findings", "budget")), 0)
     table_at = next((i for i, f in enumerate(fams) if f in ("findings", "budget", "recommend") and i != fact_at),
@@ -56,6 +90,13 @@ def work_blocks(w: Writer, doc: DocumentKind | None, title: str, size: str) -> l
     for i, sec in enumerate(sections):
         blocks.append(Heading(text=sec, level=2))
         blocks += section_blocks(sec, w, size)
+        extra = per_section - 3
+        while extra > 0:
+            n = min(extra, w.rng.randint(3, 6))
+            blocks.append(Paragraph(text=family_paragraph(family(sec), w, n)))
+            extra -= n
+        if picture_bytes and i < len(sections) - 1:
+            blocks += pictures(w, picture_bytes // max(1, len(sections) - 1), sec)
         if i == fact_at and fams[i] not in ("attendees", "actions"):
             blocks.append(Paragraph(text=w.facts_sentence(w.some_facts(w.rng.randint(2, 3)))))
         if i == table_at and doc is not None and doc.columns:
@@ -121,35 +162,35 @@ def flatten(blocks: list[Block], markdown: bool) -> str:
 
 
 def deck(w: Writer, doc: DocumentKind | None, title: str, size: str) -> list[Slide]:
-    """A storyline: title, context, key figures, findings with a chart, sections, recommendation, next steps."""
-    n = {"tiny": 5, "small": 6, "medium": 8, "large": 12}[size]
-    names = list(doc.sections) if doc and doc.sections else GENERIC_SECTIONS.get(w.plan.kind, ["Update"])
-    sections = [s for s in _headings(names) if family(s) not in ("attendees", "actions")
-                and s.lower() not in ("agenda", "next steps", "summary")]
+    """A deck whose outline comes from its own sections (or its topic), sized by the file's target:
+    title, agenda, one slide per section with topic bullets, key figures, a chart, and a close."""
+    target = w.plan.target_bytes or 60_000
+    n = max(5, min(18, 5 + int((target - 48_000) / 2_500)))
+    names = list(doc.sections) if doc and doc.sections else GENERIC_SECTIONS.get(w.plan.kind, [])
+    names = [x for x in _headings(names) if family(x) not in ("attendees",)
+             and x.lower() not in ("agenda", "recommendation", "next steps", "key figures")]
+    while len(names) < n - 4:
+        names.append(f"{w.grammar.thing()[4:].capitalize()}")
+    names = list(dict.fromkeys(names))[: max(1, n - 4)]
     p = w.proj()
     slides = [Slide(title=title, subtitle=f"{w.profile.full_name} · {w.profile.employer} · {long_date(w.when)}",
-                    layout="title", notes=f"Welcome everyone. Purpose today: agree how we move {p.name} forward."),
-              Slide(title="Where we are", bullets=[family_paragraph("summary", w, 1) for _ in range(3)],
-                    notes=f"Keep this short; most of the room knows {p.code}. Mention that {w.person().name} "
-                          f"joined the work recently.")]
+                    layout="title", notes=w.grammar.sentence()),
+              Slide(title="Agenda", bullets=names[:8], notes=w.grammar.sentence())]
+    for sec in names:
+        slides.append(Slide(title=sec if len(sec) < 60 else sec[:57] + "...",
+                            bullets=[w.sentence() for _ in range(w.rng.randint(2, 4))], notes=w.grammar.paragraph(2)))
     facts = w.some_facts(3)
     if facts:
         slides.append(Slide(title="Key figures", table=facts_table(facts),
                             notes="These come from the latest workbook. " + "; ".join(fact_clause(f) for f in facts)))
     sheet = data_sheet("Data", doc.columns if doc else [], "small", w)
     if sheet.chart is not None:
-        slides.append(Slide(title=f"What we found: {sheet.chart.title.lower()}", chart=sheet.chart,
-                            bullets=[family_paragraph("findings", w, 1)],
-                            notes=f"Pause on the chart. {w.person().name} can take detailed questions."))
-    tail = [Slide(title="Recommendation", bullets=[family_paragraph("recommend", w, 1) for _ in range(2)],
-                  notes="Ask for a decision here, not just feedback."),
-            Slide(title="Next steps", bullets=actions(w).items, notes="Confirm owners and dates before we close.")]
-    for sec in sections:
-        if len(slides) + len(tail) >= n:
-            break
-        slides.append(Slide(title=sec, bullets=[family_paragraph(family(sec), w, 1) for _ in range(w.rng.randint(2, 3))],
-                            notes=f"Talking points: {family_paragraph(family(sec), w, 1)}"))
-    return slides + tail
+        slides.append(Slide(title=f"{w.topic.capitalize()}: {sheet.chart.title.lower()}", chart=sheet.chart,
+                            bullets=[w.sentence()], notes=w.grammar.sentence()))
+    slides.append(Slide(title="Recommendation", bullets=[w.sentence() for _ in range(2)],
+                        notes="Ask for a decision here, not just feedback."))
+    slides.append(Slide(title="Next steps", bullets=actions(w).items, notes=f"Confirm owners for {p.code}."))
+    return slides
 
 
 def chart_for(w: Writer) -> Chart:

@@ -6,6 +6,7 @@ import random
 from datetime import date, datetime, timedelta
 
 from worldbuilder.generate.base import FilePlan
+from worldbuilder.generate.content_offline.grammar import Grammar
 from worldbuilder.generate.occupation import Occupation
 from worldbuilder.spec import Fact, Person, Profile, Project, World
 
@@ -52,6 +53,8 @@ class Writer:
         self.facts: list[Fact] = [world.fact(r) for r in self.refs if r.startswith("f")]
         self.when = plan.created
         self._said: set[str] = set()  # sentences already used in this file (membership only)
+        self._topic: str | None = None
+        self._grammar: Grammar | None = None
 
     # ------------------------------------------------------------------ picks
     def cite(self, wid: str) -> None:
@@ -113,9 +116,33 @@ class Writer:
     def status_phrase(self, p: Project) -> str:
         return STATUS_PHRASE[p.status]
 
+    @property
+    def topic(self) -> str:
+        """What the file is about: a topic or term its title names, else its project's subject."""
+        if self._topic is None:
+            from worldbuilder.generate.occupation import topics_for
+
+            title = self.plan.title.lower()
+            pool = topics_for(self.occ, self.profile.department) + list(self.occ.topics) + list(self.world.vocabulary)
+            named = [t for t in pool if t and t.lower() in title]
+            if not named and self.project is not None:
+                named = [t for t in pool if t and t.lower() in self.project.name.lower()]
+            self._topic = max(named, key=len) if named else self.rng.choice(pool or [self.plan.title])
+        return self._topic
+
+    @property
+    def grammar(self) -> Grammar:
+        if self._grammar is None:
+            people = [p.name for p in self.people] or [p.name for p in self.world.people
+                                                       if p.relation in ("colleague", "manager", "report")][:6]
+            terms = list(self.world.vocabulary or self.occ.vocabulary)
+            self._grammar = Grammar(self.rng, self.profile.sector, self.topic, terms, people,
+                                    [p.name for p in self.world.projects], self.when)
+        return self._grammar
+
     def sentence(self) -> str:
         for _ in range(6):
-            text = self._sentence()
+            text = self.grammar.sentence()
             if self.fresh(text):
                 return text
         return text

@@ -51,6 +51,13 @@ def unique_labels(pool: list[str], n: int, w: Writer, ordered: bool = False) -> 
 
 
 def dates(w: Writer, n: int, past: bool) -> list[str]:
+    from worldbuilder.invariants import _period
+
+    named = _period(w.plan.title)
+    if named is not None:  # a sheet titled with a month or quarter holds dates of that period
+        lo, hi = named
+        span = (hi - lo).days + 1
+        return sorted((lo + timedelta(days=w.rng.randrange(span))).isoformat() for _ in range(n))
     start = w.when - timedelta(days=120 if past else 45)
     end = w.when if past else w.when + timedelta(days=60)
     span = max(1, (end - start).days)
@@ -197,8 +204,13 @@ class RowMaker:
         w = self.w
         ext = [p.name for p in w.world.people if p.relation == "external"]
         out = w.rng.sample(ext, min(len(ext), max(1, n // 3)))
+        drawn: list[tuple[str, str]] = []
         while len(out) < n:
-            first, last = self.names().take()
+            if len(drawn) < 40:  # a bounded pool of fresh names, then combinations of them (fast for long sheets)
+                first, last = self.names().take()
+                drawn.append((first, last))
+            else:
+                first, last = w.rng.choice(drawn)[0], w.rng.choice(drawn)[1]
             out.append(f"{last} Household" if "household" in c.name.lower() else f"{first} {last}")
         return out
 

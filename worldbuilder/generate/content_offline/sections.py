@@ -91,13 +91,20 @@ def _values(w: Writer) -> dict[str, str]:
 
 
 def family_paragraph(fam: str, w: Writer, n: int) -> str:
-    """``n`` distinct sentences of one family, each checked against accidental fact-like numbers."""
+    """A paragraph of ``n`` sentences: at most one framing sentence of the section's family, the rest from
+    the domain grammar about the file's topic; each checked against accidental fact-like numbers."""
     pool = SENTENCES.get(fam) or SENTENCES["findings"]
     out: list[str] = []
-    for tpl in w.rng.sample(pool, min(n, len(pool))):
-        text = tpl.format(**_values(w))
+    if w.rng.random() < 0.1:
+        text = w.rng.choice(pool).format(**_values(w))
         if safe_text(text, w) and w.fresh(text):
             out.append(text[0].upper() + text[1:])
+    while len(out) < n:
+        text = w.sentence()
+        if safe_text(text, w):
+            out.append(text)
+        elif w.rng.random() < 0.3:
+            break
     return " ".join(out) or w.paragraph(2)
 
 

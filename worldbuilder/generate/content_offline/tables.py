@@ -79,9 +79,9 @@ def col_letter(i: int) -> str:
     return s
 
 
-def data_sheet(name: str, columns: list[str], size: str, w: Writer) -> Sheet:
+def data_sheet(name: str, columns: list[str], size: str, w: Writer, n: int | None = None) -> Sheet:
     """Typed cells, a bold SUM row under the columns whose total means something, and a chart."""
-    cols, rows = typed_rows(columns or ["Item", "Owner", "Amount", "Status"], ROWS[size], w)
+    cols, rows = typed_rows(columns or ["Item", "Owner", "Amount", "Status"], n or ROWS[size], w)
     units = [unit_of(c, cols) for c in cols]
     cells: list[list[object]] = [[Cell(value=v, number_format=NUMBER_FORMATS[u]) if u else v
                                   for v, u in zip(r, units, strict=True)] for r in rows]
