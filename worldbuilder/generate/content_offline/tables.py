@@ -6,13 +6,21 @@ from worldbuilder.generate.content_offline.columns import MONEYISH, Col, infer
 from worldbuilder.generate.content_offline.guard import safe_rows
 from worldbuilder.generate.content_offline.prose import Writer
 from worldbuilder.generate.content_offline.rows import RowMaker
-from worldbuilder.generate.fill import CURRENCY
+from worldbuilder.generate.fill import CURRENCY, money
 from worldbuilder.generate.occupation import topics_for
 from worldbuilder.spec import Cell, Chart, Fact, Series, Sheet, Table
 
 ROWS = {"tiny": 4, "small": 7, "medium": 12, "large": 24}
 NUMBER_FORMATS = {"money": '"$"#,##0', "money2": '"$"#,##0.00', "pct": '0.0"%"', "pct2": '0.00"%"', "int": "#,##0",
                   "measure": "0.00"}
+
+
+def number_format(unit: str, currency: str = "USD") -> str:
+    """The xlsx number format of a column's unit, money in the computer's currency."""
+    if unit.startswith("money"):
+        sym = CURRENCY.get(currency, "$").strip().replace('"', "")
+        return f'"{sym}"#,##0.00' if unit == "money2" else f'"{sym}"#,##0'
+    return NUMBER_FORMATS[unit]
 
 
 def maker(w: Writer) -> RowMaker:
@@ -38,12 +46,11 @@ def typed_rows(columns: list[str], n: int, w: Writer) -> tuple[list[Col], list[l
     return cols, safe_rows(maker(w).rows(cols, n), w)
 
 
-def fmt(v: object, unit: str) -> str:
+def fmt(v: object, unit: str, currency: str = "USD") -> str:
     if not isinstance(v, int | float) or not unit:
         return str(v)
     if unit.startswith("money"):
-        sign = "-" if v < 0 else ""
-        return f"{sign}${abs(v):,.2f}" if unit == "money2" else f"{sign}${abs(v):,.0f}"
+        return money(v, currency, 2 if unit == "money2" else 0)
     if unit.startswith("pct"):
         return f"{v:.2f}%" if unit == "pct2" else f"{v:.1f}%"
     return f"{v:,}" if isinstance(v, int) else f"{v:,.2f}"
@@ -53,10 +60,11 @@ def doc_table(columns: list[str], size: str, w: Writer, caption: str = "") -> Ta
     """A table for a document: typed values formatted for reading, plus a total row where it adds up."""
     cols, rows = typed_rows(columns or ["Item", "Owner", "Status", "Due date"], max(4, ROWS[size] // 2), w)
     units = [unit_of(c, cols) for c in cols]
-    out = [[fmt(v, u) for v, u in zip(r, units, strict=True)] for r in rows]
+    cur = w.profile.currency
+    out = [[fmt(v, u, cur) for v, u in zip(r, units, strict=True)] for r in rows]
     sums = [j for j, c in enumerate(cols) if j > 0 and c.summable]
     if sums and len(rows) >= 3:
-        out.append(["Total"] + [fmt(_sum(rows, j), units[j]) if j in sums else "" for j in range(1, len(cols))])
+        out.append(["Total"] + [fmt(_sum(rows, j), units[j], cur) if j in sums else "" for j in range(1, len(cols))])
     return Table(columns=[c.name for c in cols], rows=out, caption=caption)  # type: ignore[arg-type]
 
 
@@ -83,7 +91,7 @@ def data_sheet(name: str, columns: list[str], size: str, w: Writer, n: int | Non
     """Typed cells, a bold SUM row under the columns whose total means something, and a chart."""
     cols, rows = typed_rows(columns or ["Item", "Owner", "Amount", "Status"], n or ROWS[size], w)
     units = [unit_of(c, cols) for c in cols]
-    cells: list[list[object]] = [[Cell(value=v, number_format=NUMBER_FORMATS[u]) if u else v
+    cells: list[list[object]] = [[Cell(value=v, number_format=number_format(u, w.profile.currency)) if u else v
                                   for v, u in zip(r, units, strict=True)] for r in rows]
     n = len(rows)
     summable = [j for j, c in enumerate(cols) if c.summable and j > 0]
@@ -91,7 +99,7 @@ def data_sheet(name: str, columns: list[str], size: str, w: Writer, n: int | Non
         total: list[object] = [Cell(value="Total", bold=True)] + [None] * (len(cols) - 1)
         for j in summable:
             total[j] = Cell(value=_sum(rows, j), formula=f"=SUM({col_letter(j)}2:{col_letter(j)}{n + 1})", bold=True,
-                            number_format=NUMBER_FORMATS[units[j]])
+                            number_format=number_format(units[j], w.profile.currency))
         cells.append(total)
     return Sheet(name=name[:31], columns=[c.name for c in cols], rows=cells, chart=_chart(cols, rows, units),
                  column_widths=[max(10.0, min(40.0, len(c.name) * 1.3)) for c in cols])
