@@ -18,11 +18,10 @@ import uuid
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
-from worldbuilder.errors import ComputerError, EngineUnavailable
+from worldbuilder.errors import BootError, ComputerError, EngineUnavailable
 from worldbuilder.materialize.vm import VMDisk
 from worldbuilder.runtime import accel
 from worldbuilder.runtime.computer import SSHEndpoint
-from worldbuilder.runtime.docker_backend import BootError
 from worldbuilder.runtime.qemu_backend import _tail, free_port, run_root, wait_for_login
 from worldbuilder.runtime.ssh import SSHComputer
 

@@ -69,6 +69,9 @@ class LocalComputer(Computer):
     def alive(self) -> bool:
         return not self.closed and self.root.is_dir()
 
+    def is_dead(self) -> bool:
+        return not self.alive()
+
     def _alive(self) -> None:
         if self.closed or not self.root.is_dir():
             raise ComputerUnreachable(f"local computer {self.name} is not running")

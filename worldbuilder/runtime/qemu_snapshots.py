@@ -17,10 +17,10 @@ from datetime import UTC, datetime
 
 from pydantic import BaseModel
 
-from worldbuilder.errors import SnapshotNotFound
+from worldbuilder.errors import SnapshotError, SnapshotNotFound
+from worldbuilder.materialize.file_index import INITIAL, LISTER
 from worldbuilder.materialize.vm import VMDisk, load_disk
-from worldbuilder.runtime.computer import Computer, FileDiff, SnapshotInfo, Snapshots
-from worldbuilder.runtime.docker_snapshots import INITIAL, LISTER, SnapshotError, validate_label
+from worldbuilder.runtime.computer import Computer, FileDiff, SnapshotInfo, Snapshots, validate_label
 from worldbuilder.runtime.qmp import QMP
 
 INDEX_FILE = "snapshots.json"

@@ -69,7 +69,7 @@ def vm_boot(ref: str, name: str | None, memory_mb: int | None, cpus: int | None,
 @click.argument("name")
 def vm_stop(name: str) -> None:
     """Shut a VM down (the disk keeps its state and snapshots); libvirt domains are destroyed + undefined."""
-    from worldbuilder.runtime.docker_backend import ComputerNotRunning
+    from worldbuilder.errors import ComputerNotRunning
     from worldbuilder.runtime.qemu_backend import QemuBackend
 
     try:
@@ -156,8 +156,8 @@ def snapshot_diff(name: str, a: str, b: str) -> None:
 
 
 def _snapshots(name: str):
+    from worldbuilder.errors import ComputerNotRunning
     from worldbuilder.materialize.vm import find_disk
-    from worldbuilder.runtime.docker_backend import ComputerNotRunning
     from worldbuilder.runtime.qemu_snapshots import QemuSnapshots
 
     try:
