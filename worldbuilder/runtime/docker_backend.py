@@ -10,12 +10,9 @@ sshd needs. Docker itself is the state: containers carry ``org.worldbuilder.*`` 
 from __future__ import annotations
 
 import json
-import os
 import re
 import secrets
-import shutil
 import socket
-import subprocess
 import time
 
 from worldbuilder.errors import (
@@ -30,6 +27,7 @@ from worldbuilder.materialize.docker_image import LABEL, inspect_image, resolve_
 from worldbuilder.materialize.keys import key_path
 from worldbuilder.runtime import docker_isolation
 from worldbuilder.runtime.computer import SSHEndpoint
+from worldbuilder.runtime.docker_isolation import guard_host
 from worldbuilder.runtime.limits import Limits
 from worldbuilder.runtime.ssh import SSHComputer
 
@@ -76,12 +74,6 @@ class DockerComputer(SSHComputer):
         self._dead = proc.returncode != 0 or proc.stdout.strip() != b"true"
         return self._dead
 
-    @property
-    def snapshots(self):
-        from worldbuilder.runtime.docker_snapshots import DockerSnapshots
-
-        return DockerSnapshots(self.computer_id, container=self.name)
-
 
 class DockerBackend:
     """Start, find and stop computers as Docker containers."""
@@ -102,7 +94,7 @@ class DockerBackend:
                 check=False, timeout=60)
             if create.returncode != 0 and b"already exists" not in create.stderr:
                 raise docker_cli.classify(["network"], create.stderr.decode(errors="replace"))
-        guard_host()
+        guard_host(BRIDGE)
         return NETWORK
 
     # ------------------------------------------------------------------ lifecycle
@@ -251,27 +243,6 @@ def owned_containers(owner: dict[str, str]) -> list[str]:
     fmt = '{{.Names}}\t{{.Label "org.worldbuilder.run-dir"}}'
     lines = docker_cli.out("ps", "-a", "--filter", f"label={LABEL}.run={owner['run']}", "--format", fmt).splitlines()
     return [n for n, _, d in (ln.partition("\t") for ln in lines) if n and d == owner["run-dir"]]
-
-
-def guard_host(bridge: str = BRIDGE) -> None:
-    """Drop NEW connections from the computers' bridge to the host itself (INPUT chain).
-
-    ``--internal`` removes the route out, but the host's own addresses stay reachable from the
-    bridge; this rule closes that while host→computer SSH (replies are ESTABLISHED) keeps working.
-    Set ``WORLDBUILDER_ALLOW_HOST_ACCESS=1`` to skip it (e.g. without root).
-    """
-    if os.environ.get("WORLDBUILDER_ALLOW_HOST_ACCESS") == "1":
-        return
-    rule = ["INPUT", "-i", bridge, "-m", "conntrack", "--ctstate", "NEW,INVALID", "-j", "DROP"]
-    exe = shutil.which("iptables")
-    if exe is None:
-        raise WorldbuilderError("iptables is missing: cannot firewall computers from the host "
-                                "(install iptables or set WORLDBUILDER_ALLOW_HOST_ACCESS=1)")
-    if subprocess.run([exe, "-C", *rule], capture_output=True).returncode != 0:
-        proc = subprocess.run([exe, "-I", *rule], capture_output=True, text=True)
-        if proc.returncode != 0:
-            raise WorldbuilderError(f"cannot install the host firewall rule: {proc.stderr.strip()[:200]} "
-                                    "(run as root or set WORLDBUILDER_ALLOW_HOST_ACCESS=1)")
 
 
 def _ssh_banner(host: str, port: int, timeout: float) -> bool:

@@ -68,12 +68,6 @@ class QemuComputer(SSHComputer):
     def is_dead(self) -> bool:
         return not pid_alive(self.vm.pid)
 
-    @property
-    def snapshots(self):
-        from worldbuilder.runtime.qemu_snapshots import QemuSnapshots
-
-        return QemuSnapshots(self.vm.name)
-
 
 def run_root() -> Path:
     path = state_home() / "vm" / "run"
