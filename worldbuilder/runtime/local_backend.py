@@ -32,11 +32,13 @@ from worldbuilder.errors import (
 )
 from worldbuilder.runtime.computer import (
     DEFAULT_READ_CAP,
+    LABEL_RE,
     Computer,
     ExecResult,
     FileDiff,
     SnapshotInfo,
     Snapshots,
+    validate_label,
 )
 
 
@@ -185,8 +187,13 @@ class LocalSnapshots(Snapshots):
         self.store = Path(store)
         self.store.mkdir(parents=True, exist_ok=True)
 
+    def _dir(self, label: str) -> Path:
+        if not LABEL_RE.match(label or "") or not (self.store / label).is_dir():
+            raise SnapshotNotFound(f"no snapshot {label!r} in {self.store}")
+        return self.store / label
+
     def snapshot(self, label: str) -> SnapshotInfo:
-        dest = self.store / label
+        dest = self.store / validate_label(label)
         tmp = self.store / f".{label}.tmp"
         shutil.rmtree(tmp, ignore_errors=True)
         copy_tree(self.computer.root, tmp)
@@ -200,9 +207,7 @@ class LocalSnapshots(Snapshots):
 
     def restore(self, label: str) -> LocalComputer:
         """Replace the computer's directory with the snapshot; return a fresh handle on it."""
-        src = self.store / label
-        if not src.is_dir():
-            raise SnapshotNotFound(f"no snapshot {label!r} in {self.store}")
+        src = self._dir(label)
         c = self.computer
         shutil.rmtree(c.root, ignore_errors=True)
         copy_tree(src, c.root)
@@ -210,10 +215,7 @@ class LocalSnapshots(Snapshots):
         return self.computer
 
     def diff(self, a: str, b: str) -> FileDiff:
-        ta, tb = (self.store / x for x in (a, b))
-        for t, lab in ((ta, a), (tb, b)):
-            if not t.is_dir():
-                raise SnapshotNotFound(f"no snapshot {lab!r} in {self.store}")
+        ta, tb = self._dir(a), self._dir(b)
         fa, fb = _tree_files(ta), _tree_files(tb)
         changed = sorted(p for p in fa.keys() & fb.keys()
                          if fa[p][0] != fb[p][0] or (ta / p).read_bytes() != (tb / p).read_bytes())
