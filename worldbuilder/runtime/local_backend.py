@@ -182,9 +182,12 @@ def _tree_files(root: Path) -> dict[str, tuple[int, int]]:
 class LocalSnapshots(Snapshots):
     """Copy-tree snapshots of a :class:`LocalComputer` into ``store/<label>``."""
 
-    def __init__(self, computer: LocalComputer, store: str | Path):
+    def __init__(self, computer: LocalComputer, store: str | Path, mounts: dict[str, str] | None = None):
+        """``mounts`` ({layout prefix: absolute dir}, "." for none) makes ``diff`` paths relative to the layout
+        root like the other backends'; without it they are relative to the computer's ``/``."""
         self.computer = computer
         self.store = Path(store)
+        self.mounts = mounts
         self.store.mkdir(parents=True, exist_ok=True)
 
     def _dir(self, label: str) -> Path:
@@ -214,9 +217,28 @@ class LocalSnapshots(Snapshots):
         self.computer = LocalComputer(c.root, c.user, c.home, c.name)
         return self.computer
 
+    def _files(self, top: Path) -> dict[str, tuple[int, int]]:
+        if self.mounts is None:
+            return _tree_files(top)
+        out = {}
+        for prefix, where in self.mounts.items():
+            pre = "" if prefix in (".", "") else prefix + "/"
+            out |= {pre + k: v for k, v in _tree_files(top / where.lstrip("/")).items()}
+        return out
+
+    def _host(self, top: Path, rel: str) -> Path:
+        if self.mounts is None:
+            return top / rel
+        for prefix, where in self.mounts.items():
+            if prefix in (".", ""):
+                return top / where.lstrip("/") / rel
+            if rel.startswith(prefix + "/"):
+                return top / where.lstrip("/") / rel[len(prefix) + 1:]
+        return top / rel
+
     def diff(self, a: str, b: str) -> FileDiff:
         ta, tb = self._dir(a), self._dir(b)
-        fa, fb = _tree_files(ta), _tree_files(tb)
+        fa, fb = self._files(ta), self._files(tb)
         changed = sorted(p for p in fa.keys() & fb.keys()
-                         if fa[p][0] != fb[p][0] or (ta / p).read_bytes() != (tb / p).read_bytes())
+                         if fa[p][0] != fb[p][0] or self._host(ta, p).read_bytes() != self._host(tb, p).read_bytes())
         return FileDiff(sorted(fb.keys() - fa.keys()), changed, sorted(fa.keys() - fb.keys()))

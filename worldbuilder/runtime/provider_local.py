@@ -6,6 +6,7 @@ image or snapshot directory to ``workdir/computer``; snapshots are copies under 
 
 from __future__ import annotations
 
+import json
 import shutil
 import tempfile
 from pathlib import Path
@@ -19,7 +20,7 @@ from worldbuilder.runtime.local_backend import LocalComputer, LocalSnapshots, co
 from worldbuilder.runtime.provider import ComputerProvider, ImageRef, RunningComputer
 from worldbuilder.spec import ComputerSpec
 
-USER_FILE = ".wb-user"  # "<user>\t<home>" at the root of a staged image (a directory has no labels)
+USER_FILE = ".wb-user.json"  # {user, home, mounts} at the root of a staged image (a directory has no labels)
 
 
 def stage_tree(spec: ComputerSpec, tree: Path, root: Path) -> Path:
@@ -53,7 +54,9 @@ class LocalProvider(ComputerProvider):
         image = self.workdir / "image"
         shutil.rmtree(image, ignore_errors=True)
         stage_tree(spec, tree, image)
-        (image / USER_FILE).write_text(f"{spec.profile.username}\t{roots(spec).home}\n")
+        r = roots(spec)
+        meta = {"user": spec.profile.username, "home": r.home, "mounts": {k or ".": v for k, v in r.mounts.items()}}
+        (image / USER_FILE).write_text(json.dumps(meta) + "\n")
         return ImageRef(self.name, str(image), spec.id)
 
     def boot(self, ref: ImageRef | str, name: str | None = None, limits: Limits | None = None) -> LocalComputer:
@@ -64,11 +67,11 @@ class LocalProvider(ComputerProvider):
         name = name or f"local-{self.n}"
         if name in self.running and self.running[name].alive():
             raise WorldbuilderError(f"a local computer named {name!r} is already running")
-        user, home = (src / USER_FILE).read_text().strip().split("\t")
+        meta = json.loads((src / USER_FILE).read_text())
         root = self.workdir / "computer"
         shutil.rmtree(root, ignore_errors=True)
         copy_tree(src, root)
-        self.running[name] = LocalComputer(root, user, home, name=name)
+        self.running[name] = LocalComputer(root, meta["user"], meta["home"], name=name)
         return self.running[name]
 
     def attach(self, name: str) -> LocalComputer:
@@ -89,4 +92,5 @@ class LocalProvider(ComputerProvider):
     def snapshots(self, computer: Computer) -> Snapshots:
         if not isinstance(computer, LocalComputer):
             raise WorldbuilderError(f"{computer.name} is not a local computer")
-        return LocalSnapshots(computer, self.workdir / "snapshots")
+        meta = json.loads((computer.root / USER_FILE).read_text())
+        return LocalSnapshots(computer, self.workdir / "snapshots", meta["mounts"])
