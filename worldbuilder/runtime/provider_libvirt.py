@@ -78,7 +78,7 @@ class LibvirtProvider(ComputerProvider):
     def boot(self, ref: ImageRef | str, name: str | None = None, limits: Limits | None = None) -> LibvirtComputer:
         disk, label = split_ref(ref.ref if isinstance(ref, ImageRef) else ref)
         limits = limits or self.limits
-        name = name or domain_name(disk)
+        name = name or (vm_name(self.owner, disk.name) if self.owner else domain_name(disk))
         if any(r.name == name for r in self.ls()):
             from worldbuilder.errors import ComputerNameInUse
 

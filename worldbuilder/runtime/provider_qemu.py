@@ -46,7 +46,7 @@ class QemuProvider(ComputerProvider):
 
     def boot(self, ref: ImageRef | str, name: str | None = None, limits: Limits | None = None) -> QemuComputer:
         disk, label = split_ref(ref.ref if isinstance(ref, ImageRef) else ref)
-        return self._backend(limits).boot(disk, name=name or disk.name, loadvm=label)
+        return self._backend(limits).boot(disk, name=name or vm_name(self.owner, disk.name), loadvm=label)
 
     def attach(self, name: str) -> QemuComputer:
         return QemuBackend().attach(name)
