@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 import subprocess
+import time
 
 import pytest
 
@@ -184,6 +185,9 @@ def test_stop_then_boot_a_snapshot_ref(world):
     world.computer = again
     assert again.read("Desktop/contract/a.txt") == b"one\n"
     p.release(again)
-    assert p.is_dead(again) or p.name == "local"
+    deadline = time.monotonic() + 2  # is_dead is cheap: a provider may cache the engine's answer briefly
+    while not p.is_dead(again) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert p.is_dead(again)
     with pytest.raises(ComputerUnreachable):
         again.exec("true")
