@@ -144,3 +144,14 @@ def test_worldbuilder_imports_the_harness_only_from_cli_wiring():
     bad = sorted(f"{m} imports {t}" for m, ts in graph().items() if m.startswith("worldbuilder.")
                  and not m.startswith(allowed) for t in ts if t.startswith("agent_harness"))
     assert not bad, "\n".join(bad)
+
+
+def test_vm_code_does_not_import_docker_modules():
+    vm_modules = [m for m in graph() if m.startswith(("worldbuilder.runtime.qemu", "worldbuilder.runtime.libvirt",
+                                                       "worldbuilder.runtime.provider_qemu",
+                                                       "worldbuilder.runtime.provider_libvirt",
+                                                       "worldbuilder.runtime.vm_disks", "worldbuilder.materialize.vm"))]
+    assert len(vm_modules) >= 6
+    g = graph()
+    bad = sorted(f"{m} imports {t}" for m in vm_modules for t in g[m] if "docker" in t.rsplit(".", 1)[-1])
+    assert not bad, "\n".join(bad)
