@@ -113,3 +113,42 @@ def test_fork_boots_a_copy_of_the_disk(killed_and_resumed, env, tmp_path):
     refs = [s.ref for s in fork.snapshots().snapshots]
     assert all(ref.startswith(str(fork.root.resolve())) or ref.startswith(str(fork.root)) for ref in refs), refs
     assert any(t.tool == "fork" for t in fork.turns())
+
+
+def test_killed_vm_restarts_the_day_from_its_snapshot(computer, env, tmp_path, monkeypatch):
+    """SIGKILL of the QEMU process inside day 2: the day restarts from day-01's qcow2 snapshot."""
+    import threading
+
+    from agent_harness import runs
+    from worldbuilder.runtime.qemu_backend import QemuBackend
+
+    monkeypatch.setenv("WORLDBUILDER_HOME", env["WORLDBUILDER_HOME"])
+    run = RunDir(tmp_path / "kill")
+    sim = runs.new_run(computer, run.root, runs.SimOptions(days=2, turns_per_day=20, runtime="qemu"))
+    result: dict = {}
+
+    def go():
+        try:
+            result["s"] = sim.run()
+        except BaseException as exc:  # surfaced by the assertion below
+            result["exc"] = exc
+    t = threading.Thread(target=go)
+    t.start()
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline and t.is_alive():
+        if '"day":2,"actor":"agent"' in run.turns_jsonl.read_text():
+            break
+        time.sleep(0.05)
+    name = json.loads(run.live_json.read_text())["name"]
+    os.kill(QemuBackend().state(name).pid, signal.SIGKILL)
+    t.join(900)
+    assert "s" in result, result.get("exc")
+    s, turns = result["s"], run.turns()
+    assert s.days_completed == 2 and s.restores == 1
+    restore = [x for x in turns if x.tool == "restore"]
+    assert len(restore) == 1 and restore[0].day == 2 and "day-01" in restore[0].result
+    assert [x.label for x in run.snapshots().snapshots] == ["day-00", "day-01", "day-02"]
+    r = subprocess.run([WB, "runs", "rm", str(run.root)], capture_output=True, text=True, timeout=300, env=env)
+    assert r.returncode == 0, r.stderr
+    assert not run.root.exists()
+    assert all(not str(vm.disk_dir).startswith(str(tmp_path)) for vm in QemuBackend().list_running())
