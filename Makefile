@@ -33,13 +33,13 @@ engines:
 
 ## The full test suite, as CI runs it (Docker, QEMU, LibreOffice and the Windows-disk tools included).
 test: venv engines
-	@EXTRAS=dev,vm,windows,browser,bench scripts/bootstrap.sh
+	@EXTRAS=dev,vm,windows,browser,bench,fleet,gdpval scripts/bootstrap.sh
 	@scripts/harbor-venv.sh
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 ## Fast local loop: skips tests that need Docker, QEMU, LibreOffice or the Windows-disk tools.
 test-fast: venv
-	$(PY) -m pytest -m "not slow and not docker and not vm and not windows_tools and not browser" $(PYTEST_ARGS)
+	$(PY) -m pytest -m "not slow and not docker and not vm and not windows_tools and not browser and not ray" $(PYTEST_ARGS)
 
 lint: venv
 	$(VENV)/bin/ruff check worldbuilder agent_harness tests benchmarks

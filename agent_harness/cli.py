@@ -64,7 +64,7 @@ def objectives(computer, backend, days, out, llm_base_url):
 @click.argument("computer", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--days", type=click.IntRange(1, 366), default=20, show_default=True)
 @click.option("--turns-per-day", type=click.IntRange(1), default=250, show_default=True)
-@click.option("--agent", default="offline", show_default=True, help="offline, external or openai:MODEL")
+@click.option("--agent", default="offline", show_default=True, help="offline (scripted baseline), reference (scripted reference solver), external or openai:MODEL")
 @click.option("--collaborators", default="offline", show_default=True, help="offline or openai:MODEL")
 @click.option("--run-dir", type=click.Path(path_type=Path), help="Default: COMPUTER/../runs/<run id>")
 @click.option("--resume", type=click.Path(exists=True, file_okay=False, path_type=Path),
@@ -84,13 +84,20 @@ def objectives(computer, backend, days, out, llm_base_url):
 @click.option("--disk-quota", default="2g", show_default=True,
               help="Docker: what the computer may write over its image, e.g. 500m, 4g, or none; past it the run stops.")
 @click.option("--llm-base-url", envvar="WORLDBUILDER_LLM_BASE_URL")
+@click.option("--skills", "skills_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Skills directory to install in the computer (listed in the agent's system prompt).")
+@click.option("--skills-path", default=".skills", show_default=True,
+              help="Where the skills go, relative to the home (e.g. .claude/skills).")
 def simulate(computer, days, turns_per_day, agent, collaborators, run_dir, resume, from_ref, runtime, image,
-             max_turns, max_wall, max_tokens, command_timeout, external_day_seconds, disk_quota, llm_base_url):
+             max_turns, max_wall, max_tokens, command_timeout, external_day_seconds, disk_quota, llm_base_url,
+             skills_dir, skills_path):
     """Run a long-horizon simulation on COMPUTER (or --resume RUN, or --from RUN@day-NN)."""
     from agent_harness import runs
 
     if sum(map(bool, (computer, resume, from_ref))) != 1:
         raise click.UsageError("give exactly one of COMPUTER, --resume RUN or --from RUN@day-NN")
+    if skills_dir and not computer:
+        raise click.UsageError("--skills applies to a new run (a resumed or forked run keeps its own skills)")
     with _progress(days) as prog:
         if resume:
             try:
@@ -105,7 +112,8 @@ def simulate(computer, days, turns_per_day, agent, collaborators, run_dir, resum
                                    collaborators=collaborators, runtime=runtime, image=image,
                                    limits=_limits(max_turns, max_wall, max_tokens), command_timeout=command_timeout,
                                    llm_base_url=llm_base_url, external_day_seconds=external_day_seconds,
-                                   disk_quota=None if disk_quota.lower() in ("none", "off") else disk_quota)
+                                   disk_quota=None if disk_quota.lower() in ("none", "off") else disk_quota,
+                                   skills=skills_dir, skills_path=skills_path)
             sim = runs.new_run(computer, run_dir, opts, progress=prog)
         click.echo(f"run: {sim.run_dir.root}", err=True)
         s = sim.run()
@@ -167,3 +175,12 @@ def register(main: click.Group) -> None:
     from agent_harness.cli_judge import register as register_judge
 
     register_judge(main)
+    from agent_harness.cli_skills import register as register_skills
+
+    register_skills(main)
+    from agent_harness.cli_eval import register as register_eval
+
+    register_eval(main)
+    from agent_harness.cli_gdpval import register as register_gdpval
+
+    register_gdpval(main)

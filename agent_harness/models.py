@@ -54,11 +54,14 @@ class Stakeholder(Rec):
     role: str
 
 
-class ScenarioEvent(Rec):
-    """A hidden, scheduled collaborator move: a changed requirement or a correction."""
+class ScenarioEvent(OmitUnset):
+    """A hidden, scheduled collaborator move: a changed requirement, a correction or a stakeholder request.
+    ``override`` (a correction of a source cell): {"source", "sheet", "row", "column", "value"}."""
+
+    OPTIONAL: ClassVar[dict[str, Any]] = {"override": None}
 
     day: int
-    kind: Literal["change", "correction"]
+    kind: Literal["change", "correction", "request"]  # request: a stakeholder's own (possibly conflicting) ask
     deliverable: str
     person: str  # person id
     detail: str
@@ -66,6 +69,7 @@ class ScenarioEvent(Rec):
     fact: str | None = None  # correction: fact id
     old: str | None = None
     new: str | None = None
+    override: dict[str, Any] | None = None
 
 
 class Deliverable(Rec):
@@ -80,6 +84,10 @@ class Deliverable(Rec):
     facts: list[str] = Field(default_factory=list)  # fact ids to use
     sections: list[str] = Field(default_factory=list)  # required section headings
     rubric: list[Criterion]
+    start_day: int = 1  # the day the work can start (staggered windows)
+    depends_on: list[str] = Field(default_factory=list)  # deliverable ids whose results this one uses
+    kind: str = ""  # the occupation's deliverable kind, e.g. "variance memo"
+    asks: list[dict[str, Any]] = Field(default_factory=list)  # derived results requested (no expected values)
 
     @property
     def points(self) -> int:
@@ -87,7 +95,7 @@ class Deliverable(Rec):
 
 
 class Objectives(OmitUnset):
-    OPTIONAL: ClassVar[dict[str, Any]] = {"rescaled_from": None}
+    OPTIONAL: ClassVar[dict[str, Any]] = {"rescaled_from": None, "away": {}}
 
     format: str = HARNESS_FORMAT
     computer_id: str
@@ -98,6 +106,7 @@ class Objectives(OmitUnset):
     deliverables: list[Deliverable]
     scenario: list[ScenarioEvent] = Field(default_factory=list)
     rescaled_from: int | None = None  # the day count the objectives were written for, when rescaled
+    away: dict[str, list[int]] = Field(default_factory=dict)  # person id -> days out of office (calendar)
 
     @property
     def total_points(self) -> int:
@@ -205,6 +214,8 @@ class RunConfig(Rec):
     deliverable_cap: int = Field(default=DELIVERABLE_CAP, gt=0)  # bytes per submitted file
     deliverables_run_cap: int = Field(default=DELIVERABLES_RUN_CAP, gt=0)  # bytes of all copied deliverables
     disk_quota: str | None = "2g"  # docker: what the computer may write over its image (None: no quota)
+    skills: str | None = None  # skills directory installed in the computer at every boot (a copy in the run dir)
+    skills_path: str = ".skills"  # where, relative to the home
 
 
 class DayStats(Rec):

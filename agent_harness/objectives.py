@@ -79,7 +79,12 @@ def validate_objectives(obj: Objectives, spec: ComputerSpec, tree: Path | None) 
                 raise ObjectivesError(f"{d.id}: source file does not exist: {src}")
         if not 1 <= d.due_day <= obj.days:
             raise ObjectivesError(f"{d.id}: due day {d.due_day} outside 1..{obj.days}")
+        if not 1 <= d.start_day <= d.due_day:
+            raise ObjectivesError(f"{d.id}: start day {d.start_day} outside 1..{d.due_day}")
     dids = {d.id for d in obj.deliverables}
+    for d in obj.deliverables:
+        if set(d.depends_on) - dids or d.id in d.depends_on:
+            raise ObjectivesError(f"{d.id}: depends on unknown deliverable(s) {', '.join(d.depends_on)}")
     for ev in obj.scenario:
         if ev.deliverable not in dids or not 1 <= ev.day <= obj.days or ev.person not in people:
             raise ObjectivesError(f"scenario event on day {ev.day} does not fit the objectives")
@@ -98,10 +103,12 @@ def load_objectives(path: Path) -> Objectives:
 
 
 def briefing(obj: Objectives, spec: ComputerSpec) -> dict:
-    """What the working agent is told: deliverables and the labels of the key figures (not their values),
-    without the rubric or the hidden scenario."""
+    """What the working agent is told: deliverables, the labels of the key figures (not their values) and the
+    results asked for (what to compute from which file, never the expected values), without the rubric or
+    the hidden scenario."""
     facts = {f.id: f.label for f in spec.world.facts}
     return {"user": obj.user, "days": obj.days, "deliverables": [
         d.model_dump(mode="json", include={"id", "title", "description", "stakeholders", "due_day", "outputs",
-                                           "sources", "sections"}) | {"key_figures": [facts[f] for f in d.facts]}
+                                           "sources", "sections", "start_day", "depends_on", "kind", "asks"})
+        | {"key_figures": [facts[f] for f in d.facts]}
         for d in obj.deliverables]}

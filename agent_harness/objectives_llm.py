@@ -14,7 +14,10 @@ answers one entry per draft deliverable (same ids, same order; a wrong answer is
 * points: the objective set's total is normalised into 100–200 (scaled to the nearest bound, every
   criterion keeps at least 1 point).
 
-Outputs, facts, the scenario and the machine-checkable rubric stay those of the offline draft. What was
+Outputs, facts, the asks for derived work (their expected values computed by code from the computer's files,
+never taken from the model), the scenario and the machine-checkable rubric stay those of the offline draft;
+a deliverable that uses another's results still starts once that one is due, and the model's criteria are
+weighted down so derived work keeps at least ``DERIVED_FLOOR`` of the points. What was
 dropped is kept in ``writer.notes`` (the CLI prints it).
 """
 
@@ -33,6 +36,7 @@ from agent_harness.textract import extract_text
 from worldbuilder.spec import ComputerSpec, FileSpec
 
 POINTS_MIN, POINTS_MAX = 100, 200
+DERIVED_FLOOR = 0.32
 MAX_FILES_SHOWN = 80
 
 
@@ -84,11 +88,15 @@ class LLMObjectiveWriter:
         msgs = [{"role": "system", "content": "You write realistic month-long work objectives for a simulated "
                  "employee. Rewrite every draft deliverable (same id, same order): a concrete title and "
                  "description, stakeholders (person ids from `people`), a due day within the month, source files "
-                 "(paths from `files` only), required sections and further assessment criteria with points."},
+                 "(paths from `files` only), required sections and further assessment criteria with points. Each "
+                 "draft lists `asks`: results the employee must work out from the files; describe them in your "
+                 "words but never state a value for them (the harness computes the expected values)."},
                 {"role": "user", "content": json.dumps(self._prompt(spec, draft, files, days))}]
         reply, _ = self.client.chat_json(msgs, answer_schema([d.id for d in draft.deliverables]), role="objectives")
         for d, r in zip(draft.deliverables, reply.deliverables, strict=True):
             self._merge(spec, tree, draft, d, r, files, days)
+        self._keep_order(draft)
+        self._keep_derived_share(draft)
         self.notes += normalise_points(draft)
         draft.backend = self.name
         return draft
@@ -101,8 +109,9 @@ class LLMObjectiveWriter:
                 "people": [{"id": p.id, "name": p.name, "role": p.role, "relation": p.relation}
                            for p in spec.world.people if _eligible(spec, p)],
                 "files": sorted(files)[:MAX_FILES_SHOWN],
-                "draft": [d.model_dump(include={"id", "title", "description", "due_day", "sections", "sources"})
-                          for d in draft.deliverables]}
+                "draft": [d.model_dump(include={"id", "title", "description", "due_day", "sections", "sources",
+                                                "kind", "start_day", "depends_on"})
+                          | {"asks": [a["text"] for a in d.asks]} for d in draft.deliverables]}
 
     def _merge(self, spec: ComputerSpec, tree: Path | None, obj: Objectives, d: Deliverable, r: LLMDeliverable,
                files: dict[str, FileSpec], days: int) -> None:
@@ -130,7 +139,7 @@ class LLMObjectiveWriter:
                 d.sections.append(s)
                 self._add(d, f"includes section '{s}'", 2, {"type": "section", "heading": s})
         for c in r.criteria[:5]:
-            self._add(d, c.text.strip(), c.points, {"type": "judge", "text": c.text.strip()})
+            self._add(d, c.text.strip(), min(c.points, 5), {"type": "judge", "text": c.text.strip(), "from_model": True})
 
     def _stakeholders(self, spec: ComputerSpec, obj: Objectives, d: Deliverable, r: LLMDeliverable) -> None:
         people = {p.id: p for p in spec.world.people if _eligible(spec, p)}
@@ -147,6 +156,28 @@ class LLMObjectiveWriter:
         ids += [pid for pid in dict.fromkeys(needed) if pid not in ids]
         d.stakeholders = [Stakeholder(id=p.id, name=p.name, role=p.role)
                           for p in (spec.world.person(pid) for pid in ids)]
+
+    def _keep_order(self, obj: Objectives) -> None:
+        """A deliverable using another's results starts once that one is due; due days never precede starts."""
+        for d in obj.deliverables:
+            for dep in d.depends_on:
+                d.start_day = max(d.start_day, obj.deliverable(dep).due_day)
+            if d.due_day < d.start_day:
+                self.notes.append(f"{d.id}: due day {d.due_day} moved to day {d.start_day} (after its start)")
+                d.due_day = d.start_day
+                for c in d.rubric:
+                    if c.check.get("type") == "submitted_by":
+                        c.check["day"], c.text = d.due_day, f"submitted by day {d.due_day}"
+
+    def _keep_derived_share(self, obj: Objectives, floor: float = DERIVED_FLOOR) -> None:
+        """The model's extra criteria never push code-checked derived work under ``floor`` of the points."""
+        extra = [c for d in obj.deliverables for c in d.rubric if c.check.get("from_model")]
+        derived = sum(c.points for d in obj.deliverables for c in d.rubric if c.check.get("derived"))
+        if not extra or not derived or derived / obj.total_points >= floor:
+            return
+        while derived / obj.total_points < floor and any(c.points > 1 for c in extra):
+            max(extra, key=lambda c: c.points).points -= 1
+        self.notes.append(f"model criteria weighted so derived work keeps {derived / obj.total_points:.0%} of points")
 
     @staticmethod
     def _add(d: Deliverable, text: str, points: int, check: dict) -> None:

@@ -46,9 +46,14 @@ def rescale_objectives(obj: Objectives, days: int) -> Objectives:
         dl.title, dl.description = text(dl.title), text(dl.description)
         last_event = max((e.day for e in new.scenario if e.deliverable == dl.id), default=0)
         dl.due_day = max(sd(dl.due_day), min(days, last_event + 1))
+        dl.start_day = min(sd(dl.start_day), dl.due_day)
         for c in dl.rubric:
             c.text = text(c.text)
             _rescale_check(c.check, c.check.get("type"), dl.due_day, sd)
+    for dl in new.deliverables:  # a deliverable that uses another's results starts when that one is due
+        for dep in dl.depends_on:
+            dl.start_day = min(dl.due_day, max(dl.start_day, new.deliverable(dep).due_day))
+    new.away = {pid: sorted({scale_day(d, old, days) for d in ds}) for pid, ds in new.away.items()}
     new.days, new.rescaled_from = days, new.rescaled_from or old
     return new
 
@@ -56,7 +61,10 @@ def rescale_objectives(obj: Objectives, days: int) -> Objectives:
 def _event_days(obj: Objectives, old: int, days: int) -> list[int]:
     """Scaled event days, strictly increasing where the run is long enough, and before the last day."""
     out: list[int] = []
-    for ev in obj.scenario:
+    for i, ev in enumerate(obj.scenario):
+        if i and ev.day == obj.scenario[i - 1].day:  # events of one day (two requests) stay together
+            out.append(out[-1])
+            continue
         d = max(1, min(max(1, days - 1), scale_day(ev.day, old, days)))
         if out and d <= out[-1] and out[-1] + 1 <= max(1, days - 1):
             d = out[-1] + 1

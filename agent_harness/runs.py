@@ -45,6 +45,11 @@ class SimOptions:
     llm_base_url: str | None = None
     external_day_seconds: float = 600.0
     disk_quota: str | None = "2g"
+    skills: Path | None = None  # a skills directory to install in the computer
+    skills_path: str = ".skills"
+
+
+AGENTS = ("offline", "offline-weak", "reference", "external")
 
 
 def check_backend(kind: str, spec: str, allowed: tuple[str, ...]) -> None:
@@ -55,11 +60,19 @@ def check_backend(kind: str, spec: str, allowed: tuple[str, ...]) -> None:
 
 
 def make_agent(spec: str, base_url: str | None, day_seconds: float = 600.0) -> WorkAgent:
-    check_backend("agent", spec, ("offline", "external"))
+    check_backend("agent", spec, AGENTS)
     if spec == "offline":
         from agent_harness.agents.scripted import ScriptedAgent
 
         return ScriptedAgent()
+    if spec == "offline-weak":
+        from agent_harness.agents.weakened import WeakenedScriptedAgent
+
+        return WeakenedScriptedAgent()
+    if spec == "reference":  # the scripted reference solver (does the derived work; not a model)
+        from agent_harness.agents.reference import ReferenceSolver
+
+        return ReferenceSolver()
     if spec == "external":
         from agent_harness.agents.external import ExternalAgent
 
@@ -74,14 +87,29 @@ def redactor() -> Redactor:
     return Redactor([os.environ.get(k, "") for k in SECRET_ENVS])
 
 
+def _provider(cfg: RunConfig, run: RunDir):
+    """The run's ComputerProvider; with skills, wrapped so every booted computer gets them."""
+    provider = run_provider(cfg.runtime, cfg.run_id, run.root, cfg.disk_quota)
+    if cfg.skills:
+        from agent_harness.skills.install import SkillsRuntime
+
+        return SkillsRuntime(provider, Path(cfg.skills), cfg.skills_path)
+    return provider
+
+
 def _build(run: RunDir, cfg: RunConfig, progress: Progress | None) -> tuple[Simulation, ComputerSpec]:
     spec, _ = load_computer(Path(cfg.computer))
     objectives = run.objectives()
     agent = make_agent(cfg.agent, cfg.llm_base_url, cfg.external_day_seconds)
-    agent.start(briefing(objectives, spec))
+    brief = briefing(objectives, spec)
+    if cfg.skills:
+        from agent_harness.skills.install import listing
+
+        brief["skills"] = listing(Path(cfg.skills), cfg.skills_path)
+    agent.start(brief)
     collabs = make_collaborators(cfg.collaborators, spec, objectives, cfg.llm_base_url)
     clock = Clock(days=cfg.days, turns_per_day=cfg.turns_per_day, start=cfg.start_date)
-    sim = Simulation(run, run_provider(cfg.runtime, cfg.run_id, run.root, cfg.disk_quota), spec, objectives, agent, collabs, clock, cfg,
+    sim = Simulation(run, _provider(cfg, run), spec, objectives, agent, collabs, clock, cfg,
                      redact=redactor(), progress=progress)
     return sim, spec
 
@@ -92,8 +120,14 @@ def new_run(computer: Path, run_dir: Path | None, opts: SimOptions, progress: Pr
     Everything that can be checked is checked before the run directory exists (computer, objectives,
     backends); a failure while preparing or booting removes the directory again (and its snapshots)."""
     computer = Path(computer).resolve()
-    check_backend("agent", opts.agent, ("offline", "external"))
+    check_backend("agent", opts.agent, AGENTS)
     check_backend("collaborators", opts.collaborators, ("offline",))
+    if opts.skills is not None:
+        from agent_harness.skills.format import load_skills
+        from agent_harness.skills.install import check_skills_path
+
+        load_skills(opts.skills)
+        opts.skills_path = check_skills_path(opts.skills_path)
     Clock(days=opts.days, turns_per_day=opts.turns_per_day)  # validates both
     if opts.runtime not in BACKENDS:
         raise RunDirError(f"unknown backend {opts.runtime!r} (use one of: {', '.join(BACKENDS)})")
@@ -112,11 +146,17 @@ def new_run(computer: Path, run_dir: Path | None, opts: SimOptions, progress: Pr
     try:
         write_model(run.objectives_json, objectives)
         image = opts.image or run_provider(opts.runtime, run_id, run.root).prepare(computer).ref
+        skills = None
+        if opts.skills is not None:
+            from agent_harness.skills.install import copy_into_run
+
+            skills = str(copy_into_run(opts.skills, run.root).resolve())
         cfg = RunConfig(run_id=run_id, computer=str(computer), runtime=opts.runtime, image=image,  # type: ignore[arg-type]
                         days=opts.days, turns_per_day=opts.turns_per_day, start_date=spec.world.history_end.date(),
                         agent=opts.agent, collaborators=opts.collaborators, limits=opts.limits or Limits(),
                         command_timeout=opts.command_timeout, llm_base_url=opts.llm_base_url,
-                        external_day_seconds=opts.external_day_seconds, disk_quota=opts.disk_quota)
+                        external_day_seconds=opts.external_day_seconds, disk_quota=opts.disk_quota,
+                        skills=skills, skills_path=opts.skills_path)
         write_model(run.run_json, cfg)
         sim, _ = _build(run, cfg, progress)
         try:
@@ -193,8 +233,10 @@ def parse_fork(ref: str) -> tuple[Path, int]:
     return Path(m.group("run")), int(m.group("day"))
 
 
-def fork(ref: str, run_dir: Path | None, days: int | None = None, progress: Progress | None = None) -> Simulation:
-    """A new, independent run starting from ``RUN@day-NN`` (logs copied up to that day)."""
+def fork(ref: str, run_dir: Path | None, days: int | None = None, progress: Progress | None = None,
+         overrides: dict | None = None) -> Simulation:
+    """A new, independent run starting from ``RUN@day-NN`` (logs copied up to that day). ``overrides`` replaces
+    run.json fields of the fork (e.g. ``agent``, ``skills``: a paired comparison from one snapshot)."""
     src_dir, day = parse_fork(ref)
     src = RunDir(src_dir)
     cfg = src.config()
@@ -208,12 +250,26 @@ def fork(ref: str, run_dir: Path | None, days: int | None = None, progress: Prog
     created = not run.root.exists()
     run.create()
     try:
+        if overrides:
+            cfg = _apply_overrides(cfg, overrides, run)
         return _fork_into(src, run, cfg, run_id, day, days, progress)
     except BaseException:
         from agent_harness.housekeeping import remove_run
 
         remove_run(run.root, keep_dir=not created, quiet=True)
         raise
+
+
+def _apply_overrides(cfg: RunConfig, overrides: dict, run: RunDir) -> RunConfig:
+    over = dict(overrides)
+    if "agent" in over:
+        check_backend("agent", over["agent"], AGENTS)
+    if over.get("skills"):
+        from agent_harness.skills.install import check_skills_path, copy_into_run
+
+        over["skills"] = str(copy_into_run(Path(over["skills"]), run.root).resolve())
+        over["skills_path"] = check_skills_path(over.get("skills_path", cfg.skills_path))
+    return cfg.model_copy(update=over)
 
 
 def _fork_into(src: RunDir, run: RunDir, cfg: RunConfig, run_id: str, day: int, days: int | None,

@@ -144,6 +144,7 @@ class Simulation:
                       "Outputs: " + ", ".join(o["path"] for o in d["outputs"]),
                       "Sources: " + ", ".join(d["sources"]), "Sections: " + ", ".join(d["sections"]),
                       "Key figures: " + ", ".join(d["key_figures"]), ""]
+            lines += _asks_md(d)
         return "\n".join(lines)
 
     # ------------------------------------------------------------------ main loop
@@ -373,3 +374,11 @@ class Simulation:
                     rolled_back_turns=len(every) - len(turns), refused=self.state.refused)
         write_model(self.run_dir.summary_json, s)
         return s
+
+
+def _asks_md(d: dict) -> list[str]:
+    """The deliverable's window, what it builds on and the results to work out (labels, never values)."""
+    out = [f"Window: day {d.get('start_day', 1)} to day {d['due_day']}"
+           + (f"; builds on {', '.join(d['depends_on'])}" if d.get("depends_on") else "")]
+    out += [f"- Work out {a['text']} (report it as '{a['label']}')" for a in d.get("asks", [])]
+    return out + [""]

@@ -6,8 +6,13 @@
 * exec round trip over the persistent SSH connection (runner; target ≤ 5 ms), a channel per
   command, and ``docker exec`` for the same command
 * snapshot (docker commit) after a day's worth of changes (20 documents written or modified)
+* image build methods side by side (``--compare N``): the host-built layer + ``docker load`` (default),
+  the provisioner container + commit, and a plain ``docker build`` (FROM base, useradd, COPY of the same
+  home, no cache) — medians; target: layer ≤ 0.5× docker build and ≤ 0.5 s; plus N computers in ONE
+  ``docker load`` (per-computer cost)
 
-Usage: python benchmarks/image_bench.py [--builds 3] [--boots 5] [--execs 200] [--days 3]
+Usage: python benchmarks/image_bench.py [--builds 3] [--boots 5] [--execs 200] [--days 3] [--compare 5]
+       python benchmarks/image_bench.py --only-compare --compare 5
 Needs Docker (scripts/ensure-engine.sh docker). Everything it creates is removed at the end.
 """
 
@@ -84,6 +89,64 @@ def bench_build(comp_dir: Path, cid: str, n: int):
     return ref
 
 
+def _plain_docker_build(comp_dir: Path, base: str, tag: str, work: Path) -> float:
+    """SWE-smith style: FROM base, useradd, COPY of the same home; returns seconds (no build cache)."""
+    from worldbuilder.materialize import docker_cli
+    from worldbuilder.spec import ComputerSpec
+
+    p = ComputerSpec.load(comp_dir).profile
+    ctx = work / "ctx"
+    shutil.rmtree(ctx, ignore_errors=True)
+    shutil.copytree(comp_dir / "tree", ctx / "home", copy_function=shutil.copy2)
+    (ctx / "Dockerfile").write_text(
+        f"FROM {base}\nRUN groupadd -g {p.uid} {p.username} && useradd -M -u {p.uid} -g {p.uid} "
+        f"-d /home/{p.username} -s /bin/bash {p.username}\n"
+        f"COPY --chown={p.uid}:{p.uid} home/ /home/{p.username}/\n")
+    docker_cli.docker("rmi", "-f", tag, check=False)  # no dangling images left behind
+    t = time.monotonic()
+    docker_cli.docker("build", "-q", "--no-cache", "-t", tag, str(ctx), timeout=600)
+    return time.monotonic() - t
+
+
+def bench_methods(comp_dir: Path, cid: str, n: int, work: Path) -> None:
+    """Fast layer vs provisioner vs plain docker build, interleaved, medians."""
+    from worldbuilder.materialize import docker_cli
+    from worldbuilder.materialize.base_image import ensure_base
+    from worldbuilder.materialize.docker_image import build_image
+    from worldbuilder.materialize.docker_layer import build_layer_images
+
+    base = ensure_base("base")
+    tag = f"worldbuilder/computer-{cid}:latest"
+    times: dict[str, list[float]] = {"layer": [], "provision": [], "docker build": []}
+    for _ in range(n):
+        for method in ("layer", "provision"):
+            docker_cli.docker("rmi", "-f", tag, check=False)
+            t = time.monotonic()
+            build_image(comp_dir, method=method)
+            times[method].append(time.monotonic() - t)
+        times["docker build"].append(_plain_docker_build(comp_dir, base, f"wbbench-plain-{cid}:latest", work))
+    med = {k: statistics.median(v) for k, v in times.items()}
+    print(f"image build methods, median of {n} (same computer, warm base):")
+    for k, v in med.items():
+        print(f"  {k:<13} {v:6.2f} s   ({v / med['docker build']:.2f}x docker build)")
+    many = []
+    for i in range(max(4, n)):
+        d = work / f"many{i}"
+        shutil.copytree(comp_dir, d)
+        from worldbuilder.spec import ComputerSpec
+
+        spec = ComputerSpec.load(d)
+        spec.id = f"{cid}-m{i}"
+        spec.save(d / "spec.json")
+        many.append(d)
+    t = time.monotonic()
+    build_layer_images(many)
+    dt = time.monotonic() - t
+    print(f"  {len(many)} computers in ONE docker load: {dt:.2f} s ({dt / len(many):.2f} s per computer)")
+    ok = med["layer"] <= 0.5 * med["docker build"] and med["layer"] <= 0.5
+    print(f"  target layer <= 0.5x docker build and <= 0.5 s: {'MET' if ok else 'NOT MET'}")
+
+
 def bench_boot(backend, tag: str, cid: str, n: int) -> None:
     boots = []
     for i in range(n):
@@ -145,6 +208,8 @@ def main() -> None:
     ap.add_argument("--boots", type=int, default=5)
     ap.add_argument("--execs", type=int, default=200)
     ap.add_argument("--days", type=int, default=3)
+    ap.add_argument("--compare", type=int, default=5, help="builds per method in the side-by-side (0: skip)")
+    ap.add_argument("--only-compare", action="store_true", help="only the build-method comparison")
     args = ap.parse_args()
     from worldbuilder.runtime.docker_backend import DockerBackend
 
@@ -153,7 +218,12 @@ def main() -> None:
     os.environ.setdefault("WORLDBUILDER_HOME", str(work / "home"))
     backend = DockerBackend()
     try:
-        ref = bench_build(make_computer(work / "computer", cid), cid, args.builds)
+        comp = make_computer(work / "computer", cid)
+        if args.compare:
+            bench_methods(comp, cid, args.compare, work)
+        if args.only_compare:
+            return
+        ref = bench_build(comp, cid, args.builds)
         bench_boot(backend, ref.tag, cid, args.boots)
         c = backend.boot(ref.tag, name=f"{cid}-main")
         bench_exec(c, args.execs)

@@ -23,7 +23,8 @@ import subprocess
 import sys
 
 USERNAME_RE = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
-SSHD_CONF = """# worldbuilder: key-only SSH for the computer's user
+SSHD_CONF = """# worldbuilder: key-only SSH for the computer's user (one ed25519 host key, pinned by clients)
+HostKey /etc/ssh/ssh_host_ed25519_key
 PasswordAuthentication no
 KbdInteractiveAuthentication no
 PermitEmptyPasswords no
@@ -142,8 +143,9 @@ def setup_home(r: Root, cfg: dict) -> list[str]:
 def setup_sshd(r: Root, user: str) -> None:
     r.write("/etc/ssh/sshd_config.d/worldbuilder.conf", SSHD_CONF.format(user=user))
     os.makedirs(r.path("/run/sshd"), exist_ok=True)
-    if not any(n.startswith("ssh_host_") for n in os.listdir(r.path("/etc/ssh"))):
-        r.run("ssh-keygen", "-A")
+    if not os.path.exists(r.path("/etc/ssh/ssh_host_ed25519_key")):
+        r.run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "root@localhost",
+              "-f", "/etc/ssh/ssh_host_ed25519_key")
 
 
 def setup_system(r: Root, cfg: dict) -> None:

@@ -470,7 +470,7 @@ def test_failed_provisioning_leaves_nothing(env, tmp_path, monkeypatch):
     spec = handmade_spec("linux")
     spec.id = f"{PREFIX}-broken"
     with pytest.raises(ImageBuildError, match="boom: broken provisioner"):
-        build_image(write_computer(spec, tmp_path / "broken"))
+        build_image(write_computer(spec, tmp_path / "broken"), method="provision")
     assert not docker("ps", "-aq", "--filter", f"name=wb-build-{spec.id}").stdout.strip()
     assert docker("image", "inspect", f"worldbuilder/computer-{spec.id}:latest").returncode != 0
     assert not list(cache_home().glob(f"wb-build-*{spec.id}*")) and not any(

@@ -141,8 +141,6 @@ def test_deliverables_valid_and_grounded(offline_run):
             for crit in d.rubric:
                 if crit.check["type"] == "source_used":
                     assert crit.check["evidence"] in blob, (d.id, crit.text)
-                if crit.check["type"] == "fact_cited":
-                    assert crit.check["display"] in blob, (d.id, crit.text)
             for src in d.sources:  # the sources exist in the computer
                 assert c.exec(f"test -f {json.dumps(src)}").ok, src
     finally:
@@ -156,14 +154,15 @@ def test_collaborators_and_late_correction(offline_run):
     msgs = offline_run.messages()
     obj = offline_run.objectives()
     corr = next(e for e in obj.scenario if e.kind == "correction")
-    assert any(m.kind == "reply" for m in msgs) and any(m.kind == "approval" for m in msgs)
+    assert any(m.kind == "reply" for m in msgs) and any(m.kind in ("review", "approval") for m in msgs)
     sent = [m for m in msgs if m.kind == "correction"]
     assert len(sent) == 1 and sent[0].day == corr.day
     later = [m for m in msgs if m.direction == "from_user" and m.day > corr.day and corr.deliverable in m.subject]
     assert later, "the corrected deliverable was not resubmitted for review"
     out = obj.deliverable(corr.deliverable).outputs[0]
     text = extract_text(out.path, (offline_run.deliverables_dir / corr.deliverable / Path(out.path).name).read_bytes())
-    assert corr.new in text and corr.old not in text
+    if corr.override is None:  # a corrected key figure (a corrected source cell changes derived results only)
+        assert corr.new in text and corr.old not in text
 
 
 def test_fork_from_day_three(offline_run, tmp_path):

@@ -164,11 +164,11 @@ def test_offline_objectives_are_grounded(computer_dir):
     for d in obj.deliverables:
         assert d.id.startswith("dlv_") and d.sources and all((computer_dir / "tree" / s).is_file() for s in d.sources)
         assert {s.id for s in d.stakeholders} <= people and "p04" not in {s.id for s in d.stakeholders}
-        assert any(o.format == "docx" for o in d.outputs) and 1 <= d.due_day <= 20
-        assert any(c.check["type"] == "source_used" and c.check["evidence"] for c in d.rubric)
+        assert any(o.format in ("docx", "pptx", "md") for o in d.outputs) and 1 <= d.start_day <= d.due_day <= 20
+        assert any(c.check["type"] == "source_used" for c in d.rubric) and 15 <= len(d.rubric) <= 40
     kinds = {e.kind: e for e in obj.scenario}
-    assert kinds["change"].day == 12 and kinds["correction"].day == 17
-    assert kinds["correction"].old in {f.display for f in spec.world.facts}
+    assert kinds["change"].day == 12 and kinds["correction"].day == 17 and kinds["request"].day == 3
+    assert kinds["correction"].old in {f.display for f in spec.world.facts}  # no tables here: a key figure
     assert json.loads((computer_dir / "objectives.json").read_text())["deliverables"]
     assert "rubric" not in json.dumps(briefing(obj, spec))
 
@@ -326,7 +326,7 @@ def _llm_objectives_answer(request: dict) -> dict:
     for i, d in enumerate(world["draft"]):
         out.append({"id": d["id"], "title": f"LLM title {i + 1}: quarterly pack",
                     "description": f"LLM description {i + 1}, agreed with the committee; due on day {d['due_day']}.",
-                    "stakeholders": ["p02", "p99", "p04"], "due_day": 2 if i == 0 else d["due_day"],
+                    "stakeholders": ["p02", "p99", "p04"], "due_day": 2 if i == 1 else d["due_day"],
                     "sources": ["Projects/ORION/ghost_file.docx", "Clients/Castellano/notes.md"],
                     "sections": ["Methodology"],
                     "criteria": [{"text": "explains every change against last quarter", "points": 90}]})
@@ -353,7 +353,8 @@ def test_llm_objective_writer_retries_and_grounds(computer_dir, tmp_path, monkey
     spec = ComputerSpec.load(computer_dir)
     assert [d.title for d in obj.deliverables] == [f"LLM title {i + 1}: quarterly pack"
                                                   for i in range(len(obj.deliverables))]
-    assert 100 <= obj.total_points <= 200 and obj.total_points == 200  # 90-point criteria normalised down
+    assert 100 <= obj.total_points <= 200  # the model's 90-point criteria are capped (5) then normalised
+    assert all(c.points <= 5 for d in obj.deliverables for c in d.rubric if c.check.get("from_model"))
     for d in obj.deliverables:
         ids = [s.id for s in d.stakeholders]
         assert set(ids) <= {p.id for p in spec.world.people}
@@ -366,9 +367,8 @@ def test_llm_objective_writer_retries_and_grounds(computer_dir, tmp_path, monkey
         for ev in obj.scenario:  # events keep their person as a stakeholder and land before the due day
             if ev.deliverable == d.id:
                 assert ev.person in ids and d.due_day > ev.day
-    assert obj.deliverables[0].due_day == 2
+    assert obj.deliverables[1].due_day == 2
     assert any("ghost_file.docx" in n for n in notes) and any("p99" in n for n in notes)
-    assert any("normalised" in n for n in notes)
 
 
 def test_rescale_keeps_text_and_moves_days(computer_dir, tmp_path):
@@ -379,7 +379,8 @@ def test_rescale_keeps_text_and_moves_days(computer_dir, tmp_path):
     small = rescale_objectives(obj, 5)
     assert small.days == 5 and small.rescaled_from == 20 and obj.days == 20
     assert small.deliverables[0].title == "Hand-written title, review on day 3"
-    assert {e.kind: e.day for e in small.scenario} == {"change": 3, "correction": 4}
+    assert [(e.kind, e.day) for e in small.scenario] == [("request", 1), ("request", 1), ("change", 3),
+                                                          ("correction", 4)]
     for d in small.deliverables:
         assert 1 <= d.due_day <= 5 and f"by day {d.due_day}" in d.description
         checks = {c.check["type"]: c for c in d.rubric}

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from agent_harness.agents.reference import ReferenceSolver
 from agent_harness.agents.scripted import ScriptedAgent
 from agent_harness.judge import judge_all_days, judge_run, read_judgement
 from agent_harness.report import write_report
@@ -24,8 +25,8 @@ SECTIONS = ["Executive Summary", "Deliverable-by-Deliverable Analysis",
             "Actionable Recommendations"]
 
 
-class IgnoresCorrections(ScriptedAgent):
-    """The honest baseline, except that it never acts on a correction."""
+class IgnoresCorrections(ReferenceSolver):
+    """The reference solver, except that it never acts on a correction."""
 
     def handle(self, m, day):  # noqa: ANN001
         if m.get("kind") == "correction" or "Correction:" in str(m.get("body", "")):
@@ -83,7 +84,8 @@ def test_judge_and_report_match_the_logs(run5):
     for d, od in zip(j.deliverables, obj["deliverables"], strict=True):
         assert d.max == sum(c["points"] for c in od["rubric"]) and 0 < d.points <= d.max
         assert d.points == pytest.approx(sum(i.points for i in d.items))
-    assert j.total.points > 0.8 * j.total.judged_max and j.fabrications == []
+    # the scripted baseline does none of the derived work (issue 16): well below full marks, far above zero
+    assert 0.3 * j.total.judged_max < j.total.points <= 0.7 * j.total.judged_max and j.fabrications == []
     r = cli("report", run5)
     assert r.returncode == 0, r.stderr
     md = (run5 / "report.md").read_text()
@@ -183,9 +185,9 @@ def test_changing_a_tracked_figure_is_a_fabrication(run5, tmp_path):
     assert "fabrication:" in r.stdout
 
 
-def test_an_agent_that_ignored_the_correction_loses_its_points(computer, run5, tmp_path):
+def test_an_agent_that_ignored_the_correction_loses_its_points(computer, tmp_path):
     run = _simulate(computer, tmp_path / "run", IgnoresCorrections())
-    j, good = judge_run(run), read_judgement(run5)
+    j, good = judge_run(run), judge_run(_simulate(computer, tmp_path / "good", ReferenceSolver()))
     corr = [i for d in j.deliverables for i in d.items if i.kind == "correction"]
     assert corr and all(i.points == 0 for i in corr)
     assert all(good.item(i.id).points == i.max for i in corr)

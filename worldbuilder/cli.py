@@ -189,6 +189,7 @@ def _register_plugins() -> None:
     """Attach the command groups that live next to their own stage."""
     from agent_harness.bench.cli import register as register_bench
     from agent_harness.cli import register as register_harness
+    from agent_harness.fleet.cli import register as register_fleet
     from worldbuilder.cli_registry import register as register_registry
     from worldbuilder.cli_runtime import register as register_runtime
 
@@ -196,6 +197,7 @@ def _register_plugins() -> None:
     register_registry(main)
     register_harness(main)
     register_bench(main)
+    register_fleet(main)
 
 
 _register_plugins()

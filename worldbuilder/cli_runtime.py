@@ -36,9 +36,12 @@ def image() -> None:
 @click.option("--os", "os_name", type=click.Choice(["linux", "windows"]),
               help="windows: D: data disk + provisioning ISO + VM description (needs the Windows layout).")
 @click.option("--backend", type=click.Choice(["docker", "windows-qemu"]), help="windows-qemu is --os windows.")
+@click.option("--method", type=click.Choice(["layer", "provision"]), default=None,
+              help="layer: build the layer on the host + docker load (default); provision: run the "
+                   "provisioner in a container and commit.  [env: WORLDBUILDER_IMAGE_METHOD]")
 @windows_options
 def image_build(source: Path, variant: str, sudo: bool, os_name: str | None, backend: str | None,
-                out: Path | None, openssh_zip: Path | None, data_size_gib: int) -> None:
+                method: str | None, out: Path | None, openssh_zip: Path | None, data_size_gib: int) -> None:
     """Build the image of a computer directory (or render a spec file first)."""
     from worldbuilder.materialize.docker_image import build_image
 
@@ -47,7 +50,7 @@ def image_build(source: Path, variant: str, sudo: bool, os_name: str | None, bac
     if out or openssh_zip:
         raise click.UsageError("--out and --openssh-zip only apply to --os windows")
     if source.is_dir() and (source / "tree").is_dir():
-        ref = build_image(source, variant=variant, sudo=sudo, log=lambda m: click.echo(m, err=True))
+        ref = build_image(source, variant=variant, sudo=sudo, log=lambda m: click.echo(m, err=True), method=method)
     else:
         from worldbuilder import api
         from worldbuilder.spec import ComputerSpec
@@ -56,7 +59,8 @@ def image_build(source: Path, variant: str, sudo: bool, os_name: str | None, bac
         tmp = Path(tempfile.mkdtemp(prefix="wb-render-"))
         try:
             api.render(spec, tmp / "computer")
-            ref = build_image(tmp / "computer", variant=variant, sudo=sudo, log=lambda m: click.echo(m, err=True))
+            ref = build_image(tmp / "computer", variant=variant, sudo=sudo, log=lambda m: click.echo(m, err=True),
+                              method=method)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
     state = "cached" if ref.cached else "built"

@@ -25,6 +25,13 @@ when someone sends a change or a correction. Keep ~/notes.md up to date with ope
 every morning and is your memory across days. Call finish_day when the day's work is done."""
 
 
+def skills_prompt(skills: list[dict[str, Any]]) -> str:
+    """The skills section of the system prompt: names and descriptions only; bodies are read on demand."""
+    lines = ["", "", "Skills are installed on this computer. Each is a folder with a SKILL.md; when one applies, read "
+             "its SKILL.md (read_file) and follow it:"]
+    return "\n".join(lines + [f"- {s['name']} ({s['path']}): {s['description']}" for s in skills])
+
+
 class OpenAIAgent(WorkAgent):
     def __init__(self, client, max_context_chars: int = 60000, keep_recent: int = 40) -> None:
         self.client = client  # worldbuilder.llm.LLMClient
@@ -49,6 +56,8 @@ class OpenAIAgent(WorkAgent):
     # ------------------------------------------------------------------ context
     def header(self, day: int) -> list[dict[str, Any]]:
         sys_prompt = SYSTEM.format(user=self.brief["user"], days=self.brief["days"]).format(day=day)
+        if self.brief.get("skills"):
+            sys_prompt += skills_prompt(self.brief["skills"])
         return [{"role": "system", "content": sys_prompt},
                 {"role": "user", "content": "Your deliverables:\n" + json.dumps(self.brief["deliverables"], indent=1)}]
 

@@ -36,7 +36,8 @@ class Collaborators(ABC):
             for s in d.stakeholders:
                 self.people[s.id].expectations.append(
                     f"{d.id}: sections {', '.join(d.sections)}; due day {d.due_day}; outputs "
-                    f"{', '.join(o.path for o in d.outputs)}")
+                    f"{', '.join(o.path for o in d.outputs)}"
+                    + (f"; needs worked out: {', '.join(a['label'] for a in d.asks)}" if d.asks else ""))
 
     @abstractmethod
     def kickoff(self) -> list[MessageRecord]:

@@ -24,7 +24,8 @@ class LLMCollaborators(OfflineCollaborators):
         system = (f"You are {p.name}, {p.role} at {p.organisation} ({p.relation} of {self.spec.profile.full_name}). "
                   f"Your expectations: {'; '.join(p.expectations) or 'none'}. Write a short, natural {kind} "
                   "message (2-4 sentences, no greeting line, no signature) to accompany the facts below. Do not "
-                  "repeat or change any figure.")
+                  "repeat or change any figure, never state a result the user has to work out from the files "
+                  "(you do not know it either), and do not list assessment criteria.")
         try:
             res = self.client.chat([{"role": "system", "content": system}, {"role": "user", "content": body}],
                                    role="collaborators")

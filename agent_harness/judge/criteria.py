@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from agent_harness.derived import value_near
 from agent_harness.judge.inputs import DeliverableInput, JudgeInput, OutputFile, norm
 from agent_harness.models import Criterion
 from worldbuilder.check import fact_pattern, matches_fact
@@ -185,7 +186,15 @@ def source_used(c: Criterion, x: Ctx) -> Verdict:
 
 @kind("value_reported")
 def value_reported(c: Criterion, x: Ctx) -> Verdict:
-    """``{"type": "value_reported", "label": L, "value": V}``: V within 120 characters after L."""
+    """``{"label": L, "value": V}``: V within 120 characters after L; with ``number`` (and ``tol``): a number
+    within ``tol`` of it within 160 characters after L (a derived result, written any way)."""
+    if "number" in c.check:
+        label, num, tol = str(c.check.get("label", "")), float(c.check["number"]), float(c.check.get("tol", 0))
+        for f in x.dlv.readable:
+            hit = value_near(f.text, label, num, tol)
+            if hit:
+                return yes(f"{f.path}: {hit}", f"reports {label} = {c.check.get('value')} (±{tol:g})")
+        return no(f"{label} = {c.check.get('value')} (±{tol:g}) is not reported")
     label, value = norm(str(c.check.get("label", ""))), norm(str(c.check.get("value", "")))
     for f in x.dlv.readable:
         for m in re.finditer(re.escape(label), f.norm):
@@ -275,6 +284,17 @@ def correction(c: Criterion, x: Ctx) -> Verdict:
     if fail:
         return fail
     new, old = str(c.check.get("new", "")), str(c.check.get("old", ""))
+    if "number" in c.check:  # a derived result recomputed after a corrected source cell
+        label, tol = str(c.check.get("label", "")), float(c.check.get("tol", 0))
+        for f in x.dlv.readable:
+            hit = value_near(f.text, label, float(c.check["old_number"]), tol)
+            if hit and abs(float(c.check["old_number"]) - float(c.check["number"])) > tol:
+                return no(f"still reports the uncorrected {label} {old}", f"{f.path}: {hit}")
+        for f in x.dlv.readable:
+            hit = value_near(f.text, label, float(c.check["number"]), tol)
+            if hit:
+                return yes(f"{f.path}: {hit}", f"reports the corrected {label} {new}")
+        return no(f"the corrected {label} {new} is missing")
     stale = x.dlv.find(old) if old else None
     if stale is not None:
         return no(f"still shows the old figure {old}", snippet(stale, old))
@@ -292,3 +312,6 @@ def judge(c: Criterion, x: Ctx) -> Verdict:
     if x.llm is None:
         return Verdict(0.0, "", "free-text criterion: needs an LLM judge (--judge openai:MODEL)", "unjudged")
     return x.llm.grade(c, x)
+
+
+from agent_harness.judge import criteria_work  # noqa: E402,F401  (registers the derived-work and quality kinds)

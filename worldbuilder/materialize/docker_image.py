@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import secrets
 import shutil
 import tarfile
@@ -61,9 +62,10 @@ def image_tag(computer_id: str, label: str = "latest") -> str:
     return f"{REPO_PREFIX}{computer_id}:{label}"
 
 
-def _build_hash(spec: ComputerSpec, computer_dir: Path, base: str, pubkey: str, sudo: bool, variant: str) -> str:
+def _build_hash(spec: ComputerSpec, computer_dir: Path, base: str, pubkey: str, sudo: bool, variant: str,
+                spec_hash: str | None = None) -> str:
     h = hashlib.sha256()
-    for part in (spec.content_hash(), base, pubkey, str(sudo), variant, __version__):
+    for part in (spec_hash or spec.content_hash(), base, pubkey, str(sudo), variant, __version__):
         h.update(part.encode() + b"\0")
     manifest = computer_dir / MANIFEST_FILE
     h.update(manifest.read_bytes() if manifest.exists() else b"")
@@ -73,18 +75,44 @@ def _build_hash(spec: ComputerSpec, computer_dir: Path, base: str, pubkey: str, 
     return h.hexdigest()
 
 
-def build_image(computer_dir: str | Path, variant: str = "base", sudo: bool = False, log=None) -> ImageRef:
-    """Build (or reuse) the image of the computer in ``computer_dir``; returns its reference."""
+METHODS = ("layer", "provision")
+
+
+def default_method() -> str:
+    """``WORLDBUILDER_IMAGE_METHOD`` (layer|provision), default ``layer`` (see docker_layer.py)."""
+    method = os.environ.get("WORLDBUILDER_IMAGE_METHOD", "layer")
+    if method not in METHODS:
+        raise ImageBuildError(f"WORLDBUILDER_IMAGE_METHOD must be layer or provision, not {method!r}")
+    return method
+
+
+def build_image(computer_dir: str | Path, variant: str = "base", sudo: bool = False, log=None,
+                method: str | None = None, extra_labels: dict[str, str] | None = None) -> ImageRef:
+    """Build (or reuse) the image of the computer in ``computer_dir``; returns its reference.
+
+    ``method``: ``layer`` (host-built layer + ``docker load``, falls back to the provisioner when it
+    cannot reproduce a computer) or ``provision`` (container runs the provisioner, then commit).
+    ``extra_labels`` (``org.worldbuilder.*``, e.g. the fleet that built it) are added to the image.
+    """
     computer_dir = Path(computer_dir)
+    method = method or default_method()
+    if method not in METHODS:
+        raise ImageBuildError(f"unknown image build method {method!r} (choose from {', '.join(METHODS)})")
+    if method == "layer":
+        from worldbuilder.materialize.docker_layer import build_layer_image
+
+        return build_layer_image(computer_dir, variant=variant, sudo=sudo, labels=extra_labels)
     spec, tree = staging.load_computer_for_build(computer_dir, ImageBuildError)
     base = ensure_base(variant, log=log)
     keys = ensure_keypair(spec.id)
     tag = image_tag(spec.id)
-    bhash = _build_hash(spec, computer_dir, base, keys.public, sudo, variant)
+    extra = dict(extra_labels or {})
+    bhash = _build_hash(spec, computer_dir, base, keys.public, sudo, variant,
+                        spec.content_hash() + json.dumps(extra) if extra else None)
     if docker_cli.image_exists(tag) and docker_cli.image_labels(tag).get(f"{LABEL}.build-hash") == bhash:
         return inspect_image(tag, cached=True)
     config = staging.provision_config(spec, keys.public, sudo=sudo)
-    labels = _labels(spec, base, bhash, variant, config)
+    labels = {**_labels(spec, base, bhash, variant, config), **extra}
     work = Path(tempfile.mkdtemp(prefix="wb-build-", dir=cache_home()))
     name = f"wb-build-{spec.id}-{secrets.token_hex(3)}"
     try:
@@ -97,9 +125,10 @@ def build_image(computer_dir: str | Path, variant: str = "base", sudo: bool = Fa
     return inspect_image(tag)
 
 
-def _labels(spec: ComputerSpec, base: str, bhash: str, variant: str, config: dict) -> dict[str, str]:
+def _labels(spec: ComputerSpec, base: str, bhash: str, variant: str, config: dict,
+            spec_hash: str | None = None) -> dict[str, str]:
     return {
-        f"{LABEL}.computer-id": spec.id, f"{LABEL}.spec-hash": spec.content_hash(),
+        f"{LABEL}.computer-id": spec.id, f"{LABEL}.spec-hash": spec_hash or spec.content_hash(),
         f"{LABEL}.build-hash": bhash, f"{LABEL}.persona": spec.persona[:200],
         f"{LABEL}.tool-version": __version__, f"{LABEL}.user": spec.profile.username,
         f"{LABEL}.home": config["user"]["home"], f"{LABEL}.hostname": config["hostname"],

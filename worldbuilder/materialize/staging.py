@@ -12,6 +12,7 @@ import io
 import json
 import re
 import tarfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -132,33 +133,42 @@ def _info(name: str, kind: bytes, mode: int, mtime: float, uid: int, size: int =
 
 def write_layer(spec: ComputerSpec, tree: Path, out: Path, config: dict) -> int:
     """Write the staging tar to ``out``; returns the number of regular files from the tree."""
-    r, uid, times = roots(spec), spec.profile.uid, _mtimes(spec)
     count = 0
     with tarfile.open(out, "w", format=tarfile.PAX_FORMAT) as tar:
-        for top, mount in sorted(r.mounts.items()):
-            src = tree / top if top else tree
-            _add_parents(tar, mount, r.home, uid)
-            if not src.is_dir():
+        for info, path in iter_home(spec, tree):
+            if path is None:
+                tar.addfile(info)
                 continue
-            for path in sorted([src, *src.rglob("*")]):
-                rel = path.relative_to(tree).as_posix() if path != tree else ""
-                name = r.to_container(rel).lstrip("/") if rel else mount.lstrip("/")
-                st = path.lstat()
-                mtime = times.get(rel, st.st_mtime)
-                owner = 0 if _system_owned(name, r) else uid
-                if path.is_symlink():
-                    continue  # trees hold regular files and dirs only
-                if path.is_dir():
-                    tar.addfile(_info(name, tarfile.DIRTYPE, 0o750 if name == r.home.lstrip("/") else 0o755,
-                                      mtime, owner))
-                elif path.is_file():
-                    with open(path, "rb") as fh:
-                        tar.addfile(_info(name, tarfile.REGTYPE, 0o644, mtime, uid, st.st_size), fh)
-                    count += 1
+            with open(path, "rb") as fh:
+                tar.addfile(info, fh)
+            count += 1
         for fname, data in (("computer.json", json.dumps(config, indent=1).encode()),
                             ("provision.py", (PROVISIONERS_DIR / "provision.py").read_bytes())):
             tar.addfile(_info(f"{PROVISION_DIR}/{fname}", tarfile.REGTYPE, 0o600, 0, 0, len(data)), io.BytesIO(data))
     return count
+
+
+def iter_home(spec: ComputerSpec, tree: Path) -> Iterator[tuple[tarfile.TarInfo, Path | None]]:
+    """The home's tar members (with the spec's mtimes and the user's uid), each with its source file."""
+    r, uid, times = roots(spec), spec.profile.uid, _mtimes(spec)
+    for top, mount in sorted(r.mounts.items()):
+        src = tree / top if top else tree
+        yield from _parents(mount, r.home)
+        if not src.is_dir():
+            continue
+        for path in sorted([src, *src.rglob("*")]):
+            rel = path.relative_to(tree).as_posix() if path != tree else ""
+            name = r.to_container(rel).lstrip("/") if rel else mount.lstrip("/")
+            st = path.lstat()
+            mtime = times.get(rel, st.st_mtime)
+            owner = 0 if _system_owned(name, r) else uid
+            if path.is_symlink():
+                continue  # trees hold regular files and dirs only
+            if path.is_dir():
+                yield _info(name, tarfile.DIRTYPE, 0o750 if name == r.home.lstrip("/") else 0o755,
+                            mtime, owner), None
+            elif path.is_file():
+                yield _info(name, tarfile.REGTYPE, 0o644, mtime, uid, st.st_size), path
 
 
 def _system_owned(name: str, r: Roots) -> bool:
@@ -167,10 +177,10 @@ def _system_owned(name: str, r: Roots) -> bool:
     return home.startswith(name + "/") and name != home
 
 
-def _add_parents(tar: tarfile.TarFile, mount: str, home: str, uid: int) -> None:
+def _parents(mount: str, home: str) -> Iterator[tuple[tarfile.TarInfo, None]]:
     """Directories between ``/`` and the home (e.g. ``mnt/c/Users``) that the tree may not contain."""
     parts = home.lstrip("/").split("/")
     for i in range(2, len(parts)):
         name = "/".join(parts[:i])
         if name.startswith(mount.lstrip("/")):
-            tar.addfile(_info(name, tarfile.DIRTYPE, 0o755, 0, 0))
+            yield _info(name, tarfile.DIRTYPE, 0o755, 0, 0), None

@@ -1,0 +1,1 @@
+"""Evaluations built on runs and judgements: paired skill comparisons (Fig. 7)."""

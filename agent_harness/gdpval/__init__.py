@@ -1,0 +1,1 @@
+"""Out-of-domain evaluation on GDPval-format tasks (the public GDPval schema)."""

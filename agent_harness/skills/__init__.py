@@ -1,0 +1,1 @@
+"""Skills distilled from judged runs (Agent Skills format), their validation and installation."""

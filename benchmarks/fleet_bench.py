@@ -1,0 +1,85 @@
+#!/usr/bin/env python3
+"""Fleet throughput on the ``local`` (or ``ray``) engine: prints per-stage throughput and wall per computer.
+
+* ``--n 100 --stages generate,image``: generate + image for N computers (target ≤ 2.5 s per computer
+  wall on 2 cores; the 1,000-computer stretch run is ``--n 1000``, target ≤ 40 min).
+* ``--n 20 --stages generate,image,objectives,simulate,judge --days 1``: the full pipeline (judge only
+  when agent_harness.judge is importable).
+
+Usage: python benchmarks/fleet_bench.py [--n 20] [--stages ...] [--size standard] [--workers 2]
+       [--engine local|ray] [--address RAY_ADDRESS] [--keep DIR]
+Needs Docker for image/simulate. Images it built are removed at the end (unless --keep).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=int, default=20)
+    ap.add_argument("--stages", default="generate,image")
+    ap.add_argument("--size", default="standard")
+    ap.add_argument("--days", type=int, default=1)
+    ap.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    ap.add_argument("--engine", default="local")
+    ap.add_argument("--address")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--keep", type=Path, help="Fleet directory to keep (default: a temp dir, removed).")
+    args = ap.parse_args()
+    from agent_harness.fleet import driver
+    from agent_harness.fleet.report import build_report
+
+    stages = args.stages.split(",")
+    if "judge" in stages and importlib.util.find_spec("agent_harness.judge") is None:
+        print("note: agent_harness.judge is not available here; the judge stage is skipped")
+        stages = [s for s in stages if s not in ("judge", "report")]
+    work = Path(tempfile.mkdtemp(prefix="wbfleet-"))
+    fleet_dir = args.keep or work / "fleet"
+    os.environ.setdefault("WORLDBUILDER_HOME", str(work / "home"))
+    try:
+        driver.create_fleet(fleet_dir, driver.sampled(args.n, args.seed), f"sample:{args.n}:{args.seed}", stages,
+                            seed=args.seed, size=args.size, days=args.days, engine=args.engine)
+        t = time.monotonic()
+        res = driver.run_fleet(fleet_dir, engine=args.engine, workers=args.workers, address=args.address)
+        wall = time.monotonic() - t
+        rep = build_report(fleet_dir)
+        print(f"fleet of {args.n} ({args.size}), stages {','.join(stages)}, engine {args.engine}, "
+              f"{args.workers} workers, {os.cpu_count()} cores")
+        print(f"{'stage':<11} {'done':>5} {'median s':>9} {'mean s':>8} {'busy s':>8} {'share':>6} "
+              f"{'jobs/min':>9}")
+        busy = sum(v["busy_s"] for v in rep["throughput"].values()) or 1.0
+        for stage, v in rep["throughput"].items():
+            # jobs/min of the stage alone, on all workers: done / (busy seconds / workers)
+            alone = v["done"] / (v["busy_s"] / args.workers) * 60 if v["busy_s"] else 0.0
+            print(f"{stage:<11} {v['done']:>5} {v['median_s']:>9.2f} {v['mean_s']:>8.2f} {v['busy_s']:>8.1f} "
+                  f"{v['busy_s'] / busy:>6.0%} {alone:>9.1f}")
+        print(f"total wall {wall:.1f} s = {wall / args.n:.2f} s per computer; {res.done} stages done, "
+              f"{len(res.quarantined)} quarantined, {res.failed} retried; causes {rep['failures']['by_cause']}")
+        disk = [j["disk"] for j in rep["jobs"]]
+        if disk:
+            comp = sorted(d["computer"] for d in disk)[len(disk) // 2]
+            layers = sorted(d["image_layer"] or 0 for d in disk)[len(disk) // 2]
+            print(f"disk per computer (median): computer dir {comp / 1e6:.1f} MB, image layer {layers / 1e6:.1f} MB")
+    finally:
+        if not args.keep:
+            tags = [json.loads(p.read_text())["tag"] for p in fleet_dir.glob("jobs/*/image.json")]
+            if tags:
+                subprocess.run(["docker", "rmi", *tags], capture_output=True)
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

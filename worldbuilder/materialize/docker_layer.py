@@ -1,0 +1,316 @@
+"""Fast per-computer images: the one layer is built on the host and loaded with ``docker load``.
+
+For each computer: the home tar (owners and mtimes from the spec, as staging writes it) plus the files
+the provisioner would write (:mod:`layer_files`) go into ONE layer tar whose sha256 is its diff_id. An
+image config lists the shared base's diff_ids followed by that one, and a docker-archive holding only
+the new layers, the configs and ``manifest.json`` is streamed into a single ``docker load``: the daemon
+skips layers it already has (the base's), so no container starts and nothing is committed. Many
+computers go through one ``docker load`` call. A locale the base lacks is generated once per (base,
+locale) in a throw-away container (:func:`base_facts.locale_archive`). Computers this path cannot
+reproduce raise :class:`NeedsProvisioner` and are built by the provisioner path instead.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+import tarfile
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from worldbuilder.materialize import docker_api, docker_cli, docker_image, layer_files, staging
+from worldbuilder.materialize.base_facts import base_facts, locale_archive
+from worldbuilder.materialize.base_image import base_tag, ensure_base
+from worldbuilder.materialize.docker_image import LABEL, ImageBuildError, ImageRef, image_tag
+from worldbuilder.materialize.keys import ensure_keypair
+from worldbuilder.materialize.paths import cache_home
+from worldbuilder.spec import ComputerSpec
+
+CONFIG_KEYS = ("User", "Env", "Entrypoint", "ExposedPorts", "Volumes", "StopSignal")
+
+
+@dataclass
+class _Staged:
+    tag: str
+    layer: Path
+    diff_id: str
+    config: bytes
+
+
+class _HashingWriter(io.RawIOBase):
+    """A write-only file that hashes what passes through it."""
+
+    def __init__(self, fh) -> None:
+        self.fh, self.sha = fh, hashlib.sha256()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, b) -> int:  # type: ignore[override]
+        self.sha.update(b)
+        return self.fh.write(b)
+
+
+def build_hash(spec: ComputerSpec, computer_dir: Path, base: str, pubkey: str, sudo: bool, variant: str,
+               spec_hash: str) -> str:
+    h = hashlib.sha256(docker_image._build_hash(spec, computer_dir, base, pubkey, sudo, variant, spec_hash).encode())
+    for mod in (layer_files, __import__(__name__, fromlist=["x"])):
+        h.update(Path(mod.__file__).read_bytes())
+    return h.hexdigest()
+
+
+def write_layer(spec: ComputerSpec, tree: Path, cfg: dict, facts: dict, out: Path) -> tuple[str, str]:
+    """Write the computer's single layer to ``out``; returns (diff_id, host public key)."""
+    home: dict[str, tuple[tarfile.TarInfo, Path | None]] = {}
+    for info, path in staging.iter_home(spec, tree):
+        info.uname = info.gname = ""
+        home[info.name] = (info, path)  # a later entry for the same dir wins, as when extracting
+    extra, host_pub = layer_files.provisioned_members(cfg, facts, existing=set(home))
+    home_dir = home.get(cfg["user"]["home"].strip("/"))
+    if home_dir is not None:  # the provisioner adds entries to the home: its mtime is the build's
+        home_dir[0].mtime = extra[-1].info.mtime
+    with open(out, "wb") as raw:
+        hw = _HashingWriter(raw)
+        with tarfile.open(fileobj=hw, mode="w|", format=tarfile.PAX_FORMAT) as tar:  # type: ignore[call-overload]
+            for info, path in home.values():
+                if path is None:
+                    tar.addfile(info)
+                else:
+                    with open(path, "rb") as fh:
+                        tar.addfile(info, fh)
+            for m in extra:
+                tar.addfile(m.info, io.BytesIO(m.data) if m.data is not None else None)
+    return "sha256:" + hw.sha.hexdigest(), host_pub
+
+
+def image_config(facts: dict, diff_id: str, labels: dict[str, str]) -> bytes:
+    """The image config: the base's settings and diff_ids plus our layer, sshd as CMD, our labels."""
+    insp = facts["inspect"]
+    base_cfg = insp.get("Config") or {}
+    conf = {k: base_cfg[k] for k in CONFIG_KEYS if base_cfg.get(k)}
+    conf.update(Cmd=json.loads(docker_image.CMD), WorkingDir="/", Labels=labels)
+    now = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+    base_ids = insp["RootFS"]["Layers"]
+    history = [{"created": insp.get("Created", now), "created_by": f"worldbuilder base {labels[f'{LABEL}.base']}"}
+               for _ in base_ids]
+    history.append({"created": now, "created_by": "worldbuilder layer (home + provisioning, built on the host)"})
+    doc = {"architecture": insp.get("Architecture", "amd64"), "os": insp.get("Os", "linux"), "created": now,
+           "config": conf, "rootfs": {"type": "layers", "diff_ids": [*base_ids, diff_id]}, "history": history}
+    return json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()
+
+
+@dataclass
+class _Batch:
+    """What every computer of one ``docker load`` shares."""
+
+    base: str
+    facts: dict
+    labels: dict[str, dict[str, str]]  # existing images' labels by tag
+    work: Path
+    variant: str
+    sudo: bool
+    extra: dict[str, str]  # extra labels (e.g. the fleet that built the image); part of the build hash
+
+
+def _stage(computer_dir: Path, b: _Batch) -> tuple[_Staged | None, str]:
+    """Stage one computer (None when an identical image already exists); returns (staged, tag)."""
+    spec, tree = staging.load_computer_for_build(computer_dir, ImageBuildError)
+    keys = ensure_keypair(spec.id)
+    tag = image_tag(spec.id)
+    spec_hash = _spec_hash(spec, computer_dir)
+    bhash = build_hash(spec, computer_dir, b.base, keys.public, b.sudo, b.variant, spec_hash + json.dumps(b.extra))
+    if b.labels.get(tag, {}).get(f"{LABEL}.build-hash") == bhash:
+        return None, tag
+    cfg = staging.provision_config(spec, keys.public, sudo=b.sudo)
+    layer = b.work / f"{spec.id}.tar"
+    diff_id, host_pub = write_layer(spec, tree, cfg, _with_locale(b, cfg.get("locale") or "C.UTF-8"), layer)
+    labels = docker_image._labels(spec, b.base, bhash, b.variant, cfg, spec_hash)
+    labels[f"{LABEL}.host-key"] = " ".join(host_pub.split()[:2])
+    labels[f"{LABEL}.method"] = "layer"
+    labels.update(b.extra)
+    return _Staged(tag, layer, diff_id, image_config(b.facts, diff_id, labels)), tag
+
+
+def _with_locale(b: _Batch, locale: str) -> dict:
+    """The base facts plus, for a locale the base lacks, its regenerated locale-archive (cached per base)."""
+    lang, _, charset = locale.partition(".")
+    charset = charset or "UTF-8"
+    if f"{lang}.{charset}".lower().replace("-", "") in {x.lower().replace("-", "") for x in b.facts["locales"]}:
+        return b.facts
+    archive = locale_archive(b.base, b.facts["image_id"], lang, charset)
+    return {**b.facts, "locale_archives": {f"{lang}.{charset}": archive if archive is not None else False}}
+
+
+def _spec_hash(spec: ComputerSpec, computer_dir: Path) -> str:
+    """``spec.content_hash()``: the hash of spec.json as saved (same bytes), without re-serialising."""
+    path = computer_dir / "spec.json"
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else spec.content_hash()
+
+
+def _existing_labels(tags: list[str]) -> dict[str, dict[str, str]]:
+    """Labels of those ``tags`` that exist."""
+    return {t: (info["Config"].get("Labels") or {}) for t, info in zip(tags, _inspect(tags), strict=True) if info}
+
+
+def _tar_add(tar: tarfile.TarFile, name: str, data: bytes | None = None, path: Path | None = None) -> None:
+    info = tarfile.TarInfo(name)
+    info.mtime = int(time.time())
+    info.mode = 0o644
+    if path is not None:
+        info.size = path.stat().st_size
+        with open(path, "rb") as fh:
+            tar.addfile(info, fh)
+    else:
+        info.size = len(data or b"")
+        tar.addfile(info, io.BytesIO(data or b""))
+
+
+def _write_archive(fileobj, staged: list[_Staged], base_ids: list[str]) -> None:
+    """A docker-archive with the staged images' own layers and configs (the base's layers are left out)."""
+    manifest = []
+    with tarfile.open(fileobj=fileobj, mode="w|") as tar:  # type: ignore[call-overload]
+        for s in staged:
+            layer_dir = s.diff_id.split(":")[1]
+            config_name = hashlib.sha256(s.config).hexdigest() + ".json"
+            _tar_add(tar, f"{layer_dir}/layer.tar", path=s.layer)
+            _tar_add(tar, config_name, s.config)
+            base_layers = [f"{d.split(':')[1]}/layer.tar" for d in base_ids]
+            manifest.append({"Config": config_name, "RepoTags": [s.tag],
+                             "Layers": [*base_layers, f"{layer_dir}/layer.tar"]})
+        _tar_add(tar, "manifest.json", json.dumps(manifest).encode())
+
+
+def docker_load(staged: list[_Staged], base_ids: list[str]) -> None:
+    """Stream one docker-archive with every staged image into ONE ``docker load`` (API, else CLI)."""
+    api = docker_api.client()
+    if api is not None:
+        rfd, wfd = os.pipe()
+        errors: list[BaseException] = []
+
+        def produce() -> None:
+            try:
+                with open(wfd, "wb", buffering=1 << 20) as w:
+                    _write_archive(w, staged, base_ids)
+            except BaseException as exc:  # surfaced below, after the daemon answered
+                errors.append(exc)
+
+        writer = threading.Thread(target=produce, daemon=True)
+        writer.start()
+        with open(rfd, "rb", buffering=1 << 20) as r:
+            try:
+                api.load(r)
+            finally:
+                writer.join(timeout=600)
+        if errors and not isinstance(errors[0], BrokenPipeError):
+            raise ImageBuildError(f"writing the image archive failed: {errors[0]}")
+        return
+    exe = shutil.which("docker")
+    if exe is None:
+        raise docker_cli.EngineUnavailable(f"the docker CLI is not installed; {docker_cli.HINT}")
+    proc = subprocess.Popen([exe, "load", "-q"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    try:
+        _write_archive(proc.stdin, staged, base_ids)
+    except BrokenPipeError:
+        pass
+    finally:
+        proc.stdin.close()  # type: ignore[union-attr]
+    err = proc.stderr.read()  # type: ignore[union-attr]
+    proc.wait(timeout=600)
+    if proc.returncode != 0:
+        raise docker_cli.classify(["load"], err.decode(errors="replace"))
+
+
+def _inspect(tags: list[str]) -> list[dict | None]:
+    """``docker image inspect`` of each tag (None where missing): over the API socket, else one CLI call."""
+    api = docker_api.client()
+    if api is not None:
+        return [api.inspect_image(t) for t in tags]
+    if not tags:
+        return []
+    proc = docker_cli.docker("image", "inspect", *tags, check=False, timeout=120)
+    found = {t: info for info in json.loads(proc.stdout or b"[]") for t in info.get("RepoTags") or []}
+    return [found.get(t) for t in tags]
+
+
+def _base(variant: str) -> tuple[str, str | None]:
+    """(tag, image id) of the variant's base, built first if missing."""
+    tag = base_tag(variant)
+    info = _inspect([tag])[0]
+    if info is not None:
+        return tag, info["Id"]
+    return ensure_base(variant), None
+
+
+def build_layer_images(computer_dirs: list[Path], variant: str = "base", sudo: bool = False,
+                       labels: dict[str, str] | None = None) -> list[ImageRef]:
+    """Build (or reuse) the images of many computers with one ``docker load``; refs in input order.
+
+    ``labels`` are added to every image (keys must start with ``org.worldbuilder.``)."""
+    extra = dict(labels or {})
+    if any(not k.startswith(f"{LABEL}.") for k in extra):
+        raise ImageBuildError(f"extra image labels must start with {LABEL}.")
+    base, base_image_id = _base(variant)
+    work = Path(tempfile.mkdtemp(prefix="wb-layer-", dir=cache_home()))
+    wanted = [image_tag(_computer_id(Path(d))) for d in computer_dirs]
+    batch = _Batch(base, base_facts(base, base_image_id), _existing_labels(wanted), work, variant, sudo, extra)
+    try:
+        staged: list[_Staged] = []
+        tags: list[str | None] = []
+        cached: set[str] = set()
+        fallback: list[Path] = []
+        for d in computer_dirs:
+            try:
+                s, tag = _stage(Path(d), batch)
+            except layer_files.NeedsProvisioner:
+                fallback.append(Path(d))
+                tags.append(None)
+                continue
+            tags.append(tag)
+            if s is None:
+                cached.add(tag)
+            else:
+                staged.append(s)
+        if staged:
+            docker_load(staged, json.loads(staged[0].config)["rootfs"]["diff_ids"][:-1])
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    slow = iter([docker_image.build_image(d, variant=variant, sudo=sudo, method="provision", extra_labels=extra)
+                 for d in fallback])
+    fast = iter(inspect_many([t for t in tags if t is not None], cached))
+    return [next(fast) if t is not None else next(slow) for t in tags]
+
+
+def _computer_id(computer_dir: Path) -> str:
+    """The computer id from the head of spec.json (a cache lookup only: a miss just rebuilds)."""
+    try:
+        with open(computer_dir / "spec.json", encoding="utf-8") as fh:
+            m = re.search(r'"id":\s*"([A-Za-z0-9_-]{1,64})"', fh.read(4096))
+    except OSError:
+        return "unknown"
+    return m.group(1) if m else "unknown"
+
+
+def inspect_many(tags: list[str], cached: set[str]) -> list[ImageRef]:
+    """ImageRefs of many tags."""
+    infos = _inspect(tags)
+    missing = [t for t, i in zip(tags, infos, strict=True) if i is None]
+    if missing:
+        raise ImageBuildError(f"docker load did not create {', '.join(missing)}")
+    return [ImageRef.from_labels(tag, info["Id"], info["Config"].get("Labels") or {}, int(info.get("Size", 0)),
+                                 cached=tag in cached) for tag, info in zip(tags, infos, strict=True)]
+
+
+def build_layer_image(computer_dir: Path, variant: str = "base", sudo: bool = False,
+                      labels: dict[str, str] | None = None) -> ImageRef:
+    """One computer through the fast path."""
+    return build_layer_images([computer_dir], variant=variant, sudo=sudo, labels=labels)[0]
