@@ -70,8 +70,9 @@ def objectives(computer, backend, days, out, llm_base_url):
 @click.option("--resume", type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="Continue RUN from its last complete day.")
 @click.option("--from", "from_ref", metavar="RUN@day-NN", help="Start a new run from a day of another run.")
-@click.option("--runtime", type=click.Choice(["docker", "local"]), default="docker", show_default=True,
-              help="local = directory computer for development (NO isolation).")
+@click.option("--backend", "--runtime", "runtime", type=click.Choice(["docker", "qemu", "libvirt", "local"]),
+              default="docker", show_default=True,
+              help="The computer provider; local = directory computer for development (NO isolation).")
 @click.option("--image", help="Docker image ref (default: build it from COMPUTER).")
 @click.option("--max-turns", type=click.IntRange(1), help="Run budget: total agent turns.")
 @click.option("--max-wall", type=click.FloatRange(1, min_open=False), help="Run budget: wall-clock seconds.")

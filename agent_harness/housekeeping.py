@@ -74,10 +74,11 @@ def remove_run(root: Path, keep_dir: bool = False, quiet: bool = False) -> Remov
     if not (run.run_json.exists() or quiet):
         raise RunDirError(f"{run.root} is not a run directory (no run.json)")
     cfg = read_model(run.run_json, RunConfig) if run.run_json.exists() else None
-    if cfg is not None and cfg.runtime == "docker":
-        from agent_harness.runtime import DockerRuntime
+    if cfg is not None:
+        from agent_harness.runtime import run_provider
 
-        DockerRuntime(cfg.run_id, run.root).cleanup({})
+        run_provider(cfg.runtime, cfg.run_id, run.root).reap()
+    if cfg is not None and cfg.runtime == "docker":
         shared = _refs_of_neighbours(run.root)
         try:
             idx = run.snapshots()

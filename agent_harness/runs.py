@@ -16,11 +16,10 @@ from agent_harness.collaborators import make_collaborators
 from agent_harness.models import Limits, MessageRecord, Objectives, RunConfig, TurnRecord
 from agent_harness.objectives import briefing, load_objectives, validate_objectives, write_objectives
 from agent_harness.objectives_scale import rescale_objectives
-from agent_harness.paths import home_of, stage_local
 from agent_harness.runlog import JsonlLog, RunDir, RunDirError, write_model
-from agent_harness.runtime import DockerRuntime, LocalRuntime, Runtime
+from agent_harness.runtime import BACKENDS, run_provider
 from agent_harness.simulation import Progress, Redactor, Simulation
-from worldbuilder.api import load_computer
+from worldbuilder.computer_dir import load_computer
 from worldbuilder.errors import WorldbuilderError
 from worldbuilder.spec import ComputerSpec, stable_id
 
@@ -39,7 +38,7 @@ class SimOptions:
     turns_per_day: int = 250
     agent: str = "offline"  # offline | openai:MODEL | external
     collaborators: str = "offline"
-    runtime: str = "docker"  # docker | local
+    runtime: str = "docker"  # docker | qemu | libvirt | local (the ComputerProvider name)
     image: str | None = None  # docker image ref (default: build/resolve from the computer dir)
     limits: Limits | None = None
     command_timeout: float = 60.0
@@ -88,18 +87,14 @@ def redactor() -> Redactor:
     return Redactor([os.environ.get(k, "") for k in SECRET_ENVS])
 
 
-def _runtime(cfg: RunConfig, run: RunDir, spec: ComputerSpec) -> Runtime:
-    if cfg.runtime == "local":
-        inner: Runtime = LocalRuntime(run.root / "local", spec.profile.username, home_of(spec))
-    else:
-        from worldbuilder.runtime.docker_backend import Limits as ComputerLimits
-
-        inner = DockerRuntime(cfg.run_id, run.root, ComputerLimits(disk=cfg.disk_quota))
+def _provider(cfg: RunConfig, run: RunDir):
+    """The run's ComputerProvider; with skills, wrapped so every booted computer gets them."""
+    provider = run_provider(cfg.runtime, cfg.run_id, run.root, cfg.disk_quota)
     if cfg.skills:
         from agent_harness.skills.install import SkillsRuntime
 
-        return SkillsRuntime(inner, Path(cfg.skills), cfg.skills_path)
-    return inner
+        return SkillsRuntime(provider, Path(cfg.skills), cfg.skills_path)
+    return provider
 
 
 def _build(run: RunDir, cfg: RunConfig, progress: Progress | None) -> tuple[Simulation, ComputerSpec]:
@@ -114,7 +109,7 @@ def _build(run: RunDir, cfg: RunConfig, progress: Progress | None) -> tuple[Simu
     agent.start(brief)
     collabs = make_collaborators(cfg.collaborators, spec, objectives, cfg.llm_base_url)
     clock = Clock(days=cfg.days, turns_per_day=cfg.turns_per_day, start=cfg.start_date)
-    sim = Simulation(run, _runtime(cfg, run, spec), spec, objectives, agent, collabs, clock, cfg,
+    sim = Simulation(run, _provider(cfg, run), spec, objectives, agent, collabs, clock, cfg,
                      redact=redactor(), progress=progress)
     return sim, spec
 
@@ -134,8 +129,10 @@ def new_run(computer: Path, run_dir: Path | None, opts: SimOptions, progress: Pr
         load_skills(opts.skills)
         opts.skills_path = check_skills_path(opts.skills_path)
     Clock(days=opts.days, turns_per_day=opts.turns_per_day)  # validates both
+    if opts.runtime not in BACKENDS:
+        raise RunDirError(f"unknown backend {opts.runtime!r} (use one of: {', '.join(BACKENDS)})")
     if opts.runtime == "docker":
-        from worldbuilder.runtime.docker_backend import Limits as ComputerLimits
+        from worldbuilder.runtime.limits import Limits as ComputerLimits
 
         ComputerLimits(disk=opts.disk_quota)  # validates the quota
     spec, tree = load_computer(computer)
@@ -148,7 +145,7 @@ def new_run(computer: Path, run_dir: Path | None, opts: SimOptions, progress: Pr
     run.create()
     try:
         write_model(run.objectives_json, objectives)
-        image = opts.image or _default_image(computer, opts.runtime, run, spec, tree)
+        image = opts.image or run_provider(opts.runtime, run_id, run.root).prepare(computer).ref
         skills = None
         if opts.skills is not None:
             from agent_harness.skills.install import copy_into_run
@@ -166,7 +163,7 @@ def new_run(computer: Path, run_dir: Path | None, opts: SimOptions, progress: Pr
             sim.start_fresh(image)
         except BaseException:
             if sim.computer is not None:
-                sim.runtime.stop(sim.computer)
+                sim.runtime.release(sim.computer)
             raise
     except BaseException:
         from agent_harness.housekeeping import remove_run
@@ -189,16 +186,6 @@ def run_objectives(computer: Path, spec: ComputerSpec, tree: Path | None, days: 
     return objectives
 
 
-def _default_image(computer: Path, runtime: str, run: RunDir, spec: ComputerSpec, tree: Path | None) -> str:
-    if runtime == "local":
-        if tree is None:
-            raise RunDirError(f"{computer} has no rendered tree/")
-        return str(stage_local(spec, tree, run.root / "local" / "image"))
-    from worldbuilder.materialize.docker_image import build_image
-
-    return build_image(computer).tag
-
-
 def resume(run_dir: Path, progress: Progress | None = None) -> Simulation:
     """Continue a run from its last complete day; later turns and messages are discarded."""
     run = RunDir(run_dir)
@@ -210,7 +197,7 @@ def resume(run_dir: Path, progress: Progress | None = None) -> Simulation:
         _mark_complete(run, cfg.days)
         raise RunComplete(f"run already complete (days 1..{cfg.days})")
     sim, spec = _build(run, cfg, progress)
-    sim.runtime.cleanup(run.live())
+    sim.runtime.reap()
     _truncate_logs(run, last.day)
     sim.turns = JsonlLog(run.turns_jsonl, TurnRecord)
     sim.messages = JsonlLog(run.messages_jsonl, MessageRecord)
@@ -302,8 +289,9 @@ def _fork_into(src: RunDir, run: RunDir, cfg: RunConfig, run_id: str, day: int, 
     new_cfg = cfg.model_copy(update={"run_id": run_id, "forked_from": f"{src.root}@day-{day:02d}",
                                      "days": days or cfg.days})
     write_model(run.run_json, new_cfg)
-    if cfg.runtime == "local":  # local snapshots live inside the source run directory
-        shutil.copytree(src.root / "local" / "snapshots", run.root / "local" / "snapshots")
+    if cfg.runtime != "docker":  # local trees and VM disks (with their snapshots) live in the source run directory
+        top = src.root / cfg.runtime  # the running copy ("computer") is not part of a snapshot
+        shutil.copytree(top, run.root / cfg.runtime, ignore=lambda d, names: ["computer"] if Path(d) == top else [])
         idx.snapshots = [s.model_copy(update={"ref": s.ref.replace(str(src.root.resolve()), str(run.root.resolve()))})
                          for s in idx.snapshots]
         write_model(run.snapshots_json, idx)

@@ -34,10 +34,11 @@ from agent_harness.models import (
     TurnRecord,
 )
 from agent_harness.runlog import JsonlLog, RunDir, atomic_write, write_model
-from agent_harness.runtime import Runtime
+from agent_harness.runtime import live_info
 from agent_harness.tools import Budget, BudgetExceeded, ComputerLost, DayOver, Toolbox
 from worldbuilder.errors import CallFailed, ComputerUnreachable, PathOutsideComputer, TransferRefused
-from worldbuilder.runtime.computer import Computer
+from worldbuilder.runtime.computer import Computer, SnapshotInfo
+from worldbuilder.runtime.provider import ComputerProvider
 from worldbuilder.spec import ComputerSpec
 
 log = logging.getLogger(__name__)
@@ -59,7 +60,7 @@ class Redactor:
 
 
 class Simulation:
-    def __init__(self, run: RunDir, runtime: Runtime, spec: ComputerSpec, objectives: Objectives,
+    def __init__(self, run: RunDir, runtime: ComputerProvider, spec: ComputerSpec, objectives: Objectives,
                  agent: WorkAgent, collaborators: Collaborators, clock: Clock, config: RunConfig,
                  redact: Redactor | None = None, progress: Progress | None = None) -> None:
         self.run_dir, self.runtime, self.spec, self.objectives = run, runtime, spec, objectives
@@ -131,7 +132,7 @@ class Simulation:
 
     def _write_live(self) -> None:
         assert self.computer is not None
-        atomic_write(self.run_dir.live_json, json.dumps(self.runtime.live(self.computer), indent=1) + "\n")
+        atomic_write(self.run_dir.live_json, json.dumps(live_info(self.runtime, self.computer), indent=1) + "\n")
 
     def _objectives_md(self) -> str:
         lines = [f"# Objectives for {self.objectives.user}", "",
@@ -161,7 +162,7 @@ class Simulation:
             raise
         finally:
             if self.computer is not None:
-                self.runtime.stop(self.computer)
+                self.runtime.release(self.computer)
                 self.computer = None
             self.turns.close()
             self.messages.close()
@@ -196,7 +197,7 @@ class Simulation:
         snapshot holds only the next day's changes)."""
         snap = self.run_dir.snapshots().get(day)
         assert self.computer is not None and snap is not None
-        self.computer = self.runtime.continue_from(self.computer, snap.ref)
+        self.computer = self.runtime.carry_over(self.computer, SnapshotInfo(snap.label, snap.ref, snap.created))
         self._write_live()
 
     def _attempt_day(self, day: int, restarts: int) -> str:
@@ -247,7 +248,7 @@ class Simulation:
         assert last is not None
         try:
             if self.computer is not None:
-                self.runtime.stop(self.computer)
+                self.runtime.release(self.computer)
         except Exception:  # the dead computer may not even answer a stop
             pass
         self.computer = None
@@ -296,7 +297,7 @@ class Simulation:
         self.state.collaborators = self.collabs.state()
         write_model(self.run_dir.state_path(day), self.state)
         label = self.clock.label(day)
-        info = self.runtime.snapshot(self.computer, f"{self.config.run_id}-{label}")
+        info = self.runtime.snapshots(self.computer).snapshot(f"{self.config.run_id}-{label}")
         secs = time.monotonic() - t0
         self._day.snapshot_seconds = round(secs, 3)
         if day > 0:

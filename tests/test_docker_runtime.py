@@ -288,7 +288,7 @@ def test_snapshot_restore_diff_export(image, backend, spec, tmp_path):
         assert c.exec(f"rm {json.dumps(to_abs(victim))}").ok
         c.write("Desktop/day1-new.txt", b"new\n")
         added = f"{spec.home_root}/Desktop/day1-new.txt".lstrip("/")
-        snaps = c.snapshots
+        snaps = DockerSnapshots(c.computer_id, container=c.name)
         info = snaps.snapshot("t-day-01")
         assert info.label == "t-day-01" and info.ref.endswith(":t-day-01")
         assert [s.label for s in snaps.list()] == ["t-day-01"]

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import click
 
+from worldbuilder import cli_provider
+from worldbuilder.cli_provider import backend_option
 from worldbuilder.cli_windows import build_windows_computer, wants_windows, windows_options
 from worldbuilder.errors import WorldbuilderError
 
@@ -94,10 +96,19 @@ def image_rm(ref: str) -> None:
               help="Largest file the computer may write (ulimit fsize), e.g. 500m, 4g.")
 @click.option("--shared-network", metavar="NAME",
               help="Opt in: join network wb-shared-NAME, whose computers can reach each other (default: isolated).")
+@backend_option
 def boot(image_ref: str, name: str | None, cpus: float, memory: str, pids: int, disk: str,
-         shared_network: str | None) -> None:
-    """Start a computer (no outbound network, isolated from other computers) and print how to reach it."""
+         shared_network: str | None, backend: str) -> None:
+    """Start a computer (no outbound network, isolated from other computers) and print how to reach it.
+
+    With --backend qemu|libvirt, IMAGE is a computer directory, VM disk directory, computer id or DISK@LABEL."""
     from worldbuilder.runtime.docker_backend import DockerBackend, Limits
+
+    if backend != "docker":
+        comp = cli_provider.boot(backend, image_ref, name, Limits(cpus, memory, pids, None))
+        comp.close()
+        cli_provider.echo_up(backend, comp)
+        return
 
     comp = DockerBackend(Limits(cpus, memory, pids, disk)).boot(image_ref, name=name, shared_network=shared_network)
     comp.close()
@@ -109,23 +120,27 @@ def boot(image_ref: str, name: str | None, cpus: float, memory: str, pids: int, 
 
 @click.command("shell")
 @click.argument("target", metavar="NAME_OR_IMAGE")
-def shell(target: str) -> None:
+@backend_option
+def shell(target: str, backend: str) -> None:
     """Open an interactive SSH shell as the computer's user (boots IMAGE if no such computer runs)."""
     from worldbuilder.runtime.docker_backend import ComputerNotRunning, DockerBackend
 
-    backend = DockerBackend()
+    if backend != "docker":
+        return cli_provider.shell(backend, target)
+
+    docker = DockerBackend()
     try:
-        ep = backend.endpoint(target)
+        ep = docker.endpoint(target)
         name = target
     except ComputerNotRunning:
-        comp = backend.boot(target)
+        comp = docker.boot(target)
         comp.close()
         click.echo(f"booted {comp.name} (stop it with: worldbuilder stop {comp.name})", err=True)
         ep, name = comp.endpoint, comp.name
     ssh = shutil.which("ssh")
     if ssh is None:
         raise WorldbuilderError("the ssh client is not installed (apt-get install openssh-client)")
-    os.execv(ssh, ["ssh", "-i", str(ep.key_path), "-p", str(ep.port), *_host_key_options(backend, name),
+    os.execv(ssh, ["ssh", "-i", str(ep.key_path), "-p", str(ep.port), *_host_key_options(docker, name),
                    "-o", "LogLevel=ERROR", "-o", "IdentitiesOnly=yes", f"{ep.user}@{ep.host}"])
 
 
@@ -145,19 +160,22 @@ def _host_key_options(backend, name: str) -> list[str]:
 
 @click.command("stop")
 @click.argument("names", nargs=-1, required=True)
-def stop(names: tuple[str, ...]) -> None:
+@backend_option
+def stop(names: tuple[str, ...], backend: str) -> None:
     """Stop and remove running computers (snapshot first to keep their state)."""
-    from worldbuilder.runtime.docker_backend import DockerBackend
-
     for name in names:
-        DockerBackend().stop(name)
+        cli_provider.provider(backend).stop(name)
         click.echo(f"stopped {name}")
 
 
 @click.command("ps")
-def ps() -> None:
+@backend_option
+def ps(backend: str) -> None:
     """List running computers."""
     from worldbuilder.runtime.docker_backend import DockerBackend
+
+    if backend != "docker":
+        return cli_provider.ps(backend)
 
     for row in DockerBackend().list_running():
         click.echo(f"{row['name']}\t{row['computer_id']}\t{row['ip']}\t{row['image']}\t{row['status']}")
@@ -168,8 +186,10 @@ def snapshot() -> None:
     """Named snapshots of a computer (day-01 ...): create, ls, restore, diff, export."""
 
 
-def _snaps_for(target: str):
+def _snaps_for(target: str, backend: str = "docker"):
     """Snapshots of a running computer (by container name) or of a computer id."""
+    if backend != "docker":
+        return cli_provider.snapshots(backend, target)
     from worldbuilder.materialize import docker_cli
     from worldbuilder.materialize.docker_image import image_tag
     from worldbuilder.runtime.docker_backend import NAME_RE
@@ -191,10 +211,11 @@ def _snaps_for(target: str):
 @snapshot.command("create")
 @click.argument("name")
 @click.argument("label")
-def snapshot_create(name: str, label: str) -> None:
+@backend_option
+def snapshot_create(name: str, label: str, backend: str) -> None:
     """Snapshot running computer NAME as LABEL."""
-    snaps = _snaps_for(name)
-    if snaps.container is None:
+    snaps = _snaps_for(name, backend)
+    if getattr(snaps, "container", "") is None:
         raise WorldbuilderError(f"no running computer named {name!r}")
     info = snaps.snapshot(label)
     click.echo(f"{info.ref}")
@@ -202,9 +223,10 @@ def snapshot_create(name: str, label: str) -> None:
 
 @snapshot.command("ls")
 @click.argument("computer", metavar="NAME_OR_ID")
-def snapshot_ls(computer: str) -> None:
+@backend_option
+def snapshot_ls(computer: str, backend: str) -> None:
     """List the snapshots of a computer."""
-    for info in _snaps_for(computer).list():
+    for info in _snaps_for(computer, backend).list():
         click.echo(f"{info.label}\t{info.created.isoformat()}\t{info.ref}")
 
 
@@ -212,20 +234,23 @@ def snapshot_ls(computer: str) -> None:
 @click.argument("computer", metavar="NAME_OR_ID")
 @click.argument("label")
 @click.option("--name", help="Name of the new container.")
-def snapshot_restore(computer: str, label: str, name: str | None) -> None:
-    """Boot a new computer from snapshot LABEL."""
-    comp = _snaps_for(computer).restore(label, name=name)
+@backend_option
+def snapshot_restore(computer: str, label: str, name: str | None, backend: str) -> None:
+    """Boot a new computer from snapshot LABEL (a VM is rolled back in place)."""
+    snaps = _snaps_for(computer, backend)
+    comp = snaps.restore(label, name=name) if backend == "docker" else snaps.restore(label)
     comp.close()
-    click.echo(f"{comp.name} is up from {label}: {comp.endpoint.command()}")
+    click.echo(f"{comp.name} is up from {label}: {comp.endpoint.command() if comp.endpoint else ''}")
 
 
 @snapshot.command("diff")
 @click.argument("computer", metavar="NAME_OR_ID")
 @click.argument("a")
 @click.argument("b")
-def snapshot_diff(computer: str, a: str, b: str) -> None:
+@backend_option
+def snapshot_diff(computer: str, a: str, b: str, backend: str) -> None:
     """Files added (A), changed (M) and deleted (D) from snapshot A to snapshot B."""
-    d = _snaps_for(computer).diff(a, b)
+    d = _snaps_for(computer, backend).diff(a, b)
     for tag, paths in (("A", d.added), ("M", d.changed), ("D", d.deleted)):
         for p in paths:
             click.echo(f"{tag}\t{p}")

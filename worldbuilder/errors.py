@@ -19,6 +19,22 @@ class SnapshotNotFound(ImageNotFound):
     """A snapshot label does not exist for this computer."""
 
 
+class ComputerNameInUse(WorldbuilderError):
+    """``boot`` was given a name (or a disk) that a running computer already uses."""
+
+
+class ComputerNotRunning(WorldbuilderError):
+    """``attach``/``stop``/``snapshots`` named no running computer of this provider."""
+
+
+class BootError(WorldbuilderError):
+    """The computer started but never answered on SSH (or exited during boot); nothing is left running."""
+
+
+class SnapshotError(WorldbuilderError):
+    """A snapshot could not be taken, restored or exported (bad label, engine refusal)."""
+
+
 class ComputerError(WorldbuilderError):
     """Base for failures of a running computer seen through its handle.
 

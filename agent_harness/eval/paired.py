@@ -168,7 +168,7 @@ class Paired:
                           runtime=self.cfg.runtime, llm_base_url=self.cfg.llm_base_url)
         sim = new_run(comp, run, opts)  # boots, delivers the kickoff, snapshots day 00
         if sim.computer is not None:
-            sim.runtime.stop(sim.computer)
+            sim.runtime.release(sim.computer)
         sim.turns.close()
         sim.messages.close()
         (run / "anchor.done").write_text("day-00\n")

@@ -15,21 +15,17 @@ from agent_harness.tools import Budget, BudgetExceeded, DayOver, Toolbox
 
 
 def _runtime(comp: Path, tdir: Path, opts: Any, spec: Any, tree: Path | None) -> tuple[Any, str]:
-    from agent_harness.paths import home_of, stage_local
-    from agent_harness.runtime import DockerRuntime, LocalRuntime
+    """The session's ComputerProvider (``opts.runtime`` names it) and the prepared image ref."""
+    from agent_harness.runtime import run_provider
 
-    if opts.runtime == "local":
-        rt = LocalRuntime(tdir / "local", spec.profile.username, home_of(spec))
-        return rt, str(stage_local(spec, tree, tdir / "local" / "image"))  # type: ignore[arg-type]
-    from worldbuilder.materialize.docker_image import build_image
-
-    return DockerRuntime(f"gdpval-{tdir.name}"[:40]), build_image(comp).tag
+    provider = run_provider(opts.runtime, f"gdpval-{tdir.name}"[:40], tdir)
+    return provider, provider.prepare(comp).ref
 
 
 def run_session(comp: Path, tdir: Path, task: Task, files: dict[str, bytes], opts: Any) -> dict[str, Any]:
     from agent_harness.gdpval.run import DLV, task_brief
     from agent_harness.runs import make_agent
-    from worldbuilder.api import load_computer
+    from worldbuilder.computer_dir import load_computer
 
     spec, tree = load_computer(comp)
     runtime, image = _runtime(comp, tdir, opts, spec, tree)
@@ -70,4 +66,4 @@ def run_session(comp: Path, tdir: Path, task: Task, files: dict[str, bytes], opt
                 "submitted": tools.submissions.get(DLV, []), "tokens": agent.tokens()}
     finally:
         log.close()
-        runtime.stop(computer)
+        runtime.release(computer)

@@ -11,9 +11,10 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from agent_harness.runtime import Runtime
 from agent_harness.skills.format import SkillError, load_skills
-from worldbuilder.runtime.computer import Computer, SnapshotInfo
+from worldbuilder.runtime.computer import Computer, SnapshotInfo, Snapshots, SSHEndpoint
+from worldbuilder.runtime.limits import Limits
+from worldbuilder.runtime.provider import ComputerProvider, ImageRef, RunningComputer
 
 
 def check_skills_path(path: str) -> str:
@@ -46,26 +47,42 @@ def install(computer: Computer, skills_dir: Path, skills_path: str) -> int:
     return n
 
 
-class SkillsRuntime(Runtime):
-    """Wraps a runtime so every booted computer (fresh, resumed, forked, restored) has the skills."""
+class SkillsRuntime(ComputerProvider):
+    """Wraps a ComputerProvider so every booted computer (fresh, resumed, forked, restored) has the skills."""
 
-    def __init__(self, inner: Runtime, skills_dir: Path, skills_path: str) -> None:
+    def __init__(self, inner: ComputerProvider, skills_dir: Path, skills_path: str) -> None:
+        super().__init__(inner.limits, inner.owner, inner.workdir)
         self.inner, self.skills_dir, self.skills_path = inner, Path(skills_dir), skills_path
-        self.kind = inner.kind
+        self.name = inner.name  # type: ignore[misc]
 
-    def boot(self, ref: str) -> Computer:
-        comp = self.inner.boot(ref)
+    def prepare(self, computer_dir: str | Path, variant: str = "default") -> ImageRef:
+        return self.inner.prepare(computer_dir, variant)
+
+    def boot(self, ref: ImageRef | str, name: str | None = None, limits: Limits | None = None) -> Computer:
+        comp = self.inner.boot(ref, name=name, limits=limits)
         install(comp, self.skills_dir, self.skills_path)
         return comp
 
-    def snapshot(self, computer: Computer, label: str) -> SnapshotInfo:
-        return self.inner.snapshot(computer, label)
+    def attach(self, name: str) -> Computer:
+        return self.inner.attach(name)
 
-    def stop(self, computer: Computer) -> None:
-        self.inner.stop(computer)
+    def stop(self, name: str) -> None:
+        self.inner.stop(name)
 
-    def live(self, computer: Computer) -> dict:
-        return self.inner.live(computer)
+    def ls(self) -> list[RunningComputer]:
+        return self.inner.ls()
 
-    def cleanup(self, live: dict) -> None:
-        self.inner.cleanup(live)
+    def snapshots(self, computer: Computer) -> Snapshots:
+        return self.inner.snapshots(computer)
+
+    def connection(self, computer: Computer) -> SSHEndpoint | None:
+        return self.inner.connection(computer)
+
+    def carry_over(self, computer: Computer, snapshot: SnapshotInfo) -> Computer:
+        return self.inner.carry_over(computer, snapshot)  # the snapshot already holds the skills
+
+    def release(self, computer: Computer) -> None:
+        self.inner.release(computer)
+
+    def reap(self) -> None:
+        self.inner.reap()

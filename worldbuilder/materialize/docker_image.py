@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from worldbuilder import __version__
-from worldbuilder.api import MANIFEST_FILE
+from worldbuilder.computer_dir import MANIFEST_FILE
 from worldbuilder.errors import ImageNotFound, WorldbuilderError
 from worldbuilder.materialize import docker_cli, staging
 from worldbuilder.materialize.base_image import ensure_base

@@ -52,7 +52,7 @@ class Roots:
 def load_computer_for_build(computer_dir: str | Path,
                            error: type[WorldbuilderError]) -> tuple[ComputerSpec, Path]:
     """Load a rendered computer directory and validate its spec for an image/disk; ``error`` on failure."""
-    from worldbuilder.api import load_computer
+    from worldbuilder.computer_dir import load_computer
 
     computer_dir = Path(computer_dir)
     if not computer_dir.is_dir():

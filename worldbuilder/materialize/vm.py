@@ -28,7 +28,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 
 from worldbuilder import __version__
-from worldbuilder.api import MANIFEST_FILE, SPEC_FILE
+from worldbuilder.computer_dir import MANIFEST_FILE, SPEC_FILE
 from worldbuilder.errors import EngineUnavailable, ImageNotFound
 from worldbuilder.materialize import rootfs_vm, staging
 from worldbuilder.materialize.keys import ensure_keypair
@@ -239,7 +239,7 @@ def _make_ext4(root: Path, raw: Path, computer_id: str) -> int:
 
 def _write_initial_index(root: Path, mounts: dict[str, str], out: Path, spec: ComputerSpec) -> None:
     """``snapshots.json`` with the file listing of the fresh disk as label ``latest``."""
-    from worldbuilder.runtime.docker_snapshots import INITIAL, LISTER
+    from worldbuilder.materialize.file_index import INITIAL, LISTER
 
     host_mounts = {k: str(root / v.lstrip("/")) for k, v in mounts.items()}
     proc = subprocess.run([sys.executable, "-c", LISTER, json.dumps(host_mounts)], capture_output=True,

@@ -6,10 +6,14 @@ The harness only ever talks to this interface (plus :class:`Snapshots`).
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+
+from worldbuilder.errors import SnapshotError
+from worldbuilder.materialize.file_index import INITIAL
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,11 @@ class Computer(ABC):
     name: str
     home: str
     user: str
+    endpoint: SSHEndpoint | None = None  # how an outside program reaches it (None: no SSH, e.g. local)
+
+    def is_dead(self) -> bool:
+        """A cheap check that the provider says the computer is gone (no round trip into it)."""
+        return False
 
     @abstractmethod
     def exec(self, cmd: str, timeout: float = 60.0) -> ExecResult: ...
@@ -108,6 +117,17 @@ class Computer(ABC):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+LABEL_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+
+
+def validate_label(label: str) -> str:
+    """A snapshot label every backend accepts (raises :class:`SnapshotError` otherwise)."""
+    if not LABEL_RE.match(label or "") or label == INITIAL:
+        raise SnapshotError(f"invalid snapshot label {label!r} (lowercase letters, digits, '.', '_', '-'; "
+                            f"at most 64; not {INITIAL!r})")
+    return label
 
 
 class Snapshots(ABC):

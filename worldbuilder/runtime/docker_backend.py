@@ -10,21 +10,25 @@ sshd needs. Docker itself is the state: containers carry ``org.worldbuilder.*`` 
 from __future__ import annotations
 
 import json
-import os
 import re
 import secrets
-import shutil
 import socket
-import subprocess
 import time
-from dataclasses import dataclass
 
-from worldbuilder.errors import ImageNotFound, WorldbuilderError
+from worldbuilder.errors import (
+    BootError,
+    ComputerNameInUse,
+    ComputerNotRunning,
+    ImageNotFound,
+    WorldbuilderError,
+)
 from worldbuilder.materialize import docker_cli
 from worldbuilder.materialize.docker_image import LABEL, inspect_image, resolve_image
 from worldbuilder.materialize.keys import key_path
 from worldbuilder.runtime import docker_isolation
 from worldbuilder.runtime.computer import SSHEndpoint
+from worldbuilder.runtime.docker_isolation import guard_host
+from worldbuilder.runtime.limits import Limits
 from worldbuilder.runtime.ssh import SSHComputer
 
 NETWORK = "wb-internal"
@@ -33,57 +37,6 @@ BRIDGE = "wb-internal0"  # the host-side bridge interface (firewalled: no NEW co
 NAME_RE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$")
 CAPS = ("CHOWN", "DAC_OVERRIDE", "FOWNER", "SETUID", "SETGID", "SYS_CHROOT", "KILL", "AUDIT_WRITE",
         "NET_BIND_SERVICE")
-
-
-class ComputerNameInUse(WorldbuilderError):
-    """A container with the requested name already exists."""
-
-
-class ComputerNotRunning(WorldbuilderError):
-    """No running worldbuilder computer has that name."""
-
-
-class BootError(WorldbuilderError):
-    """The container started but SSH never became ready (or it exited)."""
-
-
-MEMORY_RE = re.compile(r"^(\d+(?:\.\d+)?)([bkmg]?)$", re.IGNORECASE)
-UNITS = {"": 1, "b": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30}
-
-
-def parse_bytes(text: str, what: str = "size", minimum: int = 1) -> int:
-    """``512m``/``2g``/``1048576`` -> bytes; zero, negative and malformed sizes are refused."""
-    m = MEMORY_RE.match(str(text).strip())
-    if not m:
-        raise WorldbuilderError(f"invalid {what} {text!r} (a positive size such as 512m or 2g)")
-    n = int(float(m.group(1)) * UNITS[m.group(2).lower()])
-    if n < minimum:
-        raise WorldbuilderError(f"{what} {text!r} is too small (at least {minimum >> 20 or 1} MB)"
-                                if minimum >= 1 << 20 else f"{what} {text!r} must be positive")
-    return n
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Resource limits of one computer; every value is checked (zero/negative never mean unlimited)."""
-
-    cpus: float = 1.0
-    memory: str = "1g"
-    pids: int = 512
-    disk: str | None = "2g"  # quota on what the computer writes (see docker_quota); None: no quota
-
-    @property
-    def disk_bytes(self) -> int | None:
-        return parse_bytes(self.disk, "disk quota", minimum=16 << 20) if self.disk else None
-
-    def __post_init__(self) -> None:
-        ncpu = os.cpu_count() or 1
-        if not 0.01 <= float(self.cpus) <= ncpu:
-            raise WorldbuilderError(f"cpus must be between 0.01 and {ncpu} (got {self.cpus})")
-        if not 16 <= int(self.pids) <= 1 << 22:
-            raise WorldbuilderError(f"pids must be between 16 and {1 << 22} (got {self.pids})")
-        parse_bytes(self.memory, "memory", minimum=6 << 20)
-        _ = self.disk_bytes
 
 
 class DockerComputer(SSHComputer):
@@ -121,12 +74,6 @@ class DockerComputer(SSHComputer):
         self._dead = proc.returncode != 0 or proc.stdout.strip() != b"true"
         return self._dead
 
-    @property
-    def snapshots(self):
-        from worldbuilder.runtime.docker_snapshots import DockerSnapshots
-
-        return DockerSnapshots(self.computer_id, container=self.name)
-
 
 class DockerBackend:
     """Start, find and stop computers as Docker containers."""
@@ -147,7 +94,7 @@ class DockerBackend:
                 check=False, timeout=60)
             if create.returncode != 0 and b"already exists" not in create.stderr:
                 raise docker_cli.classify(["network"], create.stderr.decode(errors="replace"))
-        guard_host()
+        guard_host(BRIDGE)
         return NETWORK
 
     # ------------------------------------------------------------------ lifecycle
@@ -296,27 +243,6 @@ def owned_containers(owner: dict[str, str]) -> list[str]:
     fmt = '{{.Names}}\t{{.Label "org.worldbuilder.run-dir"}}'
     lines = docker_cli.out("ps", "-a", "--filter", f"label={LABEL}.run={owner['run']}", "--format", fmt).splitlines()
     return [n for n, _, d in (ln.partition("\t") for ln in lines) if n and d == owner["run-dir"]]
-
-
-def guard_host(bridge: str = BRIDGE) -> None:
-    """Drop NEW connections from the computers' bridge to the host itself (INPUT chain).
-
-    ``--internal`` removes the route out, but the host's own addresses stay reachable from the
-    bridge; this rule closes that while host→computer SSH (replies are ESTABLISHED) keeps working.
-    Set ``WORLDBUILDER_ALLOW_HOST_ACCESS=1`` to skip it (e.g. without root).
-    """
-    if os.environ.get("WORLDBUILDER_ALLOW_HOST_ACCESS") == "1":
-        return
-    rule = ["INPUT", "-i", bridge, "-m", "conntrack", "--ctstate", "NEW,INVALID", "-j", "DROP"]
-    exe = shutil.which("iptables")
-    if exe is None:
-        raise WorldbuilderError("iptables is missing: cannot firewall computers from the host "
-                                "(install iptables or set WORLDBUILDER_ALLOW_HOST_ACCESS=1)")
-    if subprocess.run([exe, "-C", *rule], capture_output=True).returncode != 0:
-        proc = subprocess.run([exe, "-I", *rule], capture_output=True, text=True)
-        if proc.returncode != 0:
-            raise WorldbuilderError(f"cannot install the host firewall rule: {proc.stderr.strip()[:200]} "
-                                    "(run as root or set WORLDBUILDER_ALLOW_HOST_ACCESS=1)")
 
 
 def _ssh_banner(host: str, port: int, timeout: float) -> bool:

@@ -1,6 +1,6 @@
 """Isolation between computers on the shared ``wb-internal`` bridge.
 
-``--internal`` removes the route out and :func:`~worldbuilder.runtime.docker_backend.guard_host` drops
+``--internal`` removes the route out and :func:`guard_host` drops
 connections to the host, but ports of one Linux bridge still talk to each other, and Docker's embedded DNS
 (127.0.0.11 in every container) answers the names of the other computers. After each boot:
 
@@ -77,7 +77,6 @@ def isolate(container: str, bridge: str) -> None:
 def ensure_shared_network(name: str) -> tuple[str, str]:
     """The opt-in network ``wb-shared-NAME`` (internal, own bridge ``wbs-NAME``); return (network, bridge)."""
     from worldbuilder.materialize.docker_image import LABEL
-    from worldbuilder.runtime.docker_backend import guard_host
 
     if not SHARED_RE.match(name or ""):
         raise WorldbuilderError(f"invalid shared network name {name!r} (1-11 lowercase letters, digits, '_', '-')")
@@ -94,3 +93,24 @@ def ensure_shared_network(name: str) -> tuple[str, str]:
             raise docker_cli.classify(["network"], create.stderr.decode(errors="replace"))
     guard_host(bridge)
     return network, bridge
+
+
+def guard_host(bridge: str) -> None:
+    """Drop NEW connections from the computers' bridge to the host itself (INPUT chain).
+
+    ``--internal`` removes the route out, but the host's own addresses stay reachable from the
+    bridge; this rule closes that while host→computer SSH (replies are ESTABLISHED) keeps working.
+    Set ``WORLDBUILDER_ALLOW_HOST_ACCESS=1`` to skip it (e.g. without root).
+    """
+    if os.environ.get("WORLDBUILDER_ALLOW_HOST_ACCESS") == "1":
+        return
+    rule = ["INPUT", "-i", bridge, "-m", "conntrack", "--ctstate", "NEW,INVALID", "-j", "DROP"]
+    exe = shutil.which("iptables")
+    if exe is None:
+        raise WorldbuilderError("iptables is missing: cannot firewall computers from the host "
+                                "(install iptables or set WORLDBUILDER_ALLOW_HOST_ACCESS=1)")
+    if subprocess.run([exe, "-C", *rule], capture_output=True).returncode != 0:
+        proc = subprocess.run([exe, "-I", *rule], capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise WorldbuilderError(f"cannot install the host firewall rule: {proc.stderr.strip()[:200]} "
+                                    "(run as root or set WORLDBUILDER_ALLOW_HOST_ACCESS=1)")

@@ -9,51 +9,19 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import secrets
 import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
-from worldbuilder.errors import SnapshotNotFound, WorldbuilderError
+from worldbuilder.errors import SnapshotError, SnapshotNotFound
 from worldbuilder.materialize import docker_cli
 from worldbuilder.materialize.docker_image import LABEL, REPO_PREFIX, image_tag
+from worldbuilder.materialize.file_index import INITIAL, LISTER
 from worldbuilder.materialize.paths import cache_home
-from worldbuilder.runtime.computer import Computer, FileDiff, SnapshotInfo, Snapshots
+from worldbuilder.runtime.computer import Computer, FileDiff, SnapshotInfo, Snapshots, validate_label
 
-LABEL_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
-INITIAL = "latest"  # the freshly built image; usable as ``a`` in diff and in restore
-LISTER = r"""
-import hashlib, json, os, sys
-out = {}
-for prefix, root in json.loads(sys.argv[1]).items():
-    pre = "" if prefix == "." else prefix + "/"
-    for d, dirs, files in os.walk(root):
-        dirs.sort()
-        for n in sorted(files + [x for x in dirs if os.path.islink(os.path.join(d, x))]):
-            p = os.path.join(d, n)
-            rel = pre + os.path.relpath(p, root)
-            if os.path.islink(p):
-                out[rel] = "link:" + os.readlink(p)
-            elif os.path.isfile(p):
-                h = hashlib.sha256()
-                with open(p, "rb") as fh:
-                    for chunk in iter(lambda: fh.read(1 << 20), b""):
-                        h.update(chunk)
-                out[rel] = h.hexdigest()
-json.dump(out, sys.stdout)
-"""
-
-
-class SnapshotError(WorldbuilderError):
-    """A snapshot could not be taken or exported."""
-
-
-def validate_label(label: str) -> str:
-    if not LABEL_RE.match(label or "") or label == INITIAL:
-        raise SnapshotError(f"invalid snapshot label {label!r} (lowercase letters, digits, '.', '_', '-'; "
-                            f"at most 64; not {INITIAL!r})")
-    return label
+__all__ = ["INITIAL", "LISTER", "DockerSnapshots", "SnapshotError", "validate_label"]
 
 
 class DockerSnapshots(Snapshots):

@@ -32,11 +32,13 @@ from worldbuilder.errors import (
 )
 from worldbuilder.runtime.computer import (
     DEFAULT_READ_CAP,
+    LABEL_RE,
     Computer,
     ExecResult,
     FileDiff,
     SnapshotInfo,
     Snapshots,
+    validate_label,
 )
 
 
@@ -68,6 +70,9 @@ class LocalComputer(Computer):
 
     def alive(self) -> bool:
         return not self.closed and self.root.is_dir()
+
+    def is_dead(self) -> bool:
+        return not self.alive()
 
     def _alive(self) -> None:
         if self.closed or not self.root.is_dir():
@@ -177,13 +182,21 @@ def _tree_files(root: Path) -> dict[str, tuple[int, int]]:
 class LocalSnapshots(Snapshots):
     """Copy-tree snapshots of a :class:`LocalComputer` into ``store/<label>``."""
 
-    def __init__(self, computer: LocalComputer, store: str | Path):
+    def __init__(self, computer: LocalComputer, store: str | Path, mounts: dict[str, str] | None = None):
+        """``mounts`` ({layout prefix: absolute dir}, "." for none) makes ``diff`` paths relative to the layout
+        root like the other backends'; without it they are relative to the computer's ``/``."""
         self.computer = computer
         self.store = Path(store)
+        self.mounts = mounts
         self.store.mkdir(parents=True, exist_ok=True)
 
+    def _dir(self, label: str) -> Path:
+        if not LABEL_RE.match(label or "") or not (self.store / label).is_dir():
+            raise SnapshotNotFound(f"no snapshot {label!r} in {self.store}")
+        return self.store / label
+
     def snapshot(self, label: str) -> SnapshotInfo:
-        dest = self.store / label
+        dest = self.store / validate_label(label)
         tmp = self.store / f".{label}.tmp"
         shutil.rmtree(tmp, ignore_errors=True)
         copy_tree(self.computer.root, tmp)
@@ -197,21 +210,35 @@ class LocalSnapshots(Snapshots):
 
     def restore(self, label: str) -> LocalComputer:
         """Replace the computer's directory with the snapshot; return a fresh handle on it."""
-        src = self.store / label
-        if not src.is_dir():
-            raise SnapshotNotFound(f"no snapshot {label!r} in {self.store}")
+        src = self._dir(label)
         c = self.computer
         shutil.rmtree(c.root, ignore_errors=True)
         copy_tree(src, c.root)
         self.computer = LocalComputer(c.root, c.user, c.home, c.name)
         return self.computer
 
+    def _files(self, top: Path) -> dict[str, tuple[int, int]]:
+        if self.mounts is None:
+            return _tree_files(top)
+        out = {}
+        for prefix, where in self.mounts.items():
+            pre = "" if prefix in (".", "") else prefix + "/"
+            out |= {pre + k: v for k, v in _tree_files(top / where.lstrip("/")).items()}
+        return out
+
+    def _host(self, top: Path, rel: str) -> Path:
+        if self.mounts is None:
+            return top / rel
+        for prefix, where in self.mounts.items():
+            if prefix in (".", ""):
+                return top / where.lstrip("/") / rel
+            if rel.startswith(prefix + "/"):
+                return top / where.lstrip("/") / rel[len(prefix) + 1:]
+        return top / rel
+
     def diff(self, a: str, b: str) -> FileDiff:
-        ta, tb = (self.store / x for x in (a, b))
-        for t, lab in ((ta, a), (tb, b)):
-            if not t.is_dir():
-                raise SnapshotNotFound(f"no snapshot {lab!r} in {self.store}")
-        fa, fb = _tree_files(ta), _tree_files(tb)
+        ta, tb = self._dir(a), self._dir(b)
+        fa, fb = self._files(ta), self._files(tb)
         changed = sorted(p for p in fa.keys() & fb.keys()
-                         if fa[p][0] != fb[p][0] or (ta / p).read_bytes() != (tb / p).read_bytes())
+                         if fa[p][0] != fb[p][0] or self._host(ta, p).read_bytes() != self._host(tb, p).read_bytes())
         return FileDiff(sorted(fb.keys() - fa.keys()), changed, sorted(fa.keys() - fb.keys()))

@@ -25,12 +25,11 @@ from typing import TypeVar
 
 from pydantic import BaseModel
 
-from worldbuilder.errors import ComputerError
+from worldbuilder.errors import BootError, ComputerError, ComputerNameInUse, ComputerNotRunning
 from worldbuilder.materialize.paths import state_home
 from worldbuilder.materialize.vm import VMDisk, find_disk, load_disk
 from worldbuilder.runtime import accel
 from worldbuilder.runtime.computer import SSHEndpoint
-from worldbuilder.runtime.docker_backend import BootError, ComputerNameInUse, ComputerNotRunning
 from worldbuilder.runtime.qmp import QMP
 from worldbuilder.runtime.ssh import SSHComputer
 
@@ -68,12 +67,6 @@ class QemuComputer(SSHComputer):
 
     def is_dead(self) -> bool:
         return not pid_alive(self.vm.pid)
-
-    @property
-    def snapshots(self):
-        from worldbuilder.runtime.qemu_snapshots import QemuSnapshots
-
-        return QemuSnapshots(self.vm.name)
 
 
 def run_root() -> Path:

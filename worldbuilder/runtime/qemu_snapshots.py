@@ -17,10 +17,10 @@ from datetime import UTC, datetime
 
 from pydantic import BaseModel
 
-from worldbuilder.errors import SnapshotNotFound
+from worldbuilder.errors import SnapshotError, SnapshotNotFound
+from worldbuilder.materialize.file_index import INITIAL, LISTER
 from worldbuilder.materialize.vm import VMDisk, load_disk
-from worldbuilder.runtime.computer import Computer, FileDiff, SnapshotInfo, Snapshots
-from worldbuilder.runtime.docker_snapshots import INITIAL, LISTER, SnapshotError, validate_label
+from worldbuilder.runtime.computer import Computer, FileDiff, SnapshotInfo, Snapshots, validate_label
 from worldbuilder.runtime.qmp import QMP
 
 INDEX_FILE = "snapshots.json"
@@ -79,11 +79,10 @@ class QemuSnapshots(Snapshots):
     def snapshot(self, label: str) -> SnapshotInfo:
         """List the files, then ``savevm`` the running VM (paused while saving)."""
         validate_label(label)
-        with self.backend.attach(self.name) as computer:
+        with self._attach() as computer:
             files = list_files(computer, self.disk)
         created = datetime.now(UTC).replace(microsecond=0)
-        with QMP(self.backend.state(self.name).qmp) as qmp:
-            out = qmp.hmp(f"savevm {label}", timeout=600)
+        out = self._hmp(f"savevm {label}")
         if out.strip():
             raise SnapshotError(f"savevm {label} failed: {out.strip()[:200]}")
         if label not in self.qcow2_snapshots():
@@ -92,6 +91,23 @@ class QemuSnapshots(Snapshots):
         index[label] = SnapshotRecord(label=label, created=created, files=files)
         self._save_index(index)
         return SnapshotInfo(label, f"{self.disk.disk_path}@{label}", created)
+
+    # the engine-specific part (QEMU here; libvirt overrides these four)
+    def _attach(self) -> Computer:
+        return self.backend.attach(self.name)
+
+    def _hmp(self, command: str, resume: bool = False) -> str:
+        with QMP(self.backend.state(self.name).qmp) as qmp:
+            out = qmp.hmp(command, timeout=600)
+            if resume and not out.strip():
+                qmp.execute("cont")
+        return out
+
+    def _running(self) -> bool:
+        return self.name in {vm.name for vm in self.backend.list_running()}
+
+    def _boot_at(self, label: str) -> Computer:
+        return self.backend.boot(self.disk, name=self.name, loadvm=label)
 
     def list(self) -> list[SnapshotInfo]:
         present = set(self.qcow2_snapshots())
@@ -103,14 +119,14 @@ class QemuSnapshots(Snapshots):
         """Roll the VM back to ``label`` (``loadvm`` when running, boot with ``-loadvm`` otherwise)."""
         validate_label(label)
         self._record(label)
-        running = {vm.name: vm for vm in self.backend.list_running()}
-        if self.name not in running:
-            return self.backend.boot(self.disk, name=self.name, loadvm=label)
-        with QMP(running[self.name].qmp) as qmp:
-            out = qmp.hmp(f"loadvm {label}", timeout=600)
-            if out.strip():
-                raise SnapshotError(f"loadvm {label} failed: {out.strip()[:200]}")
-            qmp.execute("cont")
+        if not self._running():
+            return self._boot_at(label)
+        out = self._hmp(f"loadvm {label}", resume=True)
+        if out.strip():
+            raise SnapshotError(f"loadvm {label} failed: {out.strip()[:200]}")
+        return self._reattach()
+
+    def _reattach(self) -> Computer:
         return self.backend.attach(self.name, connect_timeout=60.0)
 
     def files(self, label: str) -> dict[str, str]:

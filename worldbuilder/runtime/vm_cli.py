@@ -45,52 +45,50 @@ def vm_build(computer: Path, out: Path | None, force: bool, sudo: bool, compress
 @click.option("--cpus", type=click.IntRange(1, 256), help="vCPUs (default 2).")
 @click.option("--libvirt", "use_libvirt", is_flag=True, help="Define and start it as a libvirt domain.")
 def vm_boot(ref: str, name: str | None, memory_mb: int | None, cpus: int | None, use_libvirt: bool) -> None:
-    """Boot a computer's VM (building its disk if needed) and print the SSH command."""
+    """Boot a computer's VM (building its disk if needed) and print the SSH command.
+
+    An alias of ``worldbuilder boot --backend qemu|libvirt``."""
+    import os
+
+    from worldbuilder import cli_provider
+    from worldbuilder.runtime.limits import Limits
+
     disk = _disk(ref)
-    if use_libvirt:
-        from worldbuilder.runtime.libvirt_backend import LibvirtBackend, domain_name
-
-        _, endpoint, computer = LibvirtBackend().boot(disk, wait_ssh=True)
-        if computer is not None:
-            computer.close()
-        click.echo(f"libvirt domain {domain_name(disk)} running; stop: worldbuilder vm stop {disk.name}")
-    else:
-        from worldbuilder.runtime.qemu_backend import QemuBackend
-
-        computer = QemuBackend(memory_mb=memory_mb, cpus=cpus).boot(disk, name=name)
-        endpoint = computer.endpoint
-        computer.close()
-        click.echo(f"VM {computer.name} running ({computer.vm.accel}, serial log {computer.vm.serial_log})")
-    click.echo(endpoint.command())
-    click.echo(f"key: {endpoint.key_path}")
+    backend = "libvirt" if use_libvirt else "qemu"
+    limits = Limits(cpus=min(cpus or disk.cpus, os.cpu_count() or 1), memory=f"{memory_mb or disk.memory_mb}m",
+                    disk=None)
+    computer = cli_provider.provider(backend, limits).boot(str(disk.dir), name=name)
+    computer.close()
+    cli_provider.echo_up(backend, computer)
 
 
 @vm.command("stop")
 @click.argument("name")
 def vm_stop(name: str) -> None:
-    """Shut a VM down (the disk keeps its state and snapshots); libvirt domains are destroyed + undefined."""
-    from worldbuilder.runtime.docker_backend import ComputerNotRunning
-    from worldbuilder.runtime.qemu_backend import QemuBackend
+    """Shut a VM down (the disk keeps its state and snapshots). An alias of ``worldbuilder stop --backend``."""
+    from worldbuilder import cli_provider
+    from worldbuilder.errors import ComputerNotRunning
 
     try:
-        QemuBackend().stop(name)
+        cli_provider.provider("qemu").stop(name)
     except ComputerNotRunning:
-        from worldbuilder.runtime.libvirt_backend import LibvirtBackend
-
         domain = name if name.startswith("wb-") else f"wb-{name}"
-        if not LibvirtBackend().destroy(domain):
-            raise
+        cli_provider.provider("libvirt").stop(domain)
         name = f"libvirt domain {domain}"
     click.echo(f"stopped {name}")
 
 
 @vm.command("ls")
 def vm_ls() -> None:
-    """List running VMs."""
-    from worldbuilder.runtime.qemu_backend import QemuBackend
+    """List running VMs (QEMU, then libvirt when libvirtd answers). An alias of ``worldbuilder ps --backend``."""
+    from worldbuilder import cli_provider
+    from worldbuilder.errors import EngineUnavailable
 
-    for v in QemuBackend().list_running():
-        click.echo(f"{v.name}\tpid {v.pid}\tssh 127.0.0.1:{v.port}\t{v.accel}\t{v.disk_dir}")
+    cli_provider.ps("qemu")
+    try:
+        cli_provider.ps("libvirt")
+    except EngineUnavailable:
+        pass
 
 
 @vm.command("xml")
@@ -118,9 +116,9 @@ def vm_snapshot() -> None:
 @click.argument("label")
 def snapshot_create(name: str, label: str) -> None:
     """Snapshot the running VM NAME as LABEL."""
-    from worldbuilder.runtime.qemu_snapshots import QemuSnapshots
+    from worldbuilder import cli_provider
 
-    info = QemuSnapshots(name).snapshot(label)
+    info = cli_provider.snapshots("qemu", name).snapshot(label)
     click.echo(f"{info.label}\t{info.ref}\t{info.created.isoformat()}")
 
 
@@ -156,8 +154,8 @@ def snapshot_diff(name: str, a: str, b: str) -> None:
 
 
 def _snapshots(name: str):
+    from worldbuilder.errors import ComputerNotRunning
     from worldbuilder.materialize.vm import find_disk
-    from worldbuilder.runtime.docker_backend import ComputerNotRunning
     from worldbuilder.runtime.qemu_snapshots import QemuSnapshots
 
     try:
