@@ -115,7 +115,9 @@ KNOWN_LAZY_CYCLES = [
     ["worldbuilder.generate.compose", "worldbuilder.generate.fill", "worldbuilder.generate.locale",
      "worldbuilder.generate.match", "worldbuilder.generate.people", "worldbuilder.generate.persona_parse",
      "worldbuilder.generate.places"],
-    ["worldbuilder.generate.tree_generic", "worldbuilder.generate.tree_offline"],
+    # tree_shape/tree_system (issue 9) join it through TYPE_CHECKING-only imports of TreeBuilder
+    ["worldbuilder.generate.tree_generic", "worldbuilder.generate.tree_offline", "worldbuilder.generate.tree_shape",
+     "worldbuilder.generate.tree_system"],
     ["worldbuilder.viewer.app", "worldbuilder.viewer.routes_computers", "worldbuilder.viewer.routes_fleets",
      "worldbuilder.viewer.routes_runs"],
     # merged while this test was written (issue 14's image-layer path, the GDPval runner)
