@@ -155,7 +155,8 @@ def test_harbor_tasks_load_with_harbor_and_grade_in_the_computer(source, tmp_pat
                            "-v", f"{d / 'solution'}:/solution:ro", image, "sh", "-c", script],
                           capture_output=True, text=True, check=True, timeout=300)
     before, after = (json.loads(x) for x in proc.stdout.split("====="))
-    assert before["reward"] == 0.0 and after["reward"] > 0.5 and after["max"] == before["max"]
+    # the standalone grader scores the text-checkable kinds; derived-value kinds (issue 16) stay "unjudged" there
+    assert before["reward"] == 0.0 and after["reward"] > 0.2 and after["max"] == before["max"]
 
 
 def test_inspect_sandbox_exec_files_and_lifecycle(bundle):

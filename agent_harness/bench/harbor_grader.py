@@ -77,17 +77,22 @@ def score(item: dict, paths: dict[str, str], text: str) -> tuple[float, str, str
     if kind == "file_valid":
         ok = file_valid(paths[c["path"]], c["format"], c.get("sheet"))
         return (pts if ok else 0), "scored", c["path"] + (" valid" if ok else " missing or invalid")
+    if kind in ("section", "change", "fact_cited", "correction", "source_used") and not text:
+        return 0, "scored", "no output to read"
     if kind in ("section", "change"):
         ok = norm(c["heading"]) in text
         return (pts if ok else 0), "scored", f"heading {c['heading']!r} {'found' if ok else 'not found'}"
     if kind == "fact_cited":
         ok = cites(text, c["display"])
         return (pts if ok else 0), "scored", f"{c['display']} {'cited' if ok else 'not cited'}"
+    if kind == "correction" and not ("new" in c and "old" in c):
+        return 0, "unjudged", "a numeric correction needs the worldbuilder judge"
     if kind == "correction":
         ok = cites(text, c["new"]) and not cites(text, c["old"])
         return (pts if ok else 0), "scored", f"new {c['new']} {'used' if ok else 'not used (or old value kept)'}"
     if kind == "source_used":
-        ok = norm(c.get("evidence", "")) in text
+        evidence = norm(c.get("evidence", ""))
+        ok = bool(evidence) and evidence in text
         return (pts if ok else 0), "scored", f"source {'referenced' if ok else 'not referenced'}"
     return 0, "unjudged", f"{kind} needs the simulation's logs or an LLM judge"
 
