@@ -27,6 +27,7 @@ class Grammar:
         self.terms = [t for t in terms if t] or [topic]
         self.people = people or ["a colleague"]
         self.projects = projects or [topic]
+        self._said: set[str] = set()
         self.structures = (
             self._svo_place, self._svo_reason, self._passive, self._numbers, self._after, self._contrast,
             self._need, self._question, self._observation, self._connector, self._plan, self._comparison,
@@ -138,9 +139,15 @@ class Grammar:
 
     # ------------------------------------------------------------------ output
     def sentence(self) -> str:
-        text = self.rng.choice(self.structures)()
-        text = text[0].upper() + text[1:]
-        return text if text.endswith("?") else text + "."
+        """A sentence this file has not said yet (a few redraws; a small lexicon may still repeat)."""
+        for _ in range(8):
+            text = self.rng.choice(self.structures)()
+            text = text[0].upper() + text[1:]
+            text = text if text.endswith("?") else text + "."
+            if text not in self._said:
+                break
+        self._said.add(text)
+        return text
 
     def paragraph(self, n: int) -> str:
         return " ".join(self.sentence() for _ in range(n))
