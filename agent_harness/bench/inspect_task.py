@@ -90,7 +90,9 @@ def judge_computer(bundle: Path, task_id: str, deliverable: str, computer, judge
         comp_dir = work / "computer"
         comp_dir.mkdir(parents=True)
         (comp_dir / "spec.json").write_text(spec.model_dump_json(), encoding="utf-8")
-        snap = computer.snapshots.snapshot(f"inspect-{secrets.token_hex(4)}")
+        from worldbuilder.runtime.provider import make_provider
+
+        snap = make_provider("docker").snapshots(computer).snapshot(f"inspect-{secrets.token_hex(4)}")
         _run_dir(work / "run", comp_dir, spec, obj, snap.ref)
         return json.loads(judge_run(work / "run", judge=judge).model_dump_json())
     finally:

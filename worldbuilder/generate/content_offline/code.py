@@ -106,7 +106,8 @@ def _unique_consts(files: list[FilePlan]) -> list[FilePlan]:
 
 def _const(f: FilePlan) -> str:
     stem = "".join(c if c.isalnum() else "_" for c in f.path.rsplit("/", 1)[-1].rsplit(".", 1)[0]).upper()
-    return f"{stem.strip('_') or 'DATA'}_{f.type.upper()}"[:40]
+    name = f"{stem.strip('_') or 'DATA'}_{f.type.upper()}"[:40]
+    return name if name[0].isalpha() else f"F_{name}"[:40]  # an identifier never starts with a digit
 
 
 def json_data(w: Writer) -> dict:
