@@ -285,7 +285,7 @@ def test_snapshot_restore_diff_export(image, backend, spec, tmp_path):
     try:
         victim, edited = sorted(f.path for f in spec.files)[:2]
         c.write(to_abs(edited), b"edited on day one\n")
-        assert c.exec(f"rm {json.dumps(to_abs(victim))}").ok
+        assert c.exec(f"rm {shlex.quote(to_abs(victim))}").ok
         c.write("Desktop/day1-new.txt", b"new\n")
         added = f"{spec.home_root}/Desktop/day1-new.txt".lstrip("/")
         snaps = DockerSnapshots(c.computer_id, container=c.name)
@@ -304,7 +304,7 @@ def test_snapshot_restore_diff_export(image, backend, spec, tmp_path):
             assert restored.read("Desktop/day1-new.txt") == b"new\n"
             assert restored.read(to_abs(edited)) == b"edited on day one\n"
             assert restored.endpoint.host != c.endpoint.host  # two computers side by side
-            assert restored.exec(f"test -e {json.dumps(to_abs(victim))}").exit_code == 1
+            assert restored.exec(f"test -e {shlex.quote(to_abs(victim))}").exit_code == 1
         finally:
             restored.close()
         out = snaps.export("t-day-01", tmp_path / "day1.tar")
