@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import shlex
 import os
 import signal
 import subprocess
@@ -142,7 +143,7 @@ def test_deliverables_valid_and_grounded(offline_run):
                 if crit.check["type"] == "source_used":
                     assert crit.check["evidence"] in blob, (d.id, crit.text)
             for src in d.sources:  # the sources exist in the computer
-                assert c.exec(f"test -f {json.dumps(src)}").ok, src
+                assert c.exec(f"test -f {shlex.quote(src)}").ok, src
     finally:
         c.close()
         from worldbuilder.runtime.docker_backend import DockerBackend
