@@ -6,8 +6,8 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import shlex
 import os
+import shlex
 import signal
 import subprocess
 import sys
