@@ -332,7 +332,9 @@ class OfflineObjectiveWriter:
             t = self.tables[(ask["source"], ask["sheet"])]
             row = t.labels()[len(t.rows) // 2]
             old = t.value(row, ask["column"])
-            new = round(old * 1.1 + (1 if abs(old) < 10 else 0), 2)
+            column = [t.value(r, ask["column"]) for r in t.labels()]
+            spread = sum(abs(v) for v in column if isinstance(v, int | float))
+            new = round(old + max(abs(old) * 0.1, spread * 0.03, 1.0), 2)  # moves the result past its tolerance
             ov = {"source": ask["source"], "sheet": ask["sheet"], "row": row, "column": ask["column"], "value": new}
             sheet = f" (sheet {ask['sheet']})" if ask["sheet"] else ""
             out.append(ScenarioEvent(
@@ -384,8 +386,12 @@ class OfflineObjectiveWriter:
                     for c in d.rubric:
                         if c.check == oc and oc != nc:
                             c.check, c.text = nc, f"{nt} (after the day-{ev.day} correction)"
-                first = first or (ask, olds[0][2], news[0][2])
-            ask, old, new = first
+                cand = (ask, olds[0][2], news[0][2])
+                moved = abs(float(cand[2].get("number", 0)) - float(cand[1].get("number", 0))) > float(
+                    cand[2].get("tol", 0))
+                if first is None or (moved and not first[3]):  # prefer a result the correction visibly moves
+                    first = (*cand, moved)
+            ask, old, new, _ = first
             d.rubric.append(Criterion(id="", points=8, text=f"uses day-{ev.day} correction from {who}: "
                                       f"{ask['label']} = {new['value']} (not {old['value']})",
                                       check={"type": "correction", "day": ev.day, "label": ask["label"],
