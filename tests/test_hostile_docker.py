@@ -92,11 +92,11 @@ def test_read_file_on_folder_fifo_and_device_is_an_error_turn(booted):
 
 def test_hostile_deliverables_are_refused_and_the_harness_stays_small(computer, tmp_path):
     sim = _run(computer, tmp_path / "run", Hostile(), days=2, disk_quota="3g")
-    _peak_rss_reset()
+    base = _peak_rss_reset()
     s = sim.run()
     peak = _peak_rss_mb()
-    print(f"harness peak RSS during the hostile docker run: {peak:.0f} MB")
-    assert peak < 300
+    print(f"harness peak RSS during the hostile docker run: {peak:.0f} MB (from {base:.0f} MB)")
+    assert peak - base < 250  # a whole-file read of big.docx alone would add 1500 MB
     assert s.status == "completed" and s.days_completed == 2 and s.restores == 0
     refused = {r.path: r.reason for r in s.refused}
     assert set(refused) == {"big.docx", "zero.docx"}

@@ -19,15 +19,22 @@ from worldbuilder.errors import CallFailed, RemoteFileError, RemoteFileNotFound,
 from worldbuilder.spec import ComputerSpec
 
 
-def _peak_rss_reset() -> None:
-    Path("/proc/self/clear_refs").write_text("5")  # resets VmHWM (Linux >= 4.0)
+def _status_mb(field: str) -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError(f"no {field}")
+
+
+def _peak_rss_reset() -> float:
+    """Reset VmHWM (Linux >= 4.0) to the current RSS and return that RSS: the baseline the run grows from
+    (in a long pytest session the process already holds hundreds of MB before this test)."""
+    Path("/proc/self/clear_refs").write_text("5")
+    return _status_mb("VmRSS")
 
 
 def _peak_rss_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    raise AssertionError("no VmHWM")
+    return _status_mb("VmHWM")
 
 
 class Hostile(ScriptedAgent):
@@ -56,11 +63,11 @@ def test_hostile_agent_gets_error_turns_and_refusals_not_a_failed_run(tmp_path, 
     agent = Hostile()
     agent.start(sim.agent.brief)
     sim.agent = agent
-    _peak_rss_reset()
+    base = _peak_rss_reset()
     s = sim.run()
     peak = _peak_rss_mb()
-    print(f"harness peak RSS during the hostile run: {peak:.0f} MB")
-    assert peak < 300
+    print(f"harness peak RSS during the hostile run: {peak:.0f} MB (from {base:.0f} MB)")
+    assert peak - base < 250  # a whole-file read of big.docx alone would add 1500 MB
     run = RunDir(tmp_path / "run")
     turns = run.turns()
     assert s.status == "completed" and s.days_completed == 2 and s.restores == 0

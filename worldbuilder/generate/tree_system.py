@@ -60,20 +60,18 @@ def system_files(b: TreeBuilder) -> None:
 
 
 def _trash(b: TreeBuilder, linux: bool) -> None:
+    """Deleted documents in the desktop trash. Windows computers get none: a drive's ``$Recycle.Bin`` is
+    keyed by the account SID known only at provisioning, and ntfs-3g cannot address root ``$`` names."""
+    if not linux:
+        return
     docs = [f for f in b.reg.files if f.type in ("docx", "xlsx", "pdf", "txt") and not f.hidden and f.project]
     for f in b.rng.sample(docs, k=min(len(docs), b.rng.randint(2, 5))):
         name = f.path.rsplit("/", 1)[-1]
-        if linux:
-            p = _put(b, f".local/share/Trash/files/{name}", f.type, f.kind, f.title, project=f.project,
-                     refs=list(f.refs), lo=b.now - timedelta(days=60))
-            if p is not None:
-                _put(b, f".local/share/Trash/info/{name}.trashinfo", "txt", "trash_info", name,
-                     lo=p.created, hi=p.created + timedelta(seconds=1), members=[f.path])
-        else:
-            rid = hashlib.sha1(f.path.encode()).hexdigest()[:6].upper()
-            ext = name.rsplit(".", 1)[-1]
-            _put(b, f"C/$Recycle.Bin/S-1-5-21-{1000 + b.profile.uid}/$R{rid}.{ext}", f.type, f.kind, f.title,
-                 project=f.project, refs=list(f.refs), lo=b.now - timedelta(days=60))
+        p = _put(b, f".local/share/Trash/files/{name}", f.type, f.kind, f.title, project=f.project,
+                 refs=list(f.refs), lo=b.now - timedelta(days=60))
+        if p is not None:
+            _put(b, f".local/share/Trash/info/{name}.trashinfo", "txt", "trash_info", name,
+                 lo=p.created, hi=p.created + timedelta(seconds=1), members=[f.path])
 
 
 def _thumbnails(b: TreeBuilder, linux: bool) -> None:

@@ -220,10 +220,14 @@ class RowMaker:
         if not unique:
             return [w.rng.choice(names) for _ in range(n)]
         out = w.rng.sample(names, min(len(names), n))
-        while len(out) < n and self.org_patterns:
+        seen = set(out)
+        tries = 4 * n  # the pattern space can be smaller than n; unique_labels numbers the rest
+        while len(out) < n and self.org_patterns and tries > 0:
+            tries -= 1
             name = fill(w.rng.choice(self.org_patterns), last=self.names().last_name(),
                         last2=self.names().last_name(), city=w.profile.location.split(",")[0])
-            if name not in out:
+            if name not in seen:
+                seen.add(name)
                 out.append(name)
         return unique_labels(out, n, w, ordered=True)
 
