@@ -132,3 +132,18 @@ def markdown(d: dict[str, Any]) -> str:
             out += ["| " + " | ".join(t["columns"]) + " |", "|" + "---|" * len(t["columns"])]
             out += ["| " + " | ".join(map(str, r)) + " |" for r in t["rows"]] + [""]
     return "\n".join(out)
+
+
+def review_and_submit(d: dict[str, Any], paths: list[str], tools: Any) -> None:
+    """Send the (revised) draft to the first stakeholder when it has not been reviewed or has changed since,
+    then submit ``paths`` for deliverable ``d``; a successful submit marks it submitted and clean."""
+    if d["stakeholders"] and (not d["review_sent"] or d["dirty"]):
+        who = d["stakeholders"][0]
+        verb = "Revised draft" if d["dirty"] else "Draft"
+        tools.call("send_message", {"to": who["id"], "subject": f"{verb} for review: {d['id']} {d['title']}",
+                                    "body": f"Version {d['version']} is ready for your review:\n"
+                                            + "\n".join(f"- {p}" for p in paths)})
+        d["review_sent"] = True
+    r = tools.call("submit", {"deliverable_id": d["id"], "paths": paths})
+    if not r.error:
+        d["stage"], d["dirty"] = "submitted", False

@@ -232,16 +232,7 @@ class ReferenceSolver(ScriptedAgent):
                 tools.call("write_file", {"path": path, "content": self.markdown(d, blocks)})
             paths.append(path)
         self.answer_requests(d, tools)
-        if d["stakeholders"] and (not d["review_sent"] or d["dirty"]):
-            who = d["stakeholders"][0]
-            verb = "Revised draft" if d["dirty"] else "Draft"
-            tools.call("send_message", {"to": who["id"], "subject": f"{verb} for review: {d['id']} {d['title']}",
-                                        "body": f"Version {d['version']} is ready for your review:\n"
-                                                + "\n".join(f"- {p}" for p in paths)})
-            d["review_sent"] = True
-        r = tools.call("submit", {"deliverable_id": d["id"], "paths": paths})
-        if not r.error:
-            d["stage"], d["dirty"] = "submitted", False
+        drafting.review_and_submit(d, paths, tools)
 
     def answer_requests(self, d: dict[str, Any], tools: Toolbox) -> None:
         for req in d["requests"]:

@@ -133,16 +133,7 @@ class ScriptedAgent(WorkAgent):
                 path = path if fmt == "md" else path + ".md"
                 tools.call("write_file", {"path": path, "content": drafting.markdown(d)})
             paths.append(path)
-        if d["stakeholders"] and not d["review_sent"] or d["dirty"]:
-            who = d["stakeholders"][0]
-            verb = "Revised draft" if d["dirty"] else "Draft"
-            tools.call("send_message", {"to": who["id"], "subject": f"{verb} for review: {d['id']} {d['title']}",
-                                        "body": f"Version {d['version']} is ready for your review:\n"
-                                                + "\n".join(f"- {p}" for p in paths)})
-            d["review_sent"] = True
-        r = tools.call("submit", {"deliverable_id": d["id"], "paths": paths})
-        if not r.error:
-            d["stage"], d["dirty"] = "submitted", False
+        drafting.review_and_submit(d, paths, tools)
 
     # ------------------------------------------------------------------ messages
     def handle(self, m: dict[str, Any], day: int) -> None:

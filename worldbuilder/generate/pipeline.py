@@ -99,6 +99,10 @@ def spec_problems(spec: ComputerSpec) -> list[str]:
         if f.duplicate_of is not None and f.duplicate_of not in path_set:
             out.append(f"{f.path} duplicates unknown file {f.duplicate_of}")
         out += [f"{f.path} cites unknown world id {r}" for r in c.refs if r not in ids]
+    if spec.layout.kind == "windows":  # C: holds only the user's profile; other drives are data drives
+        prof = spec.layout.profile_root + "/"
+        stray = [f.path for f in spec.files if f.path.startswith("C/") and not f.path.startswith(prof)]
+        out += [f"{p} is on C: outside the profile {spec.layout.profile_root}" for p in stray[:3]]
     for d in spec.dirs:
         if "/" in d.path and d.path.rsplit("/", 1)[0] not in dirs:
             out.append(f"missing parent directory for {d.path}")

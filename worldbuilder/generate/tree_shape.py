@@ -69,11 +69,13 @@ def consolidate(b: TreeBuilder, target: float, protect: tuple[str, ...]) -> dict
     Returns some of the emptied folders (kept as empty leaf folders, as people leave them behind).
     """
     empty: dict[str, datetime] = {}
+    home = b.roots.home  # never fold the home (or a folder above it) into its parent: C/Users/<Name> stays
+    above = {"/".join(home.split("/")[:i]) for i in range(1, home.count("/") + 2)} if home else set()
     for _ in range(400):
         counts = Counter(posixpath.dirname(f.path) for f in b.reg.files)
         if len(b.reg.files) / max(1, len(counts)) >= target:
             break
-        cands = [d for d, n in counts.items() if n <= 4 and d and not d.startswith(protect)
+        cands = [d for d, n in counts.items() if n <= 4 and d and d not in above and not d.startswith(protect)
                  and not any(p.startswith(".") or p.startswith("$") for p in d.split("/"))
                  and dir_depth(posixpath.dirname(d), b.roots) >= 1 + (n > 2)]
         if not cands:

@@ -34,6 +34,7 @@ from worldbuilder.materialize import rootfs_vm, staging
 from worldbuilder.materialize.keys import ensure_keypair
 from worldbuilder.materialize.paths import PROVISIONERS_DIR, state_home
 from worldbuilder.materialize.rootfs_vm import VMImageError
+from worldbuilder.output import replace_dir
 from worldbuilder.spec import ComputerSpec
 
 DISK_FILE = "disk.qcow2"
@@ -193,7 +194,7 @@ def build_vm_disk(computer_dir: str | Path, out: str | Path | None = None, force
                       rootfs=rootfs_vm.recipe_hash(), built_at=datetime.now(UTC),
                       build_seconds=round(time.monotonic() - started, 2))
         disk.model_copy(update={"dir": work}).save()
-        _replace_dir(work, out)
+        replace_dir(work, out)
     except BaseException:
         rootfs_vm.rmtree_rootfs(work)
         raise
@@ -253,16 +254,6 @@ def _link_or_copy(src: Path, dst: Path) -> None:
         os.link(src, dst)
     except OSError:
         shutil.copy2(src, dst)
-
-
-def _replace_dir(tmp: Path, out: Path) -> None:
-    if out.exists():
-        trash = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-        os.replace(out, trash / "old")
-        os.replace(tmp, out)
-        shutil.rmtree(trash, ignore_errors=True)
-    else:
-        os.replace(tmp, out)
 
 
 def _run(cmd: list[str], what: str, timeout: float = 1800) -> None:

@@ -16,7 +16,6 @@ computer's usual one (private key on the host only).
 
 from __future__ import annotations
 
-import os
 import shlex
 import shutil
 import tempfile
@@ -34,6 +33,7 @@ from worldbuilder.materialize.windows import data_disk, machine, provision_iso
 from worldbuilder.materialize.windows.answer_file import InstallOptions
 from worldbuilder.materialize.windows.layout import check_tree, hidden_paths, windows_layout
 from worldbuilder.materialize.windows.timezones import windows_timezone
+from worldbuilder.output import replace_dir
 from worldbuilder.render.times import epoch
 from worldbuilder.spec import ComputerSpec
 
@@ -140,7 +140,7 @@ def build_windows(computer_dir: Path, out: Path | None = None, openssh_zip: Path
         write_machine_files(build, work)
         build = build.model_copy(update={"build_seconds": round(time.monotonic() - started, 2)})
         (work / META_FILE).write_text(build.model_dump_json(indent=1) + "\n")
-        _replace_dir(work, out)
+        replace_dir(work, out)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
@@ -158,11 +158,3 @@ def write_machine_files(build: WindowsBuild, into: Path, port: int = DEFAULT_SSH
     (into / "qemu-command.txt").write_text("\n".join(lines) + "\n")
 
 
-def _replace_dir(tmp: Path, out: Path) -> None:
-    if out.exists():
-        trash = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-        os.replace(out, trash / "old")
-        os.replace(tmp, out)
-        shutil.rmtree(trash, ignore_errors=True)
-    else:
-        os.replace(tmp, out)
