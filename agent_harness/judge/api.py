@@ -5,10 +5,11 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from agent_harness.judge.criteria import KINDS, PROCESS_KINDS, Ctx, Verdict
+from agent_harness.judge import criteria, criteria_work  # noqa: F401  (importing them registers their kinds)
 from agent_harness.judge.fabrication import find_fabrications
 from agent_harness.judge.gaming import gaming_reason
 from agent_harness.judge.inputs import DeliverableInput, JudgeInput
+from agent_harness.judge.kinds import KINDS, PROCESS_KINDS, Ctx, Verdict
 from agent_harness.judge.model import (
     JUDGEMENT_FILE,
     SCORES_FILE,
