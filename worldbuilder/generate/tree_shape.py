@@ -73,7 +73,7 @@ def consolidate(b: TreeBuilder, target: float, protect: tuple[str, ...]) -> dict
         counts = Counter(posixpath.dirname(f.path) for f in b.reg.files)
         if len(b.reg.files) / max(1, len(counts)) >= target:
             break
-        cands = [d for d, n in counts.items() if n <= 4 and d and not d.startswith(protect)
+        cands = [d for d, n in counts.items() if n <= 4 and d and d != b.roots.home and not d.startswith(protect)
                  and not any(p.startswith(".") or p.startswith("$") for p in d.split("/"))
                  and dir_depth(posixpath.dirname(d), b.roots) >= 1 + (n > 2)]
         if not cands:
