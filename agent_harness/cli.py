@@ -9,6 +9,8 @@ from pathlib import Path
 
 import click
 
+from agent_harness.runtime import BACKENDS
+
 
 @contextmanager
 def _progress(days: int):
@@ -70,7 +72,7 @@ def objectives(computer, backend, days, out, llm_base_url):
 @click.option("--resume", type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="Continue RUN from its last complete day.")
 @click.option("--from", "from_ref", metavar="RUN@day-NN", help="Start a new run from a day of another run.")
-@click.option("--backend", "--runtime", "runtime", type=click.Choice(["docker", "qemu", "libvirt", "local"]),
+@click.option("--backend", "--runtime", "runtime", type=click.Choice(BACKENDS),
               default="docker", show_default=True,
               help="The computer provider; local = directory computer for development (NO isolation).")
 @click.option("--image", help="Docker image ref (default: build it from COMPUTER).")

@@ -11,6 +11,7 @@ from agent_harness.objectives_offline import OfflineObjectiveWriter
 from agent_harness.runlog import atomic_write
 from worldbuilder.api import load_computer
 from worldbuilder.errors import WorldbuilderError
+from worldbuilder.plugins import Registry, make
 from worldbuilder.spec import ComputerSpec
 
 
@@ -29,14 +30,18 @@ ObjectiveWriter.register(OfflineObjectiveWriter)
 ObjectiveWriter.register(LLMObjectiveWriter)
 
 
-def make_writer(backend: str, llm_base_url: str | None = None) -> ObjectiveWriter:
-    if backend == "offline":
-        return OfflineObjectiveWriter()
-    if backend.startswith("openai:"):
-        from worldbuilder.llm import LLMClient, LLMConfig
+def _openai_writer(model: str, base_url: str | None = None) -> ObjectiveWriter:
+    from worldbuilder.llm import LLMClient, LLMConfig
 
-        return LLMObjectiveWriter(LLMClient(LLMConfig.from_env(model=backend.split(":", 1)[1], base_url=llm_base_url)))
-    raise ObjectivesError(f"unknown objectives backend {backend!r} (use offline or openai:MODEL)")
+    return LLMObjectiveWriter(LLMClient(LLMConfig.from_env(model=model, base_url=base_url)))
+
+
+# The objective-writer plug-in map (see worldbuilder.plugins).
+OBJECTIVE_WRITERS: Registry = {"offline": OfflineObjectiveWriter, "openai:MODEL": _openai_writer}
+
+
+def make_writer(backend: str, llm_base_url: str | None = None) -> ObjectiveWriter:
+    return make("objectives backend", OBJECTIVE_WRITERS, backend, ObjectivesError, base_url=llm_base_url)
 
 
 def write_objectives(computer_dir: Path, backend: str = "offline", days: int = 20, out: Path | None = None,

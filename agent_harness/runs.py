@@ -10,9 +10,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from agent_harness.agents.base import AGENTS as AGENT_MAP
 from agent_harness.agents.base import WorkAgent
 from agent_harness.clock import Clock
-from agent_harness.collaborators import make_collaborators
+from agent_harness.collaborators import COLLABORATORS, make_collaborators
 from agent_harness.models import Limits, MessageRecord, Objectives, RunConfig, TurnRecord
 from agent_harness.objectives import briefing, load_objectives, validate_objectives, write_objectives
 from agent_harness.objectives_scale import rescale_objectives
@@ -21,6 +22,7 @@ from agent_harness.runtime import BACKENDS, run_provider
 from agent_harness.simulation import Progress, Redactor, Simulation
 from worldbuilder.computer_dir import load_computer
 from worldbuilder.errors import WorldbuilderError
+from worldbuilder.plugins import make, names
 from worldbuilder.spec import ComputerSpec, stable_id
 
 
@@ -49,7 +51,7 @@ class SimOptions:
     skills_path: str = ".skills"
 
 
-AGENTS = ("offline", "offline-weak", "reference", "external")
+AGENTS = tuple(names(AGENT_MAP))
 
 
 def check_backend(kind: str, spec: str, allowed: tuple[str, ...]) -> None:
@@ -61,26 +63,7 @@ def check_backend(kind: str, spec: str, allowed: tuple[str, ...]) -> None:
 
 def make_agent(spec: str, base_url: str | None, day_seconds: float = 600.0) -> WorkAgent:
     check_backend("agent", spec, AGENTS)
-    if spec == "offline":
-        from agent_harness.agents.scripted import ScriptedAgent
-
-        return ScriptedAgent()
-    if spec == "offline-weak":
-        from agent_harness.agents.weakened import WeakenedScriptedAgent
-
-        return WeakenedScriptedAgent()
-    if spec == "reference":  # the scripted reference solver (does the derived work; not a model)
-        from agent_harness.agents.reference import ReferenceSolver
-
-        return ReferenceSolver()
-    if spec == "external":
-        from agent_harness.agents.external import ExternalAgent
-
-        return ExternalAgent(day_seconds=day_seconds)
-    from agent_harness.agents.openai_agent import OpenAIAgent
-    from worldbuilder.llm import LLMClient, LLMConfig
-
-    return OpenAIAgent(LLMClient(LLMConfig.from_env(model=spec.split(":", 1)[1], base_url=base_url, cache=False)))
+    return make("agent", AGENT_MAP, spec, RunDirError, base_url=base_url, day_seconds=day_seconds)
 
 
 def redactor() -> Redactor:
@@ -121,7 +104,7 @@ def new_run(computer: Path, run_dir: Path | None, opts: SimOptions, progress: Pr
     backends); a failure while preparing or booting removes the directory again (and its snapshots)."""
     computer = Path(computer).resolve()
     check_backend("agent", opts.agent, AGENTS)
-    check_backend("collaborators", opts.collaborators, ("offline",))
+    check_backend("collaborators", opts.collaborators, tuple(names(COLLABORATORS)))
     if opts.skills is not None:
         from agent_harness.skills.format import load_skills
         from agent_harness.skills.install import check_skills_path

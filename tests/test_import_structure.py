@@ -1,7 +1,8 @@
 """Import structure: no cycles among worldbuilder/agent_harness modules, and no stage imports a later one.
 
 Walks every module's imports with ``ast`` (top-level and function-level, absolute and relative) without
-importing anything, so the check sees lazy imports too.
+importing anything, so the check sees lazy imports too; imports under ``if TYPE_CHECKING:`` never run and are
+skipped.
 """
 
 from __future__ import annotations
@@ -25,6 +26,27 @@ def modules() -> dict[str, Path]:
     return {module_name(p): p for pkg in PACKAGES for p in (ROOT / pkg).rglob("*.py")}
 
 
+def _is_type_checking(node: ast.AST) -> bool:
+    """``if TYPE_CHECKING:`` / ``if typing.TYPE_CHECKING:``: its body never runs."""
+    test = getattr(node, "test", None)
+    return isinstance(node, ast.If) and (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING"
+                                         or isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+
+
+def _children(node: ast.AST) -> list[ast.AST]:
+    """Child nodes that can run: the body of an ``if TYPE_CHECKING:`` is left out (its ``else`` is kept)."""
+    return list(node.orelse) if _is_type_checking(node) else list(ast.iter_child_nodes(node))
+
+
+def _all_nodes(tree: ast.Module):
+    """Every node that can execute, at import time or later (``ast.walk`` minus type-checking-only blocks)."""
+    todo: list[ast.AST] = [tree]
+    while todo:
+        node = todo.pop()
+        yield node
+        todo.extend(_children(node))
+
+
 def _top_level(tree: ast.Module):
     """Import nodes executed at import time (module body, also inside if/try), not inside functions."""
     todo: list[ast.AST] = list(tree.body)
@@ -33,7 +55,7 @@ def _top_level(tree: ast.Module):
         if isinstance(node, ast.Import | ast.ImportFrom):
             yield node
         elif isinstance(node, ast.If | ast.Try | ast.With | ast.ClassDef):
-            todo.extend(ast.iter_child_nodes(node))
+            todo.extend(_children(node))
 
 
 def imports_of(name: str, path: Path, known: set[str], lazy: bool = True) -> set[str]:
@@ -42,7 +64,7 @@ def imports_of(name: str, path: Path, known: set[str], lazy: bool = True) -> set
     is_pkg = path.name == "__init__.py"
     out: set[str] = set()
     tree = ast.parse(path.read_text(), str(path))
-    for node in ast.walk(tree) if lazy else _top_level(tree):
+    for node in _all_nodes(tree) if lazy else _top_level(tree):
         targets: list[str] = []
         if isinstance(node, ast.Import):
             targets = [a.name for a in node.names]
@@ -109,39 +131,24 @@ def test_the_walker_sees_lazy_and_relative_imports(tmp_path):
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
 
 
-# Cycles that exist only through function-level (lazy) imports inside one subpackage, left for the owners of
-# those subpackages (generator, viewer). The list may only shrink: a new cycle, or a known one that grows, fails.
-KNOWN_LAZY_CYCLES = [
-    ["worldbuilder.generate.compose", "worldbuilder.generate.fill", "worldbuilder.generate.locale",
-     "worldbuilder.generate.match", "worldbuilder.generate.people", "worldbuilder.generate.persona_parse",
-     "worldbuilder.generate.places"],
-    # tree_shape/tree_system (issue 9) join it through TYPE_CHECKING-only imports of TreeBuilder
-    ["worldbuilder.generate.tree_generic", "worldbuilder.generate.tree_offline", "worldbuilder.generate.tree_shape",
-     "worldbuilder.generate.tree_system"],
-    ["worldbuilder.viewer.app", "worldbuilder.viewer.routes_computers", "worldbuilder.viewer.routes_fleets",
-     "worldbuilder.viewer.routes_runs"],
-    # merged while this test was written (issue 14's image-layer path, the GDPval runner)
-    ["worldbuilder.materialize.docker_image", "worldbuilder.materialize.docker_layer"],
-    ["agent_harness.gdpval.dataset", "agent_harness.gdpval.hub"],
-    ["agent_harness.gdpval.run", "agent_harness.gdpval.session"],
-]
-
-
-# A plug-in registration import at the bottom of criteria.py (issue 16's judge kinds); left to its owner.
-KNOWN_IMPORT_TIME_CYCLES = [["agent_harness.judge.criteria", "agent_harness.judge.criteria_work"]]
+def test_the_walker_skips_type_checking_only_imports(tmp_path):
+    src = tmp_path / "m.py"
+    src.write_text("from typing import TYPE_CHECKING\nimport typing\nif TYPE_CHECKING:\n    import pkg.a\n"
+                   "if typing.TYPE_CHECKING:\n    import pkg.b\nelse:\n    import pkg.c\n"
+                   "def f():\n    if TYPE_CHECKING:\n        import pkg.d\n    import pkg.e\n")
+    known = {"pkg.a", "pkg.b", "pkg.c", "pkg.d", "pkg.e", "m"}
+    assert imports_of("m", src, known) == {"pkg.c", "pkg.e"}
+    assert imports_of("m", src, known, lazy=False) == {"pkg.c"}
 
 
 def test_no_import_cycles_at_import_time():
-    found = [c for c in cycles(graph(lazy=False)) if c not in KNOWN_IMPORT_TIME_CYCLES]
+    found = cycles(graph(lazy=False))
     assert not found, "import cycles:\n" + "\n".join(" -> ".join(c) for c in found)
 
 
-def test_no_new_cycles_through_lazy_imports():
-    found = [c for c in cycles(graph()) if c not in KNOWN_LAZY_CYCLES + KNOWN_IMPORT_TIME_CYCLES]
+def test_no_cycles_through_lazy_imports():
+    found = cycles(graph())
     assert not found, "import cycles (counting imports inside functions):\n" + "\n".join(" -> ".join(c) for c in found)
-    for c in cycles(graph()):
-        assert c in KNOWN_IMPORT_TIME_CYCLES + KNOWN_LAZY_CYCLES or not any(
-            m.startswith(("worldbuilder.runtime", "worldbuilder.materialize", "agent_harness")) for m in c)
 
 
 def test_no_upward_imports_from_materialize_and_runtime():

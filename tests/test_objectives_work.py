@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from agent_harness.judge.criteria import KINDS, Ctx
 from agent_harness.judge.inputs import DeliverableInput, JudgeInput, OutputFile
+from agent_harness.judge.kinds import KINDS, Ctx
 from agent_harness.models import Criterion, Deliverable, ExpectedOutput, Objectives
 from agent_harness.objectives import briefing, write_objectives
 from agent_harness.objectives_metrics import set_metrics

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from agent_harness.judge.criteria import KINDS, Ctx
 from agent_harness.judge.evalset import load_set
+from agent_harness.judge.kinds import KINDS, Ctx
 from agent_harness.models import Criterion, MessageRecord, TurnRecord
 from agent_harness.report.compose import error_line
 from agent_harness.report.facts import cluster_errors, ordering_mistakes, person_comms

@@ -15,20 +15,21 @@ import click
 from worldbuilder.errors import WorldbuilderError
 from worldbuilder.runtime.computer import Computer
 from worldbuilder.runtime.limits import Limits
-from worldbuilder.runtime.provider import ComputerProvider, make_provider
+from worldbuilder.runtime.provider import ComputerProvider, make_provider, provider_names
 
-BACKENDS = ["docker", "qemu", "libvirt"]  # `local` has no computer outside one process: not a CLI backend
+# every registered provider; `local` has no computer outside one process: not a CLI backend
+BACKENDS = [n for n in provider_names() if n != "local"]
 
 backend_option = click.option("--backend", type=click.Choice(BACKENDS), default="docker", show_default=True,
                               help="The computer provider.")
 
 
-def provider(name: str, limits: Limits | None = None) -> ComputerProvider:
-    return make_provider(name, limits=limits)
+def provider(name: str, limits: Limits | None = None, **options: object) -> ComputerProvider:
+    return make_provider(name, limits=limits, **options)
 
 
-def boot(backend: str, image: str, name: str | None, limits: Limits) -> Computer:
-    p = provider(backend, limits)
+def boot(backend: str, image: str, name: str | None, limits: Limits, **options: object) -> Computer:
+    p = provider(backend, limits, **options)
     path = Path(image)
     ref = p.prepare(path) if path.is_dir() and (path / "tree").is_dir() else image
     return p.boot(ref, name=name)

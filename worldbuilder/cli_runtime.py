@@ -96,16 +96,23 @@ def image_rm(ref: str) -> None:
               help="Largest file the computer may write (ulimit fsize), e.g. 500m, 4g.")
 @click.option("--shared-network", metavar="NAME",
               help="Opt in: join network wb-shared-NAME, whose computers can reach each other (default: isolated).")
+@click.option("--iso", "install_iso", type=click.Path(path_type=Path),
+              help="windows-qemu: Windows install ISO to install from  [env: WB_WINDOWS_ISO]")
+@click.option("--base-qcow2", type=click.Path(path_type=Path),
+              help="windows-qemu: prepared (sysprep'd) Windows disk  [env: WB_WINDOWS_BASE_QCOW2]")
 @backend_option
 def boot(image_ref: str, name: str | None, cpus: float, memory: str, pids: int, disk: str,
-         shared_network: str | None, backend: str) -> None:
+         shared_network: str | None, backend: str, install_iso: Path | None, base_qcow2: Path | None) -> None:
     """Start a computer (no outbound network, isolated from other computers) and print how to reach it.
 
     With --backend qemu|libvirt, IMAGE is a computer directory, VM disk directory, computer id or DISK@LABEL."""
     from worldbuilder.runtime.docker_backend import DockerBackend, Limits
 
+    if (install_iso or base_qcow2) and backend != "windows-qemu":
+        raise click.UsageError("--iso and --base-qcow2 only apply to --backend windows-qemu")
     if backend != "docker":
-        comp = cli_provider.boot(backend, image_ref, name, Limits(cpus, memory, pids, None))
+        extra = {"install_iso": install_iso, "base_qcow2": base_qcow2} if backend == "windows-qemu" else {}
+        comp = cli_provider.boot(backend, image_ref, name, Limits(cpus, memory, pids, None), **extra)
         comp.close()
         cli_provider.echo_up(backend, comp)
         return

@@ -11,6 +11,11 @@ class EngineUnavailable(WorldbuilderError):
     """The Docker daemon / QEMU / libvirt is missing or not answering."""
 
 
+class BootUnavailable(EngineUnavailable):
+    """This host lacks what a computer needs to boot, e.g. a Windows computer without an install ISO or prepared
+    disk, or without a working /dev/kvm; the one-line message names every missing piece. Nothing was started."""
+
+
 class ImageNotFound(WorldbuilderError):
     """An image, computer or snapshot tag does not exist."""
 

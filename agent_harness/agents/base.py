@@ -8,6 +8,15 @@ from typing import Any
 
 from agent_harness.tools import Toolbox
 
+# The agent plug-in map (see worldbuilder.plugins): options given to make_agent are base_url, day_seconds.
+AGENTS: dict[str, str] = {
+    "offline": "agent_harness.agents.scripted:ScriptedAgent",
+    "offline-weak": "agent_harness.agents.weakened:WeakenedScriptedAgent",
+    "reference": "agent_harness.agents.reference:ReferenceSolver",  # the scripted reference solver, not a model
+    "external": "agent_harness.agents.external:ExternalAgent",
+    "openai:MODEL": "agent_harness.agents.openai_agent:from_model",
+}
+
 
 class WorkAgent(ABC):
     name: str = "abstract"

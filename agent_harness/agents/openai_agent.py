@@ -135,3 +135,10 @@ class OpenAIAgent(WorkAgent):
                            malformed=f"malformed tool call arguments ({exc}); send a JSON object")
             return r.text
         return tools.call(tc.name, args, tokens=usage).text
+
+
+def from_model(model: str, base_url: str | None = None) -> OpenAIAgent:
+    """The agent on ``model`` at the OpenAI-compatible endpoint ``base_url`` (no response cache)."""
+    from worldbuilder.llm import LLMClient, LLMConfig
+
+    return OpenAIAgent(LLMClient(LLMConfig.from_env(model=model, base_url=base_url, cache=False)))

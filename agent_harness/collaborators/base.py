@@ -10,6 +10,12 @@ from agent_harness.models import MessageRecord, Objectives
 from worldbuilder.runtime.computer import Computer
 from worldbuilder.spec import ComputerSpec
 
+# The collaborators plug-in map (see worldbuilder.plugins): factories take spec, objectives (and base_url).
+COLLABORATORS: dict[str, str] = {
+    "offline": "agent_harness.collaborators.offline:OfflineCollaborators",
+    "openai:MODEL": "agent_harness.collaborators.llm:from_model",
+}
+
 
 @dataclass
 class Persona:

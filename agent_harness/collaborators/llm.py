@@ -46,3 +46,10 @@ class LLMCollaborators(OfflineCollaborators):
     def load_state(self, state: dict[str, Any]) -> None:
         super().load_state(state)
         self.failures = state.get("failures", 0) if state else 0
+
+
+def from_model(spec, objectives, model: str, base_url: str | None = None) -> LLMCollaborators:
+    """Collaborators worded by ``model`` at the OpenAI-compatible endpoint ``base_url`` (no response cache)."""
+    from worldbuilder.llm import LLMClient, LLMConfig
+
+    return LLMCollaborators(spec, objectives, LLMClient(LLMConfig.from_env(model=model, base_url=base_url, cache=False)))

@@ -147,8 +147,6 @@ def safe_relative(rel: str, root: Path, where: str, field: str) -> Path:
 def load_dataset(path: Path | str) -> Dataset:
     """Read and check every row; nothing is written."""
     if str(path).startswith(HUB_PREFIX):
-        from agent_harness.gdpval.hub import download
-
         path = download(str(path)[len(HUB_PREFIX):])
     data = find_data_file(Path(path))
     root = data.parent
@@ -167,3 +165,16 @@ def load_dataset(path: Path | str) -> Dataset:
     if not tasks:
         raise GDPvalError(f"{data}: no tasks")
     return Dataset(root=root, source=str(data), tasks=tasks)
+
+
+def download(repo_id: str) -> Path:
+    """Optional download of a dataset from the public dataset hub (``hf://owner/name``); needs huggingface_hub."""
+    try:
+        from huggingface_hub import snapshot_download
+    except ImportError:
+        raise GDPvalError("downloading from the hub needs huggingface_hub (pip install 'worldbuilder[gdpval]')") from None
+    try:
+        return Path(snapshot_download(repo_id=repo_id, repo_type="dataset"))
+    except Exception as exc:  # network errors, unknown repo, offline mode
+        raise GDPvalError(f"cannot download dataset {repo_id!r} from the hub ({type(exc).__name__}); "
+                          "download it elsewhere and give its local folder") from None

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from agent_harness import mailbox
+from agent_harness.gdpval.brief import DLV, task_brief
 from agent_harness.gdpval.dataset import Task
 from agent_harness.models import TurnRecord
 from agent_harness.runlog import JsonlLog
@@ -23,7 +24,6 @@ def _runtime(comp: Path, tdir: Path, opts: Any, spec: Any, tree: Path | None) ->
 
 
 def run_session(comp: Path, tdir: Path, task: Task, files: dict[str, bytes], opts: Any) -> dict[str, Any]:
-    from agent_harness.gdpval.run import DLV, task_brief
     from agent_harness.runs import make_agent
     from worldbuilder.computer_dir import load_computer
 

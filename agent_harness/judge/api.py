@@ -5,10 +5,11 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from agent_harness.judge.criteria import KINDS, PROCESS_KINDS, Ctx, Verdict
+from agent_harness.judge import criteria, criteria_work  # noqa: F401  (importing them registers their kinds)
 from agent_harness.judge.fabrication import find_fabrications
 from agent_harness.judge.gaming import gaming_reason
 from agent_harness.judge.inputs import DeliverableInput, JudgeInput
+from agent_harness.judge.kinds import KINDS, PROCESS_KINDS, Ctx, Verdict
 from agent_harness.judge.model import (
     JUDGEMENT_FILE,
     SCORES_FILE,
@@ -23,20 +24,22 @@ from agent_harness.judge.model import (
 )
 from agent_harness.models import Criterion
 from agent_harness.runlog import RunDirError
-from worldbuilder.errors import WorldbuilderError
+from worldbuilder.plugins import Registry, make
 
 MIN_WORDS = 20  # a submission with fewer words in all its outputs is empty
 
 
+def _code_only() -> None:
+    """The offline judge: the code judges of :data:`KINDS` alone, no model."""
+
+
+# The judge plug-in map (see worldbuilder.plugins): a factory returns the model judge, or None (code judges only).
+JUDGES: Registry = {"offline": _code_only, "openai:MODEL": "agent_harness.judge.llm_judge:LLMJudge"}
+
+
 def make_llm_judge(judge: str, samples: int, base_url: str | None = None):  # noqa: ANN201
     """``None`` for ``offline``; an :class:`LLMJudge` for ``openai:MODEL``."""
-    if judge == "offline":
-        return None
-    if not judge.startswith("openai:") or not judge.split(":", 1)[1]:
-        raise WorldbuilderError(f"unknown judge {judge!r} (use offline or openai:MODEL)")
-    from agent_harness.judge.llm_judge import LLMJudge
-
-    return LLMJudge(judge.split(":", 1)[1], samples=samples, base_url=base_url)
+    return make("judge", JUDGES, judge, samples=samples, base_url=base_url)
 
 
 def _gate(c: Criterion, v: Verdict, dlv: DeliverableInput, gamed: str) -> Verdict:

@@ -1,58 +1,20 @@
 """Criterion kinds, registered by name in one map: one function per ``check.type``.
 
-A kind function gets the criterion and the :class:`Ctx` of its deliverable and returns a :class:`Verdict`
-(a fraction of the criterion's points, the evidence found and why). A new kind is one new function
-decorated with ``@kind("name")``.
+The map and its contract (:class:`Ctx` in, :class:`Verdict` out) live in :mod:`agent_harness.judge.kinds`;
+this module holds the file, fact, section and log kinds. A new kind is one new function decorated with
+``@kind("name")``; a new module of kinds is imported once by :mod:`agent_harness.judge.api`, which registers it.
 """
 
 from __future__ import annotations
 
 import io
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
 
 from agent_harness.derived import value_near
-from agent_harness.judge.inputs import DeliverableInput, JudgeInput, OutputFile, norm
+from agent_harness.judge.inputs import OutputFile, norm
+from agent_harness.judge.kinds import Ctx, Verdict, addressed, kind, no, yes
 from agent_harness.models import Criterion
 from worldbuilder.check import fact_pattern, matches_fact
-
-
-@dataclass
-class Verdict:
-    fraction: float  # 0..1 of the criterion's points
-    evidence: str = ""
-    rationale: str = ""
-    status: str = "scored"  # or "unjudged"
-    meta: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class Ctx:
-    inp: JudgeInput
-    dlv: DeliverableInput
-    llm: Any = None  # an LLMJudge, or None offline
-
-
-Kind = Callable[[Criterion, Ctx], Verdict]
-KINDS: dict[str, Kind] = {}
-PROCESS_KINDS = frozenset({"message_sent"})  # judged from the logs, not from the outputs
-
-
-def kind(name: str) -> Callable[[Kind], Kind]:
-    def deco(fn: Kind) -> Kind:
-        KINDS[name] = fn
-        return fn
-    return deco
-
-
-def yes(evidence: str, why: str) -> Verdict:
-    return Verdict(1.0, evidence, why)
-
-
-def no(why: str, evidence: str = "") -> Verdict:
-    return Verdict(0.0, evidence, why)
 
 
 def snippet(f: OutputFile, needle: str, width: int = 60) -> str:
@@ -221,18 +183,12 @@ def table_contains(c: Criterion, x: Ctx) -> Verdict:
 # --------------------------------------------------------------------------- logs
 
 
-def _addressed(to: list[str], pid: str, x: Ctx) -> bool:
-    name, email = x.inp.people.get(pid, ("", ""))
-    wanted = {norm(v) for v in (pid, name, email) if v}
-    return any(norm(t) in wanted for t in to)
-
-
 @kind("message_sent")
 def message_sent(c: Criterion, x: Ctx) -> Verdict:
     pid, before = str(c.check.get("person", "")), int(c.check.get("before_day", 10**6))
     d = x.dlv.deliverable
     marks = [norm(d.id)] + [norm(o.path.rsplit("/", 1)[-1]) for o in d.outputs]
-    sent = [m for m in x.inp.messages if m.direction == "from_user" and _addressed(m.to, pid, x)]
+    sent = [m for m in x.inp.messages if m.direction == "from_user" and addressed(m.to, pid, x)]
     about = [m for m in sent if any(k in norm(f"{m.subject}\n{m.body}") for k in marks)]
     early = [m for m in about if m.day < before]
     if early:
@@ -313,5 +269,3 @@ def judge(c: Criterion, x: Ctx) -> Verdict:
         return Verdict(0.0, "", "free-text criterion: needs an LLM judge (--judge openai:MODEL)", "unjudged")
     return x.llm.grade(c, x)
 
-
-from agent_harness.judge import criteria_work  # noqa: E402,F401  (registers the derived-work and quality kinds)

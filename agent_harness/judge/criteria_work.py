@@ -1,5 +1,5 @@
 """Criterion kinds for derived work and professional quality, registered in the same map as the others
-(:data:`agent_harness.judge.criteria.KINDS`): one function per ``check.type``."""
+(:data:`agent_harness.judge.kinds.KINDS`): one function per ``check.type``."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import io
 import re
 
 from agent_harness.derived import numbers_in, ranking_found, schedule_problems, schedule_rows
-from agent_harness.judge.criteria import Ctx, Verdict, kind, no, yes
 from agent_harness.judge.inputs import OutputFile, norm
+from agent_harness.judge.kinds import Ctx, Verdict, addressed, kind, no, yes
 from agent_harness.models import Criterion
 
 OPENING_WORDS, ENDING_WORDS = 120, 60
@@ -142,10 +142,8 @@ def mentions_all(c: Criterion, x: Ctx) -> Verdict:
 @kind("replied_after")
 def replied_after(c: Criterion, x: Ctx) -> Verdict:
     """``{"person", "day"}``: the user wrote to the person on or after ``day`` (the request came that day)."""
-    from agent_harness.judge.criteria import _addressed
-
     pid, day = str(c.check.get("person", "")), int(c.check.get("day", 0))
-    sent = [m for m in x.inp.messages if m.direction == "from_user" and m.day >= day and _addressed(m.to, pid, x)]
+    sent = [m for m in x.inp.messages if m.direction == "from_user" and m.day >= day and addressed(m.to, pid, x)]
     if sent:
         return yes(f"message {sent[0].id} on day {sent[0].day}: {sent[0].subject[:80]}", f"replied to {pid}")
     return no(f"no message to {pid} on or after day {day}")

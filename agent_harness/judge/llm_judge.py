@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, create_model
 
-from agent_harness.judge.criteria import Ctx, Verdict
+from agent_harness.judge.kinds import Ctx, Verdict
 from agent_harness.models import Criterion
 from worldbuilder.errors import GenerationError
 

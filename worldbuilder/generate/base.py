@@ -78,6 +78,21 @@ class PlanContext:
         return random.Random(f"{self.seed}\x1f{self.persona}\x1f" + "\x1f".join(map(str, parts)))
 
 
+# The generator plug-in map (see worldbuilder.plugins): name -> "module:Class"; ``llm`` takes ``config``.
+GENERATORS: dict[str, str] = {
+    "template": "worldbuilder.generate.template:TemplateGenerator",
+    "llm": "worldbuilder.generate.llm_backend:LLMGenerator",
+}
+
+
+def make_generator(name: str, **options: object) -> GeneratorBackend:
+    """The generator registered as ``name`` (``config=`` an LLMConfig for ``llm``)."""
+    from worldbuilder.errors import GenerationError
+    from worldbuilder.plugins import make
+
+    return make("generator", GENERATORS, name, GenerationError, **options)
+
+
 class GeneratorBackend(ABC):
     """One way of producing the four stages of a computer."""
 

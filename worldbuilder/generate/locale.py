@@ -18,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from worldbuilder.errors import GenerationError
+from worldbuilder.generate.countries import country_defaults
 
 LOCALE_PACKAGE = "worldbuilder.generate.locales"
 
@@ -81,8 +82,6 @@ def locale_pack(code: str) -> LocalePack:
     try:
         return LocalePack.model_validate(_raw(code))
     except GenerationError:
-        from worldbuilder.generate.places import country_defaults
-
         tz, faker_locale, name = country_defaults(code)
         data = _raw("_intl") | {"country": code, "name": name, "timezone": tz, "faker_locale": faker_locale,
                                 "currency": COUNTRY_CURRENCY.get(code, "USD"),

@@ -39,9 +39,6 @@ CITIES: dict[str, tuple[str, str, str]] = {
     "Bangalore": ("IN", "Asia/Kolkata", "en_IN"), "Mumbai": ("IN", "Asia/Kolkata", "en_IN"),
     "Singapore": ("SG", "Asia/Singapore", "en_US"), "Auckland": ("NZ", "Pacific/Auckland", "en_NZ"),
 }
-# Fallback cities when the persona names none (weighted by repetition).
-DEFAULT_CITIES = ("New York", "Chicago", "Denver", "Seattle", "Austin", "Boston", "Atlanta", "San Francisco",
-                  "Phoenix", "Minneapolis", "Philadelphia", "Dallas", "London", "Toronto", "Portland", "Houston")
 
 _WORD = re.compile(r"[a-z][a-z0-9+#]*")
 _STOP = frozenset("a an the and or of in at for to with who is on by as from works working their his her".split())

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from worldbuilder import __version__
 from worldbuilder.errors import GenerationError
-from worldbuilder.generate.base import GeneratorBackend, PlanContext
+from worldbuilder.generate.base import GeneratorBackend, PlanContext, make_generator
 from worldbuilder.generate.persona_parse import clean_persona
 from worldbuilder.spec import ComputerSize, ComputerSpec, FileSpec, GenerationInfo, stable_id
 
@@ -16,13 +16,8 @@ SIZES = ("small", "standard", "large")
 
 
 def make_backend(llm: object | None) -> GeneratorBackend:
-    if llm is None:
-        from worldbuilder.generate.template import TemplateGenerator
-
-        return TemplateGenerator()
-    from worldbuilder.generate.llm_backend import LLMGenerator
-
-    return LLMGenerator(llm)
+    """The offline template generator, or the LLM generator when ``llm`` is an LLMConfig."""
+    return make_generator("template") if llm is None else make_generator("llm", config=llm)
 
 
 def plan_computer(persona: str, seed: int = 0, size: ComputerSize = "standard", llm: object | None = None,

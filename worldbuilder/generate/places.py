@@ -13,7 +13,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-from worldbuilder.generate.match import DEFAULT_CITIES
+from worldbuilder.generate.countries import COUNTRIES, COUNTRY_NAMES, country_tz
+
+# Fallback cities when the persona names none (weighted by repetition).
+DEFAULT_CITIES = ("New York", "Chicago", "Denver", "Seattle", "Austin", "Boston", "Atlanta", "San Francisco",
+                  "Phoenix", "Minneapolis", "Philadelphia", "Dallas", "London", "Toronto", "Portland", "Houston")
 
 
 @dataclass(frozen=True)
@@ -58,45 +62,6 @@ _ABBR = ("AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN M
 US_ABBR: dict[str, str] = dict(zip(_ABBR, [*sorted(set(US_STATES) - {"district of columbia"}), "district of columbia"],
                                    strict=True))
 
-# country → (code, timezone, locale, main city)
-COUNTRIES: dict[str, tuple[str, str, str, str]] = {
-    "united states": ("US", _ET, "en_US", "New York"), "usa": ("US", _ET, "en_US", "New York"),
-    "canada": ("CA", "America/Toronto", "en_CA", "Toronto"), "mexico": ("MX", "America/Mexico_City", "es_MX", "Mexico City"),
-    "brazil": ("BR", "America/Sao_Paulo", "pt_BR", "São Paulo"), "argentina": ("AR", "America/Argentina/Buenos_Aires", "es_AR", "Buenos Aires"),
-    "chile": ("CL", "America/Santiago", "es_CL", "Santiago"), "colombia": ("CO", "America/Bogota", "es_CO", "Bogotá"),
-    "united kingdom": ("GB", "Europe/London", "en_GB", "London"), "uk": ("GB", "Europe/London", "en_GB", "London"),
-    "england": ("GB", "Europe/London", "en_GB", "London"), "scotland": ("GB", "Europe/London", "en_GB", "Glasgow"),
-    "wales": ("GB", "Europe/London", "en_GB", "Cardiff"), "ireland": ("IE", "Europe/Dublin", "en_IE", "Dublin"),
-    "france": ("FR", "Europe/Paris", "fr_FR", "Paris"), "germany": ("DE", "Europe/Berlin", "de_DE", "Berlin"),
-    "austria": ("AT", "Europe/Vienna", "de_AT", "Vienna"), "switzerland": ("CH", "Europe/Zurich", "de_CH", "Zurich"),
-    "netherlands": ("NL", "Europe/Amsterdam", "nl_NL", "Amsterdam"), "belgium": ("BE", "Europe/Brussels", "nl_BE", "Brussels"),
-    "spain": ("ES", "Europe/Madrid", "es_ES", "Madrid"), "portugal": ("PT", "Europe/Lisbon", "pt_PT", "Lisbon"),
-    "italy": ("IT", "Europe/Rome", "it_IT", "Milan"), "denmark": ("DK", "Europe/Copenhagen", "da_DK", "Copenhagen"),
-    "sweden": ("SE", "Europe/Stockholm", "sv_SE", "Stockholm"), "norway": ("NO", "Europe/Oslo", "no_NO", "Oslo"),
-    "finland": ("FI", "Europe/Helsinki", "fi_FI", "Helsinki"), "poland": ("PL", "Europe/Warsaw", "pl_PL", "Warsaw"),
-    "czech republic": ("CZ", "Europe/Prague", "cs_CZ", "Prague"), "czechia": ("CZ", "Europe/Prague", "cs_CZ", "Prague"),
-    "romania": ("RO", "Europe/Bucharest", "ro_RO", "Bucharest"), "turkey": ("TR", "Europe/Istanbul", "tr_TR", "Istanbul"),
-    "south africa": ("ZA", "Africa/Johannesburg", "zu_ZA", "Johannesburg"), "nigeria": ("NG", "Africa/Lagos", "en_US", "Lagos"),
-    "kenya": ("KE", "Africa/Nairobi", "en_US", "Nairobi"), "ghana": ("GH", "Africa/Accra", "en_US", "Accra"),
-    "egypt": ("EG", "Africa/Cairo", "en_US", "Cairo"), "india": ("IN", "Asia/Kolkata", "en_IN", "Mumbai"),
-    "pakistan": ("PK", "Asia/Karachi", "en_US", "Karachi"), "philippines": ("PH", "Asia/Manila", "en_PH", "Manila"),
-    "singapore": ("SG", "Asia/Singapore", "en_MS", "Singapore"), "malaysia": ("MY", "Asia/Kuala_Lumpur", "en_US", "Kuala Lumpur"),
-    "indonesia": ("ID", "Asia/Jakarta", "id_ID", "Jakarta"), "vietnam": ("VN", "Asia/Ho_Chi_Minh", "en_US", "Ho Chi Minh City"),
-    "japan": ("JP", "Asia/Tokyo", "ja_JP", "Tokyo"), "south korea": ("KR", "Asia/Seoul", "en_US", "Seoul"),
-    "china": ("CN", "Asia/Shanghai", "en_US", "Shanghai"), "hong kong": ("HK", "Asia/Hong_Kong", "en_US", "Hong Kong"),
-    "taiwan": ("TW", "Asia/Taipei", "en_US", "Taipei"), "united arab emirates": ("AE", "Asia/Dubai", "en_US", "Dubai"),
-    "uae": ("AE", "Asia/Dubai", "en_US", "Dubai"), "israel": ("IL", "Asia/Jerusalem", "en_US", "Tel Aviv"),
-    "saudi arabia": ("SA", "Asia/Riyadh", "en_US", "Riyadh"), "australia": ("AU", "Australia/Sydney", "en_AU", "Sydney"),
-    "new zealand": ("NZ", "Pacific/Auckland", "en_NZ", "Auckland"), "great britain": ("GB", "Europe/London", "en_GB", "London"),
-    "britain": ("GB", "Europe/London", "en_GB", "London"), "northern ireland": ("GB", "Europe/London", "en_GB", "Belfast"),
-    "holland": ("NL", "Europe/Amsterdam", "nl_NL", "Amsterdam"), "the netherlands": ("NL", "Europe/Amsterdam", "nl_NL", "Amsterdam"),
-    "united states of america": ("US", _ET, "en_US", "New York"), "america": ("US", _ET, "en_US", "New York"),
-    "u.s.": ("US", _ET, "en_US", "New York"), "u.k.": ("GB", "Europe/London", "en_GB", "London"),
-}
-COUNTRY_NAMES: dict[str, str] = {}
-for _name, (_code, *_rest) in COUNTRIES.items():
-    COUNTRY_NAMES.setdefault(_code, _name.title() if len(_name) > 3 else _name.upper())
-COUNTRY_NAMES["US"] = "United States"
 
 
 _NAME = r"[A-Z][\w.'-]*(?:\s+(?:[A-Z][\w.'-]*|de|del|da|do|of|upon))*"
@@ -118,20 +83,8 @@ def city_table() -> tuple[CityRow, ...]:
     for line in text.splitlines():
         if line.strip() and not line.startswith("#"):
             city, country, region, tz = (line.split("\t") + ["", "", ""])[:4]
-            rows.append(CityRow(city, country, region, tz or _country_tz(country)))
+            rows.append(CityRow(city, country, region, tz or country_tz(country)))
     return tuple(rows)
-
-
-def _country_tz(code: str) -> str:
-    return next((tz for c, tz, _, _ in COUNTRIES.values() if c == code), "UTC")
-
-
-def country_defaults(code: str) -> tuple[str, str, str]:
-    """(timezone, Faker locale, name) of a country code, from the country table."""
-    for c, tz, locale, _ in COUNTRIES.values():
-        if c == code:
-            return tz, locale, COUNTRY_NAMES.get(code, code)
-    return "UTC", "en_US", code
 
 
 @lru_cache(maxsize=1)
@@ -197,7 +150,7 @@ def _from_region(key: str, city: str | None = None) -> Place:
     if city and (known := _city_in(city, country, region)) and known.region == region:
         return known
     rows = [r for r in city_table() if r.country == country and _fold(r.region) == key.removeprefix("county ")]
-    tz = rows[0].timezone if rows else _country_tz(country)
+    tz = rows[0].timezone if rows else country_tz(country)
     return Place(city or (rows[0].city if rows else region), country, tz, _locale_of(country), region=region)
 
 

@@ -10,10 +10,10 @@ from worldbuilder.generate.fill import fill, safe_name, slug
 from worldbuilder.generate.match import CITIES
 from worldbuilder.generate.occupation import topics_for
 from worldbuilder.generate.timeline import month_name
-from worldbuilder.generate.tree_offline import TreeBuilder
 
 if TYPE_CHECKING:
     from worldbuilder.generate.base import FilePlan
+    from worldbuilder.generate.tree_offline import TreeBuilder
 
 DISHES = ("Lemon chicken", "Lentil soup", "Banana bread", "Chili", "Pad thai", "Shakshuka", "Pesto pasta")
 PERSONAL: dict[str, list[tuple[str, str, str]]] = {

@@ -27,10 +27,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from worldbuilder.materialize import docker_api, docker_cli, docker_image, layer_files, staging
+from worldbuilder.materialize import docker_api, docker_cli, layer_files, staging
 from worldbuilder.materialize.base_facts import base_facts, locale_archive
 from worldbuilder.materialize.base_image import base_tag, ensure_base
-from worldbuilder.materialize.docker_image import LABEL, ImageBuildError, ImageRef, image_tag
+from worldbuilder.materialize.docker_provision import provision_image
+from worldbuilder.materialize.image_ref import (
+    CMD,
+    LABEL,
+    ImageBuildError,
+    ImageRef,
+    computer_labels,
+    image_build_hash,
+    image_tag,
+)
 from worldbuilder.materialize.keys import ensure_keypair
 from worldbuilder.materialize.paths import cache_home
 from worldbuilder.spec import ComputerSpec
@@ -62,7 +71,7 @@ class _HashingWriter(io.RawIOBase):
 
 def build_hash(spec: ComputerSpec, computer_dir: Path, base: str, pubkey: str, sudo: bool, variant: str,
                spec_hash: str) -> str:
-    h = hashlib.sha256(docker_image._build_hash(spec, computer_dir, base, pubkey, sudo, variant, spec_hash).encode())
+    h = hashlib.sha256(image_build_hash(spec, computer_dir, base, pubkey, sudo, variant, spec_hash).encode())
     for mod in (layer_files, __import__(__name__, fromlist=["x"])):
         h.update(Path(mod.__file__).read_bytes())
     return h.hexdigest()
@@ -97,7 +106,7 @@ def image_config(facts: dict, diff_id: str, labels: dict[str, str]) -> bytes:
     insp = facts["inspect"]
     base_cfg = insp.get("Config") or {}
     conf = {k: base_cfg[k] for k in CONFIG_KEYS if base_cfg.get(k)}
-    conf.update(Cmd=json.loads(docker_image.CMD), WorkingDir="/", Labels=labels)
+    conf.update(Cmd=json.loads(CMD), WorkingDir="/", Labels=labels)
     now = datetime.now(UTC).isoformat().replace("+00:00", "Z")
     base_ids = insp["RootFS"]["Layers"]
     history = [{"created": insp.get("Created", now), "created_by": f"worldbuilder base {labels[f'{LABEL}.base']}"}
@@ -133,7 +142,7 @@ def _stage(computer_dir: Path, b: _Batch) -> tuple[_Staged | None, str]:
     cfg = staging.provision_config(spec, keys.public, sudo=b.sudo)
     layer = b.work / f"{spec.id}.tar"
     diff_id, host_pub = write_layer(spec, tree, cfg, _with_locale(b, cfg.get("locale") or "C.UTF-8"), layer)
-    labels = docker_image._labels(spec, b.base, bhash, b.variant, cfg, spec_hash)
+    labels = computer_labels(spec, b.base, bhash, b.variant, cfg, spec_hash)
     labels[f"{LABEL}.host-key"] = " ".join(host_pub.split()[:2])
     labels[f"{LABEL}.method"] = "layer"
     labels.update(b.extra)
@@ -284,7 +293,7 @@ def build_layer_images(computer_dirs: list[Path], variant: str = "base", sudo: b
             docker_load(staged, json.loads(staged[0].config)["rootfs"]["diff_ids"][:-1])
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    slow = iter([docker_image.build_image(d, variant=variant, sudo=sudo, method="provision", extra_labels=extra)
+    slow = iter([provision_image(d, variant=variant, sudo=sudo, extra_labels=extra)
                  for d in fallback])
     fast = iter(inspect_many([t for t in tags if t is not None], cached))
     return [next(fast) if t is not None else next(slow) for t in tags]

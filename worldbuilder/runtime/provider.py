@@ -34,6 +34,7 @@ PROVIDERS: dict[str, str] = {  # name -> "module:Class" (imported on use, so no 
     "qemu": "worldbuilder.runtime.provider_qemu:QemuProvider",
     "libvirt": "worldbuilder.runtime.provider_libvirt:LibvirtProvider",
     "local": "worldbuilder.runtime.provider_local:LocalProvider",
+    "windows-qemu": "worldbuilder.runtime.provider_windows_qemu:WindowsQemuProvider",
 }
 
 

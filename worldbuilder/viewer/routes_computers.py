@@ -8,7 +8,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from worldbuilder.viewer import computers, plots
-from worldbuilder.viewer.app import item_or_404, raw_response, render, safe_file, state
+from worldbuilder.viewer.web import item_or_404, raw_response, render, safe_file, state
 
 router = APIRouter()
 _plot_cache: dict[tuple, bytes] = {}

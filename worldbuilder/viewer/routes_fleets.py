@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from worldbuilder.viewer import fleets, plots
-from worldbuilder.viewer.app import item_or_404, render, state
+from worldbuilder.viewer.web import item_or_404, render, state
 
 router = APIRouter()
 

@@ -7,8 +7,8 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from worldbuilder.viewer import runs
-from worldbuilder.viewer.app import item_or_404, raw_response, render, safe_file, state
 from worldbuilder.viewer.routes_computers import _render_url
+from worldbuilder.viewer.web import item_or_404, raw_response, render, safe_file, state
 
 router = APIRouter()
 

@@ -38,15 +38,15 @@ class WindowsBootError(ComputerError):
     """A Windows VM could not be started, or never became reachable over SSH."""
 
 
-def check_kvm() -> None:
+def check_kvm(device: str = "/dev/kvm") -> None:
     """A /dev/kvm that opens, answers KVM_GET_API_VERSION and really runs a guest, else one line."""
     try:
-        fd = os.open("/dev/kvm", os.O_RDWR | os.O_CLOEXEC)
+        fd = os.open(device, os.O_RDWR | os.O_CLOEXEC)
     except OSError as exc:
-        raise EngineUnavailable(f"Windows VMs need KVM and /dev/kvm is not usable ({exc.strerror})") from exc
+        raise EngineUnavailable(f"Windows VMs need KVM and {device} is not usable ({exc.strerror})") from exc
     try:
         if fcntl.ioctl(fd, KVM_GET_API_VERSION) != 12:
-            raise EngineUnavailable("Windows VMs need KVM and /dev/kvm does not answer KVM_GET_API_VERSION")
+            raise EngineUnavailable(f"Windows VMs need KVM and {device} does not answer KVM_GET_API_VERSION")
     finally:
         os.close(fd)
     from worldbuilder.runtime import accel  # the shared probe: /dev/kvm can exist and still abort guests
