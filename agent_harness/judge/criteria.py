@@ -11,12 +11,14 @@ import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agent_harness.derived import value_near
 from agent_harness.judge.inputs import DeliverableInput, JudgeInput, OutputFile, norm
-from agent_harness.models import Criterion
-from worldbuilder.check import fact_pattern, matches_fact
+from worldbuilder.factmatch import fact_pattern, matches_fact, parse_number, with_value
+
+if TYPE_CHECKING:  # standard library only at run time: the in-computer grader ships this module
+    from agent_harness.models import Criterion
 
 
 @dataclass
@@ -35,7 +37,7 @@ class Ctx:
     llm: Any = None  # an LLMJudge, or None offline
 
 
-Kind = Callable[[Criterion, Ctx], Verdict]
+Kind = Callable[["Criterion", Ctx], Verdict]
 KINDS: dict[str, Kind] = {}
 PROCESS_KINDS = frozenset({"message_sent"})  # judged from the logs, not from the outputs
 
@@ -100,7 +102,7 @@ def fact_cited(c: Criterion, x: Ctx) -> Verdict:
         return yes(snippet(f, display), f"shows {display}")
     fact = x.inp.facts.get(str(c.check.get("fact", "")))
     if fact is not None:  # the same value written another way next to its label ("Q4 revenue: 1245300")
-        target = fact.model_copy(update={"value": _value(display, fact.value)})
+        target = with_value(fact, _value(display, fact.value))
         for out in x.dlv.readable:
             for m in fact_pattern(target, loose=True).finditer(out.text):
                 if matches_fact(target, m.group("num"), m.group("suf")):
@@ -109,8 +111,6 @@ def fact_cited(c: Criterion, x: Ctx) -> Verdict:
 
 
 def _value(display: str, default: float) -> float:
-    from worldbuilder.check import parse_number
-
     m = re.search(r"-?\d[\d,]*(?:\.\d+)?", display)
     parsed = parse_number(m.group(0), None) if m else None
     return parsed[0] if parsed else default
