@@ -40,12 +40,17 @@ from worldbuilder.spec import ComputerSpec
 
 
 def export_harbor(sources: list[Path], out: Path, day: int = 0, skills_dir: str | None = None,
-                  solution: bool = False, cpus: float = 1.0, memory_mb: int = 1024, log=None) -> list[Path]:
-    """Write the task directories under ``out`` (created atomically); return them."""
+                  solution: bool = False, cpus: float = 1.0, memory_mb: int = 1024,
+                  deliverables: list[str] | None = None, log=None) -> list[Path]:
+    """Write the task directories (one per deliverable, or per deliverable in ``deliverables``) under ``out``
+    (created atomically); return them."""
     out = Path(out)
     if out.exists():
         raise BenchError(f"{out} already exists")
     resolved = [resolve(p, day) for p in sources]
+    wanted = set(deliverables or ["all"])
+    if unknown := wanted - {"all"} - {d.id for s in resolved for d in s.objectives.deliverables}:
+        raise BenchError(f"no exported computer has deliverable {sorted(unknown)[0]!r}")
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp-{secrets.token_hex(3)}")
     try:
@@ -57,6 +62,8 @@ def export_harbor(sources: list[Path], out: Path, day: int = 0, skills_dir: str 
         names = []
         for src, task in zip(resolved, manifest.tasks, strict=True):
             for d in src.objectives.deliverables:
+                if "all" not in wanted and d.id not in wanted:
+                    continue
                 names.append(_task(tmp / f"{task.id}-{d.id.replace('_', '-')}", src, task, d, skills_dir,
                                    solution, cpus, memory_mb))
         os.replace(tmp, out)
