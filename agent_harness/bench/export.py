@@ -18,7 +18,9 @@ from agent_harness.bench.model import MANIFEST, Manifest, TaskEntry, task_dir
 from agent_harness.bench.single import single_objectives
 from agent_harness.bench.sources import Source, resolve
 from agent_harness.objectives import briefing
+from agent_harness.paths import home_rel
 from worldbuilder import __version__
+from worldbuilder.computer_dir import TREE_DIR
 from worldbuilder.materialize import docker_cli
 
 
@@ -35,6 +37,18 @@ def task_id(src: Source, taken: set[str], deliverable: str | None = None) -> str
 def bundle_tag(src: Source) -> str:
     image_id = docker_cli.out("image", "inspect", "-f", "{{.Id}}", src.image).split(":")[-1]
     return f"worldbuilder/bench-{src.spec.id.lower()}:day-{src.day:02d}-{image_id[:12]}"
+
+
+def copy_sources(src: Source, dest: Path) -> None:
+    """The computer's files its deliverables name as sources (the judge quotes them), at their tree paths."""
+    if src.computer is None or not (src.computer / TREE_DIR).is_dir():
+        return
+    tree = src.computer / TREE_DIR
+    wanted = {s for d in src.objectives.deliverables for s in d.sources}
+    for f in src.spec.files:
+        if home_rel(src.spec, f.path) in wanted and (tree / f.path).is_file():
+            (dest / f.path).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(tree / f.path, dest / f.path)
 
 
 def _dump(path: Path, data) -> None:
@@ -99,6 +113,7 @@ def _write(resolved: list[Source], root: Path, name: str, version: str, log) -> 
         _dump(d / "briefing.json", briefing(src.objectives, src.spec))
         _dump(d / "grader" / "objectives.json", src.objectives)
         _dump(d / "grader" / "grader.json", src.grader)
+        copy_sources(src, d / "grader" / TREE_DIR)
         entry = TaskEntry(id=tid, computer_id=src.spec.id, day=src.day,
                           deliverables=[x.id for x in src.objectives.deliverables], image=images.images[src.image])
         _dump(d / "task.json", entry)

@@ -8,6 +8,7 @@ A bundle directory (or the same tree in a ``.tar.zst``)::
     tasks/<task>/spec.json         the computer's spec
     tasks/<task>/briefing.json     what the agent is told (deliverables without rubrics)
     tasks/<task>/grader/objectives.json   objectives WITH rubrics and the hidden scenario
+    tasks/<task>/grader/tree/...          the computer's source files the deliverables name (for the judge)
     tasks/<task>/grader/grader.json       judge + simulation settings (+ reference scores); ``deliverable``
                                           set: a single-deliverable task (see bench/single.py)
 

@@ -23,6 +23,7 @@ from agent_harness.bench.single import single_objectives
 from agent_harness.objectives import load_objectives
 from agent_harness.runlog import read_model, write_model
 from agent_harness.runs import SimOptions, check_backend, new_run
+from worldbuilder.computer_dir import TREE_DIR
 
 
 def _judge(run_dir: Path, grader: GraderConfig):
@@ -72,6 +73,8 @@ def _run_task(root: Path, task: TaskEntry, image: str, out: Path, agent: str, da
     computer = out / task.id / "computer"
     computer.mkdir(parents=True)
     shutil.copy2(src / "spec.json", computer / "spec.json")
+    if (src / "grader" / TREE_DIR).is_dir():  # the source files the judge quotes
+        shutil.copytree(src / "grader" / TREE_DIR, computer / TREE_DIR)
     single = deliverable or grader.deliverable
     sim = grader.sim
     if single:  # one deliverable: its briefing only, until submitted, bounded by the days asked (or its window)
