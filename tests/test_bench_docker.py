@@ -200,14 +200,15 @@ def test_single_deliverable_bundle_run_and_its_harbor_reward(source, tmp_path):
     grader = json.loads((tdir / "grader" / "grader.json").read_text())
     assert grader["deliverable"] == did and grader["dropped"] and grader["reference"] is None
     out = tmp_path / "results"
-    row = wb("bench", "run", str(single), "--agent", "offline", "--out", str(out)).stdout
+    row = wb("bench", "run", str(single), "--agent", "offline", "--days", "3", "--turns-per-day", "60",
+             "--out", str(out)).stdout
     t = json.loads((out / "results.json").read_text())["tasks"][0]
     assert t["deliverable"] == did and list(t["deliverables"]) == [did] and f"{t['points']:g}/{t['max']:g}" in row
     judgement = json.loads((out / t["run"] / "judgement.json").read_text())
     assert (t["points"], t["max"]) == (judgement["total"]["points"], judgement["total"]["max"]) and t["points"] > 0
     summary = json.loads((out / t["run"] / "summary.json").read_text())
-    assert did in summary["deliverables"]  # submitted (the run ends the day it is, or at the bound)
-    assert summary["stop_reason"] in ("", "every deliverable submitted")
+    assert did in summary["deliverables"] and summary["days_completed"] < 3  # ended on the day it was submitted
+    assert summary["stop_reason"] == t["stop_reason"] == "every deliverable submitted"
     # the same outputs, graded inside the computer by the exported Harbor task
     harbor = tmp_path / "harbor"
     wb("bench", "export", str(run), "--format", "harbor", "--deliverable", did, "--out", str(harbor))

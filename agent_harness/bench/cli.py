@@ -66,11 +66,12 @@ def import_(bundle):
 @click.option("--tasks", help="Comma-separated task ids (default: all).")
 @click.option("--days", type=click.IntRange(1, 366),
               help="Simulated days (default: the bundle's; single deliverable: at most this many).")
+@click.option("--turns-per-day", type=click.IntRange(1), help="Agent turns per day (default: the bundle's).")
 @click.option("--deliverable", metavar="ID",
               help="Run only this deliverable of each task holding it: its briefing alone, until submitted.")
 @click.option("--out", type=click.Path(path_type=Path), help="Results folder (default bench-results/<bundle>-<agent>).")
 @click.option("--llm-base-url", envvar="WORLDBUILDER_LLM_BASE_URL")
-def run(bundle, agent, tasks, days, deliverable, out, llm_base_url):
+def run(bundle, agent, tasks, days, turns_per_day, deliverable, out, llm_base_url):
     """Boot each task's computer, simulate (a single-deliverable task: until it is submitted), judge; write
     results.json and a leaderboard row."""
     from agent_harness.bench.results import HEADER, row
@@ -79,7 +80,8 @@ def run(bundle, agent, tasks, days, deliverable, out, llm_base_url):
     stem = bundle.name.split(".")[0]
     out = out or Path("bench-results") / f"{stem}-{agent.replace(':', '-').replace('/', '-')}"
     res = run_bundle(bundle, out, agent=agent, tasks=[t for t in (tasks or "").split(",") if t] or None,
-                     days=days, llm_base_url=llm_base_url, deliverable=deliverable, log=_log)
+                     days=days, llm_base_url=llm_base_url, deliverable=deliverable,
+                     turns_per_day=turns_per_day, log=_log)
     click.echo(HEADER + row(res), nl=False)
     click.echo(f"results: {out / 'results.json'}", err=True)
 

@@ -12,6 +12,7 @@ that deliverable's briefing only (:mod:`agent_harness.bench.single`), runs until
 from __future__ import annotations
 
 import shutil
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -46,11 +47,23 @@ def _select(manifest: Manifest, tasks: list[str] | None, deliverable: str | None
     return chosen
 
 
+@dataclass
+class RunChoice:
+    """What ``bench run`` was asked for, beyond the bundle's own settings."""
+
+    agent: str = "offline"
+    days: int | None = None  # simulated days (single deliverable: at most this many)
+    turns_per_day: int | None = None
+    llm_base_url: str | None = None
+    deliverable: str | None = None  # run only this deliverable of each task holding it
+
+
 def run_bundle(bundle: Path, out: Path, agent: str = "offline", tasks: list[str] | None = None,
                days: int | None = None, llm_base_url: str | None = None, deliverable: str | None = None,
-               log=None) -> Results:
+               turns_per_day: int | None = None, log=None) -> Results:
     """Run (a selection of) the bundle's tasks with ``agent`` (``deliverable``: only that deliverable of each
     task holding it, as a single-deliverable task); write ``OUT/results.json`` and ``results.md``."""
+    choice = RunChoice(agent, days, turns_per_day, llm_base_url, deliverable)
     check_backend("agent", agent, ("offline", "external"))
     out = Path(out)
     if out.exists() and any(out.iterdir()):
@@ -59,15 +72,15 @@ def run_bundle(bundle: Path, out: Path, agent: str = "offline", tasks: list[str]
         selected = _select(manifest, tasks, deliverable)
         tags = install_tasks(root, manifest, selected, log=log)
         out.mkdir(parents=True, exist_ok=True)
-        rows = [_run_task(root, t, tags[t.id], out, agent, days, llm_base_url, deliverable, log) for t in selected]
+        rows = [_run_task(root, t, tags[t.id], out, choice, log) for t in selected]
     res = Results(bundle=manifest.name, version=manifest.version, agent=agent,
                   created=datetime.now(UTC).replace(microsecond=0).isoformat(), tasks=rows)
     write_results(out, res)
     return res
 
 
-def _run_task(root: Path, task: TaskEntry, image: str, out: Path, agent: str, days: int | None,
-              llm_base_url: str | None, deliverable: str | None, log) -> TaskResult:
+def _run_task(root: Path, task: TaskEntry, image: str, out: Path, choice: RunChoice, log) -> TaskResult:
+    days, agent = choice.days, choice.agent
     src = root / task_dir(task.id)
     grader = read_model(src / "grader" / "grader.json", GraderConfig)
     computer = out / task.id / "computer"
@@ -75,7 +88,7 @@ def _run_task(root: Path, task: TaskEntry, image: str, out: Path, agent: str, da
     shutil.copy2(src / "spec.json", computer / "spec.json")
     if (src / "grader" / TREE_DIR).is_dir():  # the source files the judge quotes
         shutil.copytree(src / "grader" / TREE_DIR, computer / TREE_DIR)
-    single = deliverable or grader.deliverable
+    single = choice.deliverable or grader.deliverable
     sim = grader.sim
     if single:  # one deliverable: its briefing only, until submitted, bounded by the days asked (or its window)
         one, _ = single_objectives(load_objectives(src / "grader" / "objectives.json"), single,
@@ -85,9 +98,9 @@ def _run_task(root: Path, task: TaskEntry, image: str, out: Path, agent: str, da
     else:
         shutil.copy2(src / "grader" / "objectives.json", computer / "objectives.json")
         run_days = days or sim.days
-    opts = SimOptions(days=run_days, turns_per_day=sim.turns_per_day, agent=agent,
+    opts = SimOptions(days=run_days, turns_per_day=choice.turns_per_day or sim.turns_per_day, agent=agent,
                       collaborators=sim.collaborators, image=image, command_timeout=sim.command_timeout,
-                      llm_base_url=llm_base_url)
+                      llm_base_url=choice.llm_base_url)
     if log:
         log(f"task {task.id}: " + (f"deliverable {single} until submitted, at most " if single else "")
             + f"{opts.days} day(s) with agent {agent}")
@@ -95,7 +108,8 @@ def _run_task(root: Path, task: TaskEntry, image: str, out: Path, agent: str, da
     sim_run.stop_when_submitted = bool(single)
     summary = sim_run.run()
     judgement = _judge(out / task.id / "run", grader)
-    ref = grader.reference if not single and (days or sim.days) == sim.days else None
+    same = (days or sim.days) == sim.days and (choice.turns_per_day or sim.turns_per_day) == sim.turns_per_day
+    ref = grader.reference if not single and same else None
     return TaskResult(id=task.id, points=judgement.total.points, max=judgement.total.max, status=summary.status,
                       run=f"{task.id}/run", deliverables={d.id: [d.points, d.max] for d in judgement.deliverables},
                       reference=ref, deliverable=single, stop_reason=summary.stop_reason)
