@@ -113,3 +113,32 @@ def test_harbor_grader_scores_missing_outputs_zero(single_run, tmp_path):
     assert proc.returncode == 0, proc.stderr
     reward = json.loads((tmp_path / "verifier" / "reward.json").read_text())
     assert reward["reward"] == 0.0 and reward["max"] == sum(c.points for c in one.deliverables[0].rubric)
+
+
+def test_export_splits_sources_into_single_deliverable_tasks(single_run, tmp_path):
+    from agent_harness.bench.errors import BenchError
+    from agent_harness.bench.export import split, task_id
+    from agent_harness.bench.model import GraderConfig, SimSettings
+    from agent_harness.bench.results import Results, TaskResult, row
+    from agent_harness.bench.sources import Source
+    from agent_harness.objectives import load_objectives
+
+    computer, *_ = single_run
+    full = load_objectives(computer.parent / "objectives.json")
+    src = Source(computer, ComputerSpec.load(computer), full, "img", 0,
+                 GraderConfig(sim=SimSettings(days=6, turns_per_day=80)), computer)
+    assert split([src], None) == [src]
+    parts = split([src], ["all"])
+    assert [p.grader.deliverable for p in parts] == [d.id for d in full.deliverables]
+    for p, d in zip(parts, full.deliverables, strict=True):
+        assert [x.id for x in p.objectives.deliverables] == [d.id] and p.grader.sim.days == p.objectives.days
+        assert set(p.grader.dropped) == {c.id for c in d.rubric if c.check.get("type") in SIMULATION_KINDS}
+    taken: set[str] = set()
+    assert task_id(parts[0], taken, parts[0].grader.deliverable).endswith(full.deliverables[0].id.replace("_", "-"))
+    with pytest.raises(BenchError, match="no exported computer has deliverable 'dlv_999'"):
+        split([src], ["dlv_999"])
+    with pytest.raises(BenchError, match="unknown deliverable"):
+        single_objectives(full, "dlv_999")
+    res = Results(bundle="b", version="1", agent="offline", created="x", tasks=[
+        TaskResult(id="c-day00", points=3, max=6, status="stopped", run="r", deliverable="dlv_002")])
+    assert "c-day00 [dlv_002] 3/6" in row(res)
