@@ -44,6 +44,7 @@ from worldbuilder.spec import ComputerSpec
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int, int], None]  # (day, turns used today, turns per day)
 MAX_RESTORES_PER_DAY = 2
+ALL_SUBMITTED = "every deliverable submitted"  # stop reason of a run with stop_when_submitted
 DEGRADED_RATE, DEGRADED_MIN_TURNS = 0.9, 10  # a finished run with >= 90% error turns is ``degraded``
 
 
@@ -67,6 +68,7 @@ class Simulation:
         self.agent, self.collabs, self.clock, self.config = agent, collaborators, clock, config
         self.redact = redact or Redactor([])
         self.progress = progress
+        self.stop_when_submitted = False  # end the run after the first day by which every deliverable is submitted
         self.turns = JsonlLog(run.turns_jsonl, TurnRecord)
         self.messages = JsonlLog(run.messages_jsonl, MessageRecord)
         self.computer: Computer | None = None
@@ -188,6 +190,9 @@ class Simulation:
                     raise
                 restarts += 1
                 self._restart_day(day, str(exc))
+        if not stop and self.stop_when_submitted and day < self.clock.days and \
+                all(d.id in self.state.submissions for d in self.objectives.deliverables):
+            stop = ALL_SUBMITTED
         if not stop and day < self.clock.days:
             self._overnight(day)
         return stop

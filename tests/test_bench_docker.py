@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import tarfile
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -155,8 +156,78 @@ def test_harbor_tasks_load_with_harbor_and_grade_in_the_computer(source, tmp_pat
                            "-v", f"{d / 'solution'}:/solution:ro", image, "sh", "-c", script],
                           capture_output=True, text=True, check=True, timeout=300)
     before, after = (json.loads(x) for x in proc.stdout.split("====="))
-    # the standalone grader scores the text-checkable kinds; derived-value kinds (issue 16) stay "unjudged" there
-    assert before["reward"] == 0.0 and after["reward"] > 0.2 and after["max"] == before["max"]
+    did = objectives["deliverables"][0]["id"]
+    meta = tomllib.loads((d / "task.toml").read_text())["metadata"]
+    assert meta["deliverable"] == did and meta["dropped_criteria"]
+    outputs = [o["path"] for o in objectives["deliverables"][0]["outputs"]]
+    given = {p: d / "solution" / "files" / p.rsplit("/", 1)[-1] for p in outputs}
+    points, max_ = host_score(run, did, {p: f.read_bytes() for p, f in given.items() if f.is_file()})
+    assert before["reward"] == 0.0 and after["max"] == before["max"] == max_ == meta["points"]
+    assert 0 < points and after["reward"] == pytest.approx(points / max_, abs=1e-9)  # the host judge's score
+
+
+def host_score(run: Path, did: str, files: dict[str, bytes]) -> tuple[float, float]:
+    """The host judge (agent_harness.judge, with pydantic) on ``files`` as deliverable ``did``'s outputs."""
+    from agent_harness.bench.single import single_objectives
+    from agent_harness.judge.api import score_deliverable
+    from agent_harness.judge.inputs import DeliverableInput, JudgeInput, OutputFile
+    from agent_harness.judge.rundata import computer_view
+    from agent_harness.models import Objectives
+
+    one, _ = single_objectives(Objectives.model_validate_json((run / "objectives.json").read_text()), did)
+    d = one.deliverables[0]
+    computer = json.loads((run / "run.json").read_text())["computer"]
+    _, facts, people, sources, _ = computer_view(computer, tuple(sorted(d.sources)))
+    dlv = DeliverableInput(d, {o.path: OutputFile(o.path, files.get(o.path)) for o in d.outputs}, [one.days])
+    inp = JudgeInput(run="host", day=one.days, objectives=one, facts=facts, people=people, messages=[], turns=[],
+                     deliverables={d.id: dlv}, sources=sources)
+    score, _ = score_deliverable(inp, dlv)
+    return score.points, score.max
+
+
+def test_single_deliverable_bundle_run_and_its_harbor_reward(source, tmp_path):
+    """bench export --deliverable: a one-deliverable task; bench run runs it until submitted and judges it
+    alone; the Harbor grader in the computer gives the same points/max for that run's outputs."""
+    _, _, run, _ = source
+    objectives = json.loads((run / "objectives.json").read_text())
+    did = objectives["deliverables"][0]["id"]
+    single = tmp_path / "single"
+    wb("bench", "export", str(run), "--deliverable", did, "--out", str(single))
+    m = Manifest.model_validate_json((single / "benchmark.json").read_text())
+    assert [t.deliverables for t in m.tasks] == [[did]] and m.tasks[0].id.endswith(did.replace("_", "-"))
+    tdir = single / "tasks" / m.tasks[0].id
+    assert [d["id"] for d in json.loads((tdir / "briefing.json").read_text())["deliverables"]] == [did]
+    grader = json.loads((tdir / "grader" / "grader.json").read_text())
+    assert grader["deliverable"] == did and grader["dropped"] and grader["reference"] is None
+    out = tmp_path / "results"
+    row = wb("bench", "run", str(single), "--agent", "offline", "--days", "3", "--turns-per-day", "60",
+             "--out", str(out)).stdout
+    t = json.loads((out / "results.json").read_text())["tasks"][0]
+    assert t["deliverable"] == did and list(t["deliverables"]) == [did] and f"{t['points']:g}/{t['max']:g}" in row
+    judgement = json.loads((out / t["run"] / "judgement.json").read_text())
+    assert (t["points"], t["max"]) == (judgement["total"]["points"], judgement["total"]["max"]) and t["points"] > 0
+    summary = json.loads((out / t["run"] / "summary.json").read_text())
+    assert did in summary["deliverables"] and summary["days_completed"] < 3  # ended on the day it was submitted
+    assert summary["stop_reason"] == t["stop_reason"] == "every deliverable submitted"
+    # the same outputs, graded inside the computer by the exported Harbor task
+    harbor = tmp_path / "harbor"
+    wb("bench", "export", str(run), "--format", "harbor", "--deliverable", did, "--out", str(harbor))
+    (hdir,) = harbor.iterdir()
+    grading = json.loads((hdir / "tests" / "grading.json").read_text())
+    submitted = out / t["run"] / "deliverables" / did
+    script = ["set -e"] + [f"mkdir -p \"$(dirname {grading['home']}/{o['path']})\" && "
+                           f"cp /given/{o['path'].rsplit('/', 1)[-1]} {grading['home']}/{o['path']}"
+                           for o in grading["deliverable"]["outputs"]
+                           if (submitted / o["path"].rsplit("/", 1)[-1]).is_file()]
+    script.append("bash /tests/test.sh >/dev/null && cat /logs/verifier/reward.json")
+    image = tomllib.loads((hdir / "task.toml").read_text())["environment"]["docker_image"]
+    proc = subprocess.run(["docker", "run", "--rm", "--network", "none", "-v", f"{hdir / 'tests'}:/tests:ro",
+                           "-v", f"{submitted}:/given:ro", image, "sh", "-c", "\n".join(script)],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    reward = json.loads(proc.stdout)
+    assert (reward["points"], reward["max"]) == (t["points"], t["max"])
+    assert reward["reward"] == pytest.approx(t["points"] / t["max"], abs=1e-9)
 
 
 def test_inspect_sandbox_exec_files_and_lifecycle(bundle):

@@ -15,11 +15,9 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from worldbuilder.extract import extract_text_ok
+from worldbuilder.factmatch import NUMBER, SCALE, fact_pattern, matches_fact, parse_number  # noqa: F401 (re-exported)
 from worldbuilder.invariants import Violation, find_violations
-from worldbuilder.spec import Block, Cell, ComputerSpec, Fact, FileSpec
-
-NUMBER = r"(?P<num>[-−]?\s?(?:A\$|C\$|[$€£])?\s?\d[\d,]*(?:\.\d+)?)(?:\s?(?P<suf>%|bn\b|[kKMB]\b))?"
-SCALE = {"k": 1e3, "K": 1e3, "M": 1e6, "B": 1e9, "bn": 1e9}
+from worldbuilder.spec import Block, Cell, ComputerSpec, FileSpec
 
 
 class Contradiction(BaseModel):
@@ -191,34 +189,6 @@ def count_references(spec: ComputerSpec, texts: dict[str, str], report: CheckRep
 
 
 # --------------------------------------------------------------------------- contradictions
-
-
-def parse_number(num: str, suffix: str | None) -> tuple[float, float] | None:
-    """(value, tolerance) of a number as written: ``$1,245,300`` → (1245300, 0.5); ``1.2M`` → (1.2e6, 5e4)."""
-    clean = re.sub(r"[\s$€£,AC]", "", num.replace("−", "-"))
-    try:
-        value = float(clean)
-    except ValueError:
-        return None
-    decimals = len(clean.split(".")[1]) if "." in clean else 0
-    scale = SCALE.get(suffix or "", 1.0)
-    return value * scale, 0.5 * 10 ** -decimals * scale + 1e-9 * abs(value * scale)
-
-
-def fact_pattern(f: Fact, loose: bool) -> re.Pattern[str]:
-    label = re.escape(f.label).replace(r"\ ", r"\s+")
-    sep = r"(?:[\"']?\s*[:\t|=]\s*[\"']?|\s+)" if loose else r"[\"']?\s*[:\t|=]\s*[\"']?"
-    return re.compile(r"(?<![\w])" + label + sep + NUMBER, re.IGNORECASE)
-
-
-def matches_fact(f: Fact, num: str, suffix: str | None) -> bool:
-    parsed = parse_number(num, suffix)
-    if parsed is None:
-        return True  # not a number we can judge
-    value, tol = parsed
-    if abs(value - f.value) <= tol:
-        return True
-    return f.unit == "%" and suffix != "%" and abs(value * 100 - f.value) <= tol * 100
 
 
 def find_contradictions(spec: ComputerSpec, texts: dict[str, str], tree: Path | None,

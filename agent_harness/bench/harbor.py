@@ -7,8 +7,8 @@ Each task::
                           workdir (the home), skills_dir when given
     instruction.md        the deliverable's briefing (no rubric)
     environment/Dockerfile  FROM the image
-    tests/test.sh         runs tests/grade.py (stand-alone rubric checks) -> /logs/verifier/reward.json
-    tests/grade.py, tests/rubric.json
+    tests/test.sh         runs tests/grade.py -> /logs/verifier/reward.json (+ grading.json per criterion)
+    tests/grade.py, tests/grading.json, tests/wbjudge/   the judge's own scoring modules (harbor_tests.py)
     solution/solve.sh     (--solution) puts the source run's submitted files in place
 
 The images are the same key-free images a bundle holds; they are loaded into the local daemon so
@@ -17,7 +17,6 @@ the tags resolve (push them with ``worldbuilder image push`` or share a bundle f
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
 import shlex
@@ -26,32 +25,32 @@ from pathlib import Path
 
 import tomli_w
 
-from agent_harness.bench import harbor_grader
 from agent_harness.bench.errors import BenchError
 from agent_harness.bench.export import export_bundle
+from agent_harness.bench.harbor_tests import write_tests
 from agent_harness.bench.layers import image_loaded, load_image
 from agent_harness.bench.model import TaskEntry
+from agent_harness.bench.single import single_objectives
 from agent_harness.bench.sources import Source, resolve
+from agent_harness.judge.rundata import computer_view
 from agent_harness.models import Deliverable
 from agent_harness.paths import home_of
 from agent_harness.runlog import RunDir
 from worldbuilder.spec import ComputerSpec
 
-GRADER_SH = """#!/bin/bash
-# Grades the deliverable from the files in the computer; writes /logs/verifier/reward.json.
-set -euo pipefail
-mkdir -p /logs/verifier
-python3 "$(dirname "$0")/grade.py" "$(dirname "$0")/rubric.json" /logs/verifier/reward.json
-"""
-
 
 def export_harbor(sources: list[Path], out: Path, day: int = 0, skills_dir: str | None = None,
-                  solution: bool = False, cpus: float = 1.0, memory_mb: int = 1024, log=None) -> list[Path]:
-    """Write the task directories under ``out`` (created atomically); return them."""
+                  solution: bool = False, cpus: float = 1.0, memory_mb: int = 1024,
+                  deliverables: list[str] | None = None, log=None) -> list[Path]:
+    """Write the task directories (one per deliverable, or per deliverable in ``deliverables``) under ``out``
+    (created atomically); return them."""
     out = Path(out)
     if out.exists():
         raise BenchError(f"{out} already exists")
     resolved = [resolve(p, day) for p in sources]
+    wanted = set(deliverables or ["all"])
+    if unknown := wanted - {"all"} - {d.id for s in resolved for d in s.objectives.deliverables}:
+        raise BenchError(f"no exported computer has deliverable {sorted(unknown)[0]!r}")
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp-{secrets.token_hex(3)}")
     try:
@@ -63,6 +62,8 @@ def export_harbor(sources: list[Path], out: Path, day: int = 0, skills_dir: str 
         names = []
         for src, task in zip(resolved, manifest.tasks, strict=True):
             for d in src.objectives.deliverables:
+                if "all" not in wanted and d.id not in wanted:
+                    continue
                 names.append(_task(tmp / f"{task.id}-{d.id.replace('_', '-')}", src, task, d, skills_dir,
                                    solution, cpus, memory_mb))
         os.replace(tmp, out)
@@ -74,25 +75,22 @@ def export_harbor(sources: list[Path], out: Path, day: int = 0, skills_dir: str 
 def _task(d: Path, src: Source, task: TaskEntry, dlv: Deliverable, skills_dir: str | None, solution: bool,
           cpus: float, memory_mb: int) -> str:
     home = home_of(src.spec)
+    one, dropped = single_objectives(src.objectives, dlv.id)
     env = {"docker_image": task.image.tag, "cpus": cpus, "memory_mb": memory_mb, "network_mode": "no-network",
            "workdir": home}
     if skills_dir:
         env["skills_dir"] = skills_dir
     config = {"task": {"name": f"worldbuilder/{d.name}", "description": dlv.title},
               "metadata": {"source": "worldbuilder", "computer_id": src.spec.id, "deliverable": dlv.id,
-                           "day": src.day, "points": dlv.points},
+                           "day": src.day, "points": sum(c.points for c in one.deliverables[0].rubric),
+                           "dropped_criteria": dropped},
               "verifier": {"timeout_sec": 300.0}, "agent": {"timeout_sec": 3600.0}, "environment": env}
     (d / "environment").mkdir(parents=True)
-    (d / "tests").mkdir()
     (d / "task.toml").write_text(tomli_w.dumps(config), encoding="utf-8")
     (d / "instruction.md").write_text(instruction(src.spec, dlv, home), encoding="utf-8")
     (d / "environment" / "Dockerfile").write_text(f"FROM {task.image.tag}\n", encoding="utf-8")
-    (d / "tests" / "test.sh").write_text(GRADER_SH, encoding="utf-8")
-    (d / "tests" / "test.sh").chmod(0o755)
-    shutil.copy2(harbor_grader.__file__, d / "tests" / "grade.py")
-    rubric = {"deliverable": dlv.id, "home": home, "outputs": [o.model_dump(mode="json") for o in dlv.outputs],
-              "items": [c.model_dump(mode="json") for c in dlv.rubric]}
-    (d / "tests" / "rubric.json").write_text(json.dumps(rubric, indent=1), encoding="utf-8")
+    sources = computer_view(str(src.computer), tuple(sorted(dlv.sources)))[3] if src.computer else {}
+    write_tests(d / "tests", src.spec, one, home, one.days, sources)
     if solution:
         _solution(d / "solution", src, dlv, home)
     return d.name

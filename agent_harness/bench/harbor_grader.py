@@ -1,131 +1,92 @@
 #!/usr/bin/env python3
-"""Stand-alone grader of one deliverable, run INSIDE the computer by Harbor's tests/test.sh.
+"""Stand-alone grader of one deliverable, run INSIDE the computer by Harbor's ``tests/test.sh``.
 
-Standard library only (the computer has python3 and pdftotext). Reads ``rubric.json`` next to it,
-checks the files the agent wrote under the home, and writes ``/logs/verifier/reward.json``:
-``{"reward": points/max, "points", "max", "judged_max", "items": [...]}``. Criteria that need the
-simulation's logs (messages sent, submission day) or an LLM judge cannot be checked from the files
-alone: they score 0 and are listed as "unjudged" (so ``reward`` is conservative; ``bench run``
-judges them with the full judge).
+It runs the judge's own criterion code: ``wbjudge/`` next to it holds verbatim copies of the standard-library
+modules :mod:`agent_harness.judge.scoring` needs (criterion kinds, inputs, gaming and fabrication checks,
+derived-value helpers, text extraction), written at export time; the documents are opened with the
+computer's python-docx/openpyxl/python-pptx/pypdf. It reads ``grading.json`` (the deliverable and its
+single-task rubric, the tracked facts, the source texts), reads the outputs under the home and writes
+
+* ``/logs/verifier/reward.json``: numbers only, as Harbor requires: ``{"reward": points/max, "points",
+  "max", "judged_max"}``, ``reward`` equal to ``worldbuilder judge``'s points/max for the same outputs;
+* ``/logs/verifier/grading.json``: every criterion's points, evidence and rationale, and fabrications.
+
+Free-text criteria need an LLM judge: scored 0 and marked "unjudged", as the offline host judge does.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import re
-import subprocess
 import sys
-import zipfile
+from types import SimpleNamespace
 
-OOXML = {"docx": "word/", "xlsx": "xl/", "pptx": "ppt/"}
-
-
-def _xml_text(data: bytes) -> str:
-    text = re.sub(rb"<[^>]+>", b" ", data).decode("utf-8", "replace")
-    return re.sub(r"&amp;", "&", re.sub(r"&lt;", "<", re.sub(r"&gt;", ">", text)))
+HERE = os.path.dirname(os.path.abspath(__file__))
+GRADING_FORMAT = "worldbuilder-harbor-grading/1"
 
 
-def file_text(path: str, fmt: str) -> str:
+def _deliverable(d: dict) -> SimpleNamespace:
+    """The deliverable as the judge reads it (attributes; ``check`` stays a dict)."""
+    return SimpleNamespace(**{**d, "rubric": [SimpleNamespace(**c) for c in d["rubric"]],
+                              "outputs": [SimpleNamespace(**o) for o in d["outputs"]],
+                              "stakeholders": [SimpleNamespace(**s) for s in d["stakeholders"]]})
+
+
+def _read(path: str) -> bytes | None:
     try:
-        if fmt in OOXML:
-            with zipfile.ZipFile(path) as z:
-                return " ".join(_xml_text(z.read(n)) for n in sorted(z.namelist())
-                                if n.startswith(OOXML[fmt]) and n.endswith(".xml"))
-        if fmt == "pdf":
-            return subprocess.run(["pdftotext", "-layout", path, "-"], capture_output=True, timeout=60,
-                                  text=True).stdout
-        with open(path, encoding="utf-8", errors="replace") as fh:
-            return fh.read()
-    except (OSError, zipfile.BadZipFile, subprocess.SubprocessError, KeyError):
-        return ""
-
-
-def file_valid(path: str, fmt: str, sheet: str | None) -> bool:
-    if not os.path.isfile(path) or os.path.getsize(path) == 0:
-        return False
-    if fmt in OOXML:
-        try:
-            with zipfile.ZipFile(path) as z:
-                names = z.namelist()
-                if "[Content_Types].xml" not in names or not any(n.startswith(OOXML[fmt]) for n in names):
-                    return False
-                if fmt == "xlsx" and sheet:
-                    return f'name="{sheet}"' in z.read("xl/workbook.xml").decode("utf-8", "replace")
-                return True
-        except (zipfile.BadZipFile, KeyError):
-            return False
-    if fmt == "pdf":
         with open(path, "rb") as fh:
-            return fh.read(5) == b"%PDF-"
-    return bool(file_text(path, fmt).strip())
+            return fh.read()
+    except OSError:
+        return None
 
 
-def norm(s: str) -> str:
-    return re.sub(r"\s+", " ", s).strip().lower()
+def grade(g: dict, root: str = "/") -> dict:
+    """Score the deliverable of grading data ``g`` from the files under ``root`` + the home."""
+    sys.path.insert(0, os.path.join(HERE, "wbjudge"))
+    from agent_harness.judge.inputs import DeliverableInput, JudgeInput, OutputFile
+    from agent_harness.judge.scoring import deliverable_points, score_items
+    from worldbuilder.factmatch import FactValue
+
+    d = _deliverable(g["deliverable"])
+    files = {}
+    for o in d.outputs:
+        full = o.path if o.path.startswith("/") else g["home"].rstrip("/") + "/" + o.path
+        files[o.path] = OutputFile(o.path, _read(os.path.join(root, full.lstrip("/"))), "computer")
+    dlv = DeliverableInput(d, files, [g["day"]])
+    inp = JudgeInput(run="harbor", day=g["day"], objectives=SimpleNamespace(scenario=[]),
+                     facts={f["id"]: FactValue(**f) for f in g["facts"]},
+                     people={k: tuple(v) for k, v in g["people"].items()}, messages=[], turns=[],
+                     deliverables={d.id: dlv}, sources=g["sources"])
+    items, fabs = score_items(inp, dlv)
+    points, total = deliverable_points(items), float(sum(c.points for c in d.rubric))
+    judged = float(sum(i.max for i in items if i.status == "scored"))
+    return {"reward": points / total if total else 0.0, "points": points, "max": total, "judged_max": judged,
+            "deliverable": d.id, "items": [i.as_dict() for i in items], "fabrications": [f.as_dict() for f in fabs]}
 
 
-def cites(text: str, value: str) -> bool:
-    compact = re.sub(r"[\s,]", "", text)
-    return norm(value) in text or re.sub(r"[\s,]", "", value).lower() in compact
-
-
-def score(item: dict, paths: dict[str, str], text: str) -> tuple[float, str, str]:
-    """(points, status, evidence) of one rubric item."""
-    c, pts = item["check"], item["points"]
-    kind = c.get("type")
-    if kind == "file_valid":
-        ok = file_valid(paths[c["path"]], c["format"], c.get("sheet"))
-        return (pts if ok else 0), "scored", c["path"] + (" valid" if ok else " missing or invalid")
-    if kind in ("section", "change", "fact_cited", "correction", "source_used") and not text:
-        return 0, "scored", "no output to read"
-    if kind in ("section", "change"):
-        ok = norm(c["heading"]) in text
-        return (pts if ok else 0), "scored", f"heading {c['heading']!r} {'found' if ok else 'not found'}"
-    if kind == "fact_cited":
-        ok = cites(text, c["display"])
-        return (pts if ok else 0), "scored", f"{c['display']} {'cited' if ok else 'not cited'}"
-    if kind == "correction" and not ("new" in c and "old" in c):
-        return 0, "unjudged", "a numeric correction needs the worldbuilder judge"
-    if kind == "correction":
-        ok = cites(text, c["new"]) and not cites(text, c["old"])
-        return (pts if ok else 0), "scored", f"new {c['new']} {'used' if ok else 'not used (or old value kept)'}"
-    if kind == "source_used":
-        evidence = norm(c.get("evidence", ""))
-        ok = bool(evidence) and evidence in text
-        return (pts if ok else 0), "scored", f"source {'referenced' if ok else 'not referenced'}"
-    return 0, "unjudged", f"{kind} needs the simulation's logs or an LLM judge"
-
-
-def main(rubric_path: str, out_path: str) -> int:
-    with open(rubric_path, encoding="utf-8") as fh:
-        rubric = json.load(fh)
-    home = rubric["home"]
-    paths = {o["path"]: o["path"] if o["path"].startswith("/") else os.path.join(home, o["path"])
-             for o in rubric["outputs"]}
-    for item in rubric["items"]:
-        p = item["check"].get("path")
-        if p and p not in paths:
-            paths[p] = p if p.startswith("/") else os.path.join(home, p)
-    text = norm(" ".join(file_text(paths[o["path"]], o["format"]) for o in rubric["outputs"]))
-    items, points, judged = [], 0.0, 0.0
-    for item in rubric["items"]:
-        got, status, evidence = score(item, paths, text)
-        points += got
-        judged += item["points"] if status == "scored" else 0
-        items.append({"id": item["id"], "points": got, "max": item["points"], "status": status, "evidence": evidence})
-    total = float(sum(i["points"] for i in rubric["items"]))
-    result = {"reward": round(points / total, 6) if total else 0.0, "points": points, "max": total,
-              "judged_max": judged, "deliverable": rubric["deliverable"], "items": items}
-    os.makedirs(os.path.dirname(out_path), exist_ok=True)
-    tmp = out_path + ".tmp"
+def _write(path: str, data: dict) -> None:
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    tmp = path + ".tmp"
     with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(result, fh, indent=1)
-    os.replace(tmp, out_path)
-    print(f"reward {result['reward']:.3f} ({points:g}/{total:g})")
+        json.dump(data, fh, indent=1)
+    os.replace(tmp, path)
+
+
+def main(argv: list[str]) -> int:
+    grading_path = argv[0] if argv else os.path.join(HERE, "grading.json")
+    out_dir = argv[1] if len(argv) > 1 else "/logs/verifier"
+    root = argv[2] if len(argv) > 2 else "/"
+    with open(grading_path, encoding="utf-8") as fh:
+        g = json.load(fh)
+    if g.get("format") != GRADING_FORMAT:
+        print(f"error: {grading_path} is not {GRADING_FORMAT}", file=sys.stderr)
+        return 2
+    result = grade(g, root)
+    _write(os.path.join(out_dir, "grading.json"), result)
+    _write(os.path.join(out_dir, "reward.json"), {k: result[k] for k in ("reward", "points", "max", "judged_max")})
+    print(f"reward {result['reward']:.3f} ({result['points']:g}/{result['max']:g})")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1] if len(sys.argv) > 1 else "/tests/rubric.json",
-                  sys.argv[2] if len(sys.argv) > 2 else "/logs/verifier/reward.json"))
+    sys.exit(main(sys.argv[1:]))

@@ -1,8 +1,9 @@
 """``worldbuilder_bench``: an inspect_ai Task over a benchmark bundle, one Sample per deliverable.
 
 Each sample runs in the ``worldbuilder`` sandbox (its task's computer); the scorer snapshots the
-computer, lays out a run directory around that snapshot (the task's objectives, narrowed to the
-sample's deliverable) and scores it with :func:`agent_harness.judge.judge_run`; the value is
+computer, lays out a run directory around that snapshot (the task's objectives narrowed to the
+sample's deliverable with its single-deliverable rubric, as Harbor tasks and ``bench run --deliverable``
+judge it: :mod:`agent_harness.bench.single`) and scores it with :func:`agent_harness.judge.judge_run`; the value is
 points/max. Run it with ``inspect eval agent_harness/bench/inspect_task.py -T bundle=BUNDLE``.
 """
 
@@ -26,9 +27,11 @@ from agent_harness.bench import inspect_sandbox  # noqa: F401  (registers the sa
 from agent_harness.bench.harbor import instruction
 from agent_harness.bench.importer import opened
 from agent_harness.bench.model import task_dir
+from agent_harness.bench.single import single_objectives
 from agent_harness.models import Objectives, RunConfig, SnapshotIndex, SnapshotRecord, Summary
 from agent_harness.paths import home_of
 from agent_harness.runlog import RunDir, write_model
+from worldbuilder.computer_dir import TREE_DIR
 from worldbuilder.materialize import docker_cli
 from worldbuilder.materialize.paths import cache_home
 from worldbuilder.spec import ComputerSpec
@@ -86,9 +89,11 @@ def judge_computer(bundle: Path, task_id: str, deliverable: str, computer, judge
             src = root / task_dir(task_id)
             spec = ComputerSpec.load(src / "spec.json")
             obj = Objectives.model_validate_json((src / "grader" / "objectives.json").read_text())
-        obj = obj.model_copy(update={"deliverables": [d for d in obj.deliverables if d.id == deliverable]})
-        comp_dir = work / "computer"
-        comp_dir.mkdir(parents=True)
+            obj, _ = single_objectives(obj, deliverable)
+            comp_dir = work / "computer"
+            comp_dir.mkdir(parents=True)
+            if (src / "grader" / TREE_DIR).is_dir():  # the source files the judge quotes
+                shutil.copytree(src / "grader" / TREE_DIR, comp_dir / TREE_DIR)
         (comp_dir / "spec.json").write_text(spec.model_dump_json(), encoding="utf-8")
         from worldbuilder.runtime.provider import make_provider
 

@@ -8,7 +8,9 @@ A bundle directory (or the same tree in a ``.tar.zst``)::
     tasks/<task>/spec.json         the computer's spec
     tasks/<task>/briefing.json     what the agent is told (deliverables without rubrics)
     tasks/<task>/grader/objectives.json   objectives WITH rubrics and the hidden scenario
-    tasks/<task>/grader/grader.json       judge + simulation settings (+ reference scores)
+    tasks/<task>/grader/tree/...          the computer's source files the deliverables name (for the judge)
+    tasks/<task>/grader/grader.json       judge + simulation settings (+ reference scores); ``deliverable``
+                                          set: a single-deliverable task (see bench/single.py)
 
 The agent-visible part (``briefing.json``, the image) never holds the rubric; the grader part is
 only read by ``bench run`` and graders. Layers are stored once per bundle, by digest, so the
@@ -94,6 +96,8 @@ class GraderConfig(Strict):
     reference: ReferenceScore | None = None
     cpus: float = 1.0
     memory: str = "1g"
+    deliverable: str | None = None  # a single-deliverable task: run until it is submitted, judge it alone
+    dropped: list[str] = Field(default_factory=list)  # its simulation-only criteria left out of the rubric
 
 
 class Manifest(Strict):

@@ -23,6 +23,8 @@ class TaskResult(BaseModel):
     run: str  # run directory, relative to the results folder
     deliverables: dict[str, list[float]] = Field(default_factory=dict)
     reference: ReferenceScore | None = None
+    deliverable: str | None = None  # a single-deliverable run: the deliverable judged
+    stop_reason: str = ""
 
     @property
     def score(self) -> float:
@@ -42,8 +44,14 @@ class Results(BaseModel):
         return sum(t.score for t in self.tasks) / len(self.tasks) if self.tasks else 0.0
 
 
+def _label(t: TaskResult) -> str:
+    """The task id, and the deliverable run alone when the id does not already name it."""
+    shown = t.deliverable and t.deliverable.replace("_", "-") not in t.id
+    return f"{t.id} [{t.deliverable}]" if shown else t.id
+
+
 def row(res: Results) -> str:
-    per = "; ".join(f"{t.id} {t.points:g}/{t.max:g}" for t in res.tasks)
+    per = "; ".join(f"{_label(t)} {t.points:g}/{t.max:g}" for t in res.tasks)
     return f"| {res.agent} | {res.bundle} {res.version} | {len(res.tasks)} | {res.mean_score:.3f} | {per} |\n"
 
 

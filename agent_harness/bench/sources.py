@@ -25,6 +25,7 @@ class Source:
     image: str  # docker ref of the computer at ``day``
     day: int
     grader: GraderConfig
+    computer: Path | None = None  # the computer directory (its files are the judge's source texts)
 
 
 def resolve(path: Path, day: int | None) -> Source:
@@ -54,7 +55,8 @@ def _from_run(path: Path, day: int) -> Source:
     sim = SimSettings(days=cfg.days, turns_per_day=cfg.turns_per_day, collaborators=cfg.collaborators,
                       start_date=cfg.start_date, command_timeout=cfg.command_timeout)
     reference = _reference(path / "judgement.json") if day == 0 else None
-    return Source(path, spec, run.objectives(), image, day, GraderConfig(sim=sim, reference=reference))
+    return Source(path, spec, run.objectives(), image, day, GraderConfig(sim=sim, reference=reference),
+                  Path(cfg.computer))
 
 
 def _reference(path: Path) -> ReferenceScore | None:
@@ -78,4 +80,4 @@ def _from_computer(path: Path) -> Source:
             objectives = write_objectives(path, days=20, out=Path(tmp) / "objectives.json")
     image = build_image(path).tag
     sim = SimSettings(days=objectives.days, turns_per_day=250)
-    return Source(path, spec, objectives, image, 0, GraderConfig(sim=sim))
+    return Source(path, spec, objectives, image, 0, GraderConfig(sim=sim), path)

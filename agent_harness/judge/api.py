@@ -5,11 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from agent_harness.judge import criteria, criteria_work  # noqa: F401  (importing them registers their kinds)
-from agent_harness.judge.fabrication import find_fabrications
-from agent_harness.judge.gaming import gaming_reason
 from agent_harness.judge.inputs import DeliverableInput, JudgeInput
-from agent_harness.judge.kinds import KINDS, PROCESS_KINDS, Ctx, Verdict
 from agent_harness.judge.model import (
     JUDGEMENT_FILE,
     SCORES_FILE,
@@ -22,11 +18,9 @@ from agent_harness.judge.model import (
     Total,
     write_json_model,
 )
-from agent_harness.models import Criterion
+from agent_harness.judge.scoring import MIN_WORDS, deliverable_points, score_items  # noqa: F401 (MIN_WORDS re-exported)
 from agent_harness.runlog import RunDirError
 from worldbuilder.plugins import Registry, make
-
-MIN_WORDS = 20  # a submission with fewer words in all its outputs is empty
 
 
 def _code_only() -> None:
@@ -42,48 +36,12 @@ def make_llm_judge(judge: str, samples: int, base_url: str | None = None):  # no
     return make("judge", JUDGES, judge, samples=samples, base_url=base_url)
 
 
-def _gate(c: Criterion, v: Verdict, dlv: DeliverableInput, gamed: str) -> Verdict:
-    """Deliverable-level rules over a criterion's own verdict."""
-    kind = c.check.get("type", "")
-    if kind in PROCESS_KINDS or kind == "file_valid":
-        return v
-    if not dlv.readable:
-        return Verdict(0.0, "", "no readable output in the computer", v.status if v.status == "unjudged" else "scored")
-    if gamed:
-        return Verdict(0.0, v.evidence, f"gaming: {gamed}")
-    if kind == "submitted_by" and dlv.words < MIN_WORDS and v.fraction:
-        return Verdict(0.0, v.evidence, f"submitted outputs are empty ({dlv.words} words)")
-    return v
-
-
 def score_deliverable(inp: JudgeInput, dlv: DeliverableInput, llm=None) -> tuple[DeliverableScore, list[Fabrication]]:  # noqa: ANN001
+    items, fabs = score_items(inp, dlv, llm)
     d = dlv.deliverable
-    gamed = gaming_reason(inp, dlv) if dlv.readable else ""
-    fabs = find_fabrications(inp, dlv) if dlv.readable and not gamed else []
-    ctx = Ctx(inp, dlv, llm if not gamed else None)
-    items = []
-    for c in d.rubric:
-        kind = str(c.check.get("type", ""))
-        fn = KINDS.get(kind)
-        if fn is None:
-            v = Verdict(0.0, "", f"unknown criterion kind {kind!r}", "unjudged")
-        else:
-            v = _gate(c, fn(c, ctx), dlv, gamed)
-        items.append(ItemScore(id=c.id, kind=kind, points=round(c.points * max(0.0, min(1.0, v.fraction)), 2),
-                               max=c.points, status=v.status, evidence=v.evidence[:300], rationale=v.rationale[:300]))  # type: ignore[arg-type]
-    by_id = {i.id: i for i in items}
-    for fab in fabs:  # a fabricated figure costs its criterion's points
-        crit = next((c for c in d.rubric if c.check.get("type") == ("correction" if fab.reason == "correction"
-                     else "fact_cited") and c.check.get("fact") == fab.fact), None)
-        if crit is not None:
-            item = by_id[crit.id]
-            fab.criterion, fab.points_lost = crit.id, item.points
-            if item.points:
-                item.points = 0.0
-                item.rationale = f"fabricated figure: {fab.label} {fab.found} (expected {fab.expected}) in {fab.file}"
-    score = DeliverableScore(id=d.id, title=d.title, points=round(sum(i.points for i in items), 2),
-                             max=sum(c.points for c in d.rubric), items=items)
-    return score, fabs
+    score = DeliverableScore(id=d.id, title=d.title, points=deliverable_points(items),
+                             max=sum(c.points for c in d.rubric), items=[ItemScore(**i.as_dict()) for i in items])
+    return score, [Fabrication(**f.as_dict()) for f in fabs]
 
 
 def judge_input(inp: JudgeInput, judge: str = "offline", samples: int = 1, llm=None) -> Judgement:  # noqa: ANN001

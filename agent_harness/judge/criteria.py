@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import io
 import re
+from typing import TYPE_CHECKING
 
 from agent_harness.derived import value_near
 from agent_harness.judge.inputs import OutputFile, norm
 from agent_harness.judge.kinds import Ctx, Verdict, addressed, kind, no, yes
-from agent_harness.models import Criterion
-from worldbuilder.check import fact_pattern, matches_fact
+from worldbuilder.factmatch import fact_pattern, matches_fact, parse_number, with_value
+
+if TYPE_CHECKING:  # standard library only at run time: the in-computer grader ships this module
+    from agent_harness.models import Criterion
 
 
 def snippet(f: OutputFile, needle: str, width: int = 60) -> str:
@@ -62,7 +65,7 @@ def fact_cited(c: Criterion, x: Ctx) -> Verdict:
         return yes(snippet(f, display), f"shows {display}")
     fact = x.inp.facts.get(str(c.check.get("fact", "")))
     if fact is not None:  # the same value written another way next to its label ("Q4 revenue: 1245300")
-        target = fact.model_copy(update={"value": _value(display, fact.value)})
+        target = with_value(fact, _value(display, fact.value))
         for out in x.dlv.readable:
             for m in fact_pattern(target, loose=True).finditer(out.text):
                 if matches_fact(target, m.group("num"), m.group("suf")):
@@ -71,8 +74,6 @@ def fact_cited(c: Criterion, x: Ctx) -> Verdict:
 
 
 def _value(display: str, default: float) -> float:
-    from worldbuilder.check import parse_number
-
     m = re.search(r"-?\d[\d,]*(?:\.\d+)?", display)
     parsed = parse_number(m.group(0), None) if m else None
     return parsed[0] if parsed else default

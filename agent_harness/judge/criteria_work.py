@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import io
 import re
+from typing import TYPE_CHECKING
 
 from agent_harness.derived import numbers_in, ranking_found, schedule_problems, schedule_rows
 from agent_harness.judge.inputs import OutputFile, norm
 from agent_harness.judge.kinds import Ctx, Verdict, addressed, kind, no, yes
-from agent_harness.models import Criterion
+
+if TYPE_CHECKING:
+    from agent_harness.models import Criterion
 
 OPENING_WORDS, ENDING_WORDS = 120, 60
 

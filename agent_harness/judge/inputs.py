@@ -5,10 +5,13 @@ from __future__ import annotations
 import hashlib
 import unicodedata
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from agent_harness.models import Deliverable, MessageRecord, Objectives, TurnRecord
 from worldbuilder.extract import extract_text_ok, file_type
-from worldbuilder.spec import Fact
+
+if TYPE_CHECKING:  # standard library only at run time: the in-computer grader ships this module
+    from agent_harness.models import Deliverable, MessageRecord, Objectives, TurnRecord
+    from worldbuilder.spec import Fact
 
 _QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-", "−": "-",
                          "\u00a0": " "})

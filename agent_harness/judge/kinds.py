@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agent_harness.judge.inputs import DeliverableInput, JudgeInput, norm
-from agent_harness.models import Criterion
+
+if TYPE_CHECKING:  # standard library only at run time: the in-computer Harbor grader ships this module
+    from agent_harness.models import Criterion
 
 
 @dataclass
@@ -33,7 +35,7 @@ class Ctx:
     llm: Any = None  # an LLMJudge, or None offline
 
 
-Kind = Callable[[Criterion, Ctx], Verdict]
+Kind = Callable[["Criterion", Ctx], Verdict]
 KINDS: dict[str, Kind] = {}
 PROCESS_KINDS = frozenset({"message_sent"})  # judged from the logs, not from the outputs
 
