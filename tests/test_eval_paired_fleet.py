@@ -100,3 +100,12 @@ def test_fleet_results_equal_in_process_results_after_a_kill(tmp_path):
     for t in db["tests"]:  # still true pairs: every arm forked from its anchor's day-00 snapshot
         for run in t["runs"].values():
             assert json.loads((Path(run) / "run.json").read_text())["forked_from"] == f"{t['anchor']}@day-00"
+
+
+@pytest.mark.parametrize("opt,value,words", [("--agent", "nope", "unknown agent 'nope'"),
+                                             ("--miner", "gpt", "unknown miner 'gpt'")])
+def test_bad_agent_or_miner_is_refused_before_anything_is_written(tmp_path, opt, value, words):
+    p = _cli("eval", "paired", "--train-computers", "1", "--test-computers", "1", opt, value, "--out", tmp_path / "p")
+    _, err = p.communicate(timeout=120)
+    assert p.returncode != 0 and len(err.strip().splitlines()) == 1 and words in err
+    assert not (tmp_path / "p").exists()

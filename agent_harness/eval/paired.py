@@ -58,6 +58,13 @@ class PairedConfig:
             raise WorldbuilderError("--test-computers must be at least 1")
         if self.tie_margin < 0:
             raise WorldbuilderError("--tie-margin must not be negative")
+        from agent_harness.runs import AGENTS, check_backend
+        from agent_harness.skills.miners import MINERS
+
+        check_backend("agent", self.agent, AGENTS)  # before any computer is generated
+        kind, _, model = self.miner.partition(":")
+        if kind not in MINERS or (kind == "openai") != bool(model):
+            raise WorldbuilderError(f"unknown miner {self.miner!r} (use offline or openai:MODEL)")
 
 
 class Paired:
