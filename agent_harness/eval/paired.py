@@ -158,13 +158,15 @@ class Paired:
             return run
         self._clear(run)
         self.log(f"train {name}", "started")
-        summary = new_run(comp, run, self._opts()).run()
+        self._complete(new_run(comp, run, self._opts()).run(), run, judge)
+        self.log(f"train {name}", "finished")
+        return run
+
+    def _complete(self, summary: Any, run: Path, judge: bool) -> None:
         if summary.status != "completed":
             raise WorldbuilderError(f"{run}: run {summary.status} ({summary.stop_reason})")
         if judge:
             self._judge(run)
-        self.log(f"train {name}", "finished")
-        return run
 
     def judge_step(self, run: Path, step: str) -> Path:
         """Judge a completed run unless it is judged already."""
@@ -220,11 +222,7 @@ class Paired:
         self._clear(run)
         self.log(f"test {name} {arm}", "started")
         over = {"skills": str(skills), "skills_path": self.cfg.skills_path} if skills else None
-        summary = fork(f"{anchor}@day-00", run, overrides=over).run()
-        if summary.status != "completed":
-            raise WorldbuilderError(f"{run}: run {summary.status} ({summary.stop_reason})")
-        if judge:
-            self._judge(run)
+        self._complete(fork(f"{anchor}@day-00", run, overrides=over).run(), run, judge)
         self.log(f"test {name} {arm}", "finished")
         return run
 
