@@ -109,3 +109,22 @@ def test_bad_agent_or_miner_is_refused_before_anything_is_written(tmp_path, opt,
     _, err = p.communicate(timeout=120)
     assert p.returncode != 0 and len(err.strip().splitlines()) == 1 and words in err
     assert not (tmp_path / "p").exists()
+
+
+@pytest.mark.ray
+@pytest.mark.slow
+def test_fleet_on_ray_gives_the_in_process_results(tmp_path):
+    """--engine ray (a local Ray instance): one training and one test computer, one day."""
+    pytest.importorskip("ray")
+    small = ("eval", "paired", "--train-computers", "1", "--test-computers", "1", "--agent", "offline-weak",
+             "--days", "1")
+    a, b = tmp_path / "inproc", tmp_path / "ray"
+    runs = [_cli(*small, "--out", a), _cli(*small, "--out", b, "--fleet", "--engine", "ray", "--workers", "2")]
+    outs = [p.communicate(timeout=900) for p in runs]
+    assert all(p.returncode == 0 for p in runs), [err for _, err in outs]
+    assert outs[0][0].splitlines()[:2] == outs[1][0].splitlines()[:2]
+    da, db = (json.loads((d / "paired.json").read_text()) for d in (a, b))
+    assert [t["scores"] for t in da["tests"]] == [t["scores"] for t in db["tests"]]
+    assert (a / "paired.png").read_bytes() == (b / "paired.png").read_bytes()
+    nodes = {r.node for r in manifest.records(b / "fleet" / "test") if r.state == "done"}
+    assert len(nodes) == 1 and None not in nodes  # Ray node ids, recorded per job-stage
