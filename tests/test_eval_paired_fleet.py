@@ -103,8 +103,9 @@ def test_fleet_results_equal_in_process_results_after_a_kill(tmp_path):
 
 
 @pytest.mark.parametrize("opt,value,words", [("--agent", "nope", "unknown agent 'nope'"),
-                                             ("--miner", "gpt", "unknown miner 'gpt'")])
-def test_bad_agent_or_miner_is_refused_before_anything_is_written(tmp_path, opt, value, words):
+                                             ("--miner", "gpt", "unknown miner 'gpt'"),
+                                             ("--max-skills", "0", "--max-skills must be at least 1")])
+def test_bad_agent_miner_or_cap_is_refused_before_anything_is_written(tmp_path, opt, value, words):
     p = _cli("eval", "paired", "--train-computers", "1", "--test-computers", "1", opt, value, "--out", tmp_path / "p")
     _, err = p.communicate(timeout=120)
     assert p.returncode != 0 and len(err.strip().splitlines()) == 1 and words in err

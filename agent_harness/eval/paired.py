@@ -58,6 +58,8 @@ class PairedConfig:
             raise WorldbuilderError("--test-computers must be at least 1")
         if self.tie_margin < 0:
             raise WorldbuilderError("--tie-margin must not be negative")
+        if self.max_skills < 1:
+            raise WorldbuilderError("--max-skills must be at least 1")
         from agent_harness.runs import AGENTS, check_backend
         from agent_harness.skills.miners import MINERS
 
