@@ -61,12 +61,10 @@ class PairedConfig:
         if self.max_skills < 1:
             raise WorldbuilderError("--max-skills must be at least 1")
         from agent_harness.runs import AGENTS, check_backend
-        from agent_harness.skills.miners import MINERS
+        from agent_harness.skills.miners import check_miner
 
         check_backend("agent", self.agent, AGENTS)  # before any computer is generated
-        kind, _, model = self.miner.partition(":")
-        if kind not in MINERS or (kind == "openai") != bool(model):
-            raise WorldbuilderError(f"unknown miner {self.miner!r} (use offline or openai:MODEL)")
+        check_miner(self.miner)
 
 
 class Paired:
