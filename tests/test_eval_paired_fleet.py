@@ -129,3 +129,24 @@ def test_fleet_on_ray_gives_the_in_process_results(tmp_path):
     assert (a / "paired.png").read_bytes() == (b / "paired.png").read_bytes()
     nodes = {r.node for r in manifest.records(b / "fleet" / "test") if r.state == "done"}
     assert len(nodes) == 1 and None not in nodes  # Ray node ids, recorded per job-stage
+
+
+@pytest.mark.slow
+def test_a_failing_job_stops_with_one_line_and_a_rerun_tries_it_again(tmp_path):
+    """A job-stage that fails for good (its computer's place is taken by a file) is quarantined; eval paired
+    stops with one line naming the fleet, job and stage; a rerun gives it one more attempt."""
+    out = tmp_path / "p"
+    (out / "computers").mkdir(parents=True)
+    (out / "computers" / "train-00").write_text("in the way\n")
+    args = ("eval", "paired", "--train-computers", "1", "--test-computers", "1", "--days", "1", "--out", out,
+            "--fleet", "--workers", "2")
+    for attempt in (1, 2):
+        p = _cli(*args)
+        _, err = p.communicate(timeout=600)
+        last = err.strip().splitlines()[-1]
+        assert p.returncode != 0 and last.startswith(f"error: fleet {out / 'fleet' / 'train'}: train-00 generate "
+                                                     "quarantined: "), err
+        assert ("retrying: train train-00" in err) == (attempt == 2)
+    latest = manifest.latest(out / "fleet" / "train")
+    assert latest[("test-00", "simulate")].state == "done"  # the other job went on
+    assert not (out / "fleet" / "skills").exists() and not (out / "paired.json").exists()
