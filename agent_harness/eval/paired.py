@@ -9,6 +9,7 @@ Layout of ``OUT``::
     test/test-00/baseline/       fork of anchor@day-00, no skills            (judged)
     test/test-00/skills-n1/      fork of anchor@day-00 with skills/n1 installed (judged)
     progress.jsonl               one line per started / finished / skipped step
+    fleet/train, skills, test    with ``--fleet``: one fleet per phase (``paired_fleet.py``)
     paired.json, paired.png
 
 Every step is skipped when its result is complete (a judged completed run, a written skills folder, an anchor

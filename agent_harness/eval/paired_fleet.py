@@ -3,14 +3,10 @@
 Three fleets under ``OUT/fleet/``, one per phase, each a normal fleet directory (``fleet.json``,
 ``manifest.jsonl``; ``worldbuilder fleet status OUT/fleet/test`` works) of the ``paired`` pipeline:
 
-=========  ==========================================  ============================
-fleet      jobs                                        stages
-=========  ==========================================  ============================
-train      ``train-00``.. (training runs) and          generate, simulate, judge
-           ``test-00``.. (anchors: boot + day-00)      (an anchor has nothing to judge)
-skills     ``n1``, ``n3``.. (mine from the first N)     mine
-test       ``test-00.baseline``, ``test-00.skills-n1``  simulate, judge
-=========  ==========================================  ============================
+* ``train``: jobs ``train-00``.. (training runs) and ``test-00``.. (anchors: boot, kickoff, day-00
+  snapshot); stages generate, simulate, judge (an anchor has nothing to judge).
+* ``skills``: jobs ``n1``, ``n3``.. (mine from the first N training runs); stage mine.
+* ``test``: jobs ``test-00.baseline``, ``test-00.skills-n1``.. (forks of the anchor); stages simulate, judge.
 
 Every stage calls the in-process step it stands for, on the same paths, so the results (table, tests,
 plot) are those of the in-process path. A rerun continues each fleet from its manifest (finished
