@@ -50,7 +50,7 @@ def paired(train_computers, test_computers, agent, out, days, turns_per_day, run
     given = [f"--{n}" for n in ("engine", "workers", "address")
              if ctx.get_parameter_source(n) is not click.core.ParameterSource.DEFAULT]
     if given and not fleet:
-        raise click.UsageError(f"{', '.join(given)} only apply with --fleet")
+        raise click.UsageError(f"{', '.join(given)} {'needs' if len(given) == 1 else 'need'} --fleet")
     cfg = PairedConfig(train=train_computers, test=test_computers, agent=agent, days=days, turns_per_day=turns_per_day,
                        runtime=runtime, size=size, seed=seed, tie_margin=tie_margin, miner=miner, max_skills=max_skills,
                        skills_path=skills_path, llm_base_url=llm_base_url)

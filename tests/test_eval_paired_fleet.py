@@ -28,7 +28,7 @@ def _cli(*args, **kw) -> subprocess.Popen:
 def test_engine_options_need_fleet(tmp_path):
     p = _cli(*ARGS, "--workers", "2", "--out", tmp_path / "p")
     _, err = p.communicate(timeout=120)
-    assert p.returncode != 0 and err.strip().splitlines() == ["error: --workers only apply with --fleet"]
+    assert p.returncode != 0 and err.strip().splitlines() == ["error: --workers needs --fleet"]
     assert not (tmp_path / "p").exists()
 
 
