@@ -35,17 +35,35 @@ def eval_group() -> None:
 @click.option("--max-skills", type=int, default=8, show_default=True)
 @click.option("--skills-path", default=".skills", show_default=True)
 @click.option("--llm-base-url", envvar="WORLDBUILDER_LLM_BASE_URL")
+@click.option("--fleet", is_flag=True, help="Run simulations, judging and mining as fleet jobs (OUT/fleet/*: "
+              "resumable manifests, in parallel) instead of one after another in this process.")
+@click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True,
+              help="Fleet engine (with --fleet): local process pool or a Ray cluster.")
+@click.option("--workers", type=click.IntRange(1), help="Fleet job-stages in flight (default: CPU count).")
+@click.option("--address", help="Ray cluster address (with --fleet --engine ray).")
 def paired(train_computers, test_computers, agent, out, days, turns_per_day, runtime, size, seed, tie_margin, miner,
-           max_skills, skills_path, llm_base_url):
+           max_skills, skills_path, llm_base_url, fleet, engine, workers, address):
     """Train on N computers, mine skills, compare with/without skills on M test computers (resumable)."""
     from agent_harness.eval.paired import Paired, PairedConfig, table
 
+    ctx = click.get_current_context()
+    given = [f"--{n}" for n in ("engine", "workers", "address")
+             if ctx.get_parameter_source(n) is not click.core.ParameterSource.DEFAULT]
+    if given and not fleet:
+        raise click.UsageError(f"{', '.join(given)} {'needs' if len(given) == 1 else 'need'} --fleet")
     cfg = PairedConfig(train=train_computers, test=test_computers, agent=agent, days=days, turns_per_day=turns_per_day,
                        runtime=runtime, size=size, seed=seed, tie_margin=tie_margin, miner=miner, max_skills=max_skills,
                        skills_path=skills_path, llm_base_url=llm_base_url)
-    doc = Paired(out, cfg, echo=lambda s: click.echo(s, err=True)).run()
+    echo = lambda s: click.echo(s, err=True)  # noqa: E731
+    p = Paired(out, cfg, echo=echo)
+    if fleet:
+        from agent_harness.eval.paired_fleet import run_on_fleet
+
+        doc = run_on_fleet(p, engine=engine, workers=workers, address=address, echo=echo)
+    else:
+        doc = p.run()
     click.echo(table(doc))
-    click.echo(f"{out / 'paired.json'}\n{doc['plot']}")
+    click.echo(f"{p.out / 'paired.json'}\n{doc['plot']}")
 
 
 def register(main: click.Group) -> None:

@@ -34,7 +34,7 @@ def load(path):
 @click.option("--tasks", type=int, help="Only the first N tasks.")
 @click.option("--out", type=click.Path(path_type=Path), default=Path("gdpval-results"), show_default=True)
 @click.option("--turns", type=click.IntRange(1), default=60, show_default=True, help="Turn budget per task.")
-@click.option("--max-wall", type=float, default=600.0, show_default=True, help="Seconds per task.")
+@click.option("--max-wall", type=click.FloatRange(min=0, min_open=True), default=600.0, show_default=True, help="Seconds per task.")
 @click.option("--runtime", type=click.Choice(["docker", "local"]), default="docker", show_default=True)
 @click.option("--judge", default="offline", show_default=True, help="offline or openai:MODEL")
 @click.option("--pairwise", is_flag=True, help="Also compare blind against the gold deliverables (2 trials).")

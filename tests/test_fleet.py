@@ -18,7 +18,7 @@ import pytest
 
 from agent_harness.fleet import driver, manifest, stages
 from agent_harness.fleet.faults import backoff, is_transient
-from agent_harness.fleet.models import Record
+from agent_harness.fleet.models import Job, Record
 from agent_harness.fleet.report import build_report, counts
 from worldbuilder.errors import ComputerUnreachable, EngineUnavailable, GenerationError
 
@@ -227,3 +227,35 @@ def test_new_fleet_lists_every_job_stage_pending_and_refuses_a_foreign_dir(tmp_p
     (tmp_path / "other" / "x").write_text("mine")
     with pytest.raises(manifest.FleetError, match="not an empty directory"):
         driver.create_fleet(tmp_path / "other", [PERSONA], "t", ["generate"])
+
+
+def test_a_fleet_grows_by_new_jobs_and_requeues_its_quarantined_ones(tmp_path, fake_stages, monkeypatch):
+    def gen(ctx):  # j0002 fails for good (not transient) the first time, works when tried again
+        seen = ctx.fleet_dir / "j0002.failed"
+        if ctx.job.job == "j0002" and not seen.exists():
+            seen.write_text("1")
+            raise GenerationError("bad persona")
+        return _touch("generate")(ctx)
+
+    monkeypatch.setitem(stages.STAGE_FUNCS, "generate", gen)
+    d = _fleet(tmp_path, [PERSONA, "x"], stage_list=("generate", "image"))
+    assert driver.run_fleet(d, workers=2).quarantined == ["j0002"]
+    assert driver.requeue_quarantined(d) == ["j0002"] and driver.requeue_quarantined(d) == []
+    cfg = manifest.load_config(d)
+    new = [cfg.jobs[0], cfg.jobs[0].model_copy(update={"job": "j0003", "params": {"k": 1}})]
+    assert [j.job for j in driver.add_jobs(d, new)] == ["j0003"] and driver.add_jobs(d, new) == []
+    res = driver.run_fleet(d, workers=2)
+    assert res.done == 4 and not res.quarantined  # j0002 (generate, image) and j0003 (both); j0001 not again
+    assert sorted(_calls(d)).count("j0001 generate") == 1
+    assert manifest.load_config(d).jobs[-1].params == {"k": 1}
+    assert manifest.latest(d)[("j0002", "generate")].attempt == 1  # a quarantine is not a counted failure
+
+
+def test_pipelines_are_registered_by_name(tmp_path):
+    assert list(stages.stage_funcs("paired")) == ["generate", "simulate", "judge", "mine"]
+    with pytest.raises(manifest.FleetError, match="unknown pipeline 'nope'"):
+        stages.stage_funcs("nope")
+    with pytest.raises(manifest.FleetError, match="pipeline order: generate,simulate,judge,mine"):
+        driver.create_jobs_fleet(tmp_path / "f", [Job(job="a", persona="a", seed=0)], "t", ["judge", "generate"],
+                                 pipeline="paired")
+    assert not (tmp_path / "f").exists()

@@ -83,6 +83,12 @@ def test_bad_dataset_is_one_line_naming_row_and_field_and_writes_nothing(tmp_pat
     assert not out.exists()
 
 
+@pytest.mark.parametrize("opt,value", [("--max-wall", "-5"), ("--turns", "0")])
+def test_bad_budget_is_one_line_and_writes_nothing(tmp_path, opt, value):
+    one_error_line(cli("gdpval", "run", FIXTURE, "--runtime", "local", opt, value, "--out", tmp_path / "o"), opt)
+    assert not (tmp_path / "o").exists()
+
+
 def test_hub_download_unreachable_is_one_line():
     one_error_line(cli("gdpval", "load", "hf://openai/gdpval"), "hub")
 

@@ -9,6 +9,7 @@ Layout of ``OUT``::
     test/test-00/baseline/       fork of anchor@day-00, no skills            (judged)
     test/test-00/skills-n1/      fork of anchor@day-00 with skills/n1 installed (judged)
     progress.jsonl               one line per started / finished / skipped step
+    fleet/train, skills, test    with ``--fleet``: one fleet per phase (``paired_fleet.py``)
     paired.json, paired.png
 
 Every step is skipped when its result is complete (a judged completed run, a written skills folder, an anchor
@@ -58,14 +59,32 @@ class PairedConfig:
             raise WorldbuilderError("--test-computers must be at least 1")
         if self.tie_margin < 0:
             raise WorldbuilderError("--tie-margin must not be negative")
+        if self.max_skills < 1:
+            raise WorldbuilderError("--max-skills must be at least 1")
+        from agent_harness.runs import AGENTS, check_backend
+        from agent_harness.skills.miners import check_miner
+
+        check_backend("agent", self.agent, AGENTS)  # before any computer is generated
+        check_miner(self.miner)
 
 
 class Paired:
-    def __init__(self, out: Path, cfg: PairedConfig, echo: Echo = print) -> None:
+    def __init__(self, out: Path, cfg: PairedConfig, echo: Echo = print, write_config: bool = True) -> None:
         cfg.check()
         self.out, self.cfg, self.echo = Path(out), cfg, echo
         self.out.mkdir(parents=True, exist_ok=True)
-        self._check_config()
+        if write_config:
+            self._check_config()
+
+    @classmethod
+    def attach(cls, out: Path, llm_base_url: str | None = None) -> Paired:
+        """The evaluation in ``out`` as its ``config.json`` describes it (for a fleet worker; writes nothing)."""
+        try:
+            cfg = PairedConfig(**json.loads((Path(out) / "config.json").read_text()))
+        except (OSError, ValueError, TypeError) as exc:
+            raise WorldbuilderError(f"{out} holds no paired evaluation config ({exc})") from exc
+        cfg.llm_base_url = llm_base_url
+        return cls(out, cfg, echo=lambda s: None, write_config=False)
 
     def _check_config(self) -> None:
         f = self.out / "config.json"
@@ -105,11 +124,7 @@ class Paired:
         return dest
 
     def _finished(self, run: Path) -> bool:
-        try:
-            s = json.loads((run / "summary.json").read_text())
-            return s.get("status") == "completed" and (run / "judgement.json").exists()
-        except (OSError, ValueError):
-            return False
+        return self._ran(run) and (run / "judgement.json").exists()
 
     def _clear(self, run: Path) -> None:
         if run.exists():
@@ -122,30 +137,54 @@ class Paired:
 
         judge_run(run)
 
-    def train_run(self, name: str, comp: Path) -> Path:
-        from agent_harness.runs import SimOptions, new_run
+    def _opts(self) -> Any:
+        from agent_harness.runs import SimOptions
 
-        run = self.out / "train" / name
-        if self._finished(run):
+        return SimOptions(days=self.cfg.days, turns_per_day=self.cfg.turns_per_day, agent=self.cfg.agent,
+                          runtime=self.cfg.runtime, llm_base_url=self.cfg.llm_base_url)
+
+    def _ran(self, run: Path) -> bool:
+        try:
+            return json.loads((run / "summary.json").read_text()).get("status") == "completed"
+        except (OSError, ValueError):
+            return False
+
+    def train_run(self, name: str, comp: Path, judge: bool = True) -> Path:
+        """Run (and unless ``judge`` is false, judge) the training run of computer ``name``."""
+        from agent_harness.runs import new_run
+
+        run = self.train_dir(name)
+        if self._finished(run) or (not judge and self._ran(run)):
             self.log(f"train {name}", "skipped")
             return run
         self._clear(run)
         self.log(f"train {name}", "started")
-        opts = SimOptions(days=self.cfg.days, turns_per_day=self.cfg.turns_per_day, agent=self.cfg.agent,
-                          runtime=self.cfg.runtime, llm_base_url=self.cfg.llm_base_url)
-        self._complete(new_run(comp, run, opts).run(), run)
+        self._complete(new_run(comp, run, self._opts()).run(), run, judge)
         self.log(f"train {name}", "finished")
         return run
 
-    def _complete(self, summary: Any, run: Path) -> None:
+    def _complete(self, summary: Any, run: Path, judge: bool) -> None:
         if summary.status != "completed":
             raise WorldbuilderError(f"{run}: run {summary.status} ({summary.stop_reason})")
+        if judge:
+            self._judge(run)
+
+    def judge_step(self, run: Path, step: str) -> Path:
+        """Judge a completed run unless it is judged already."""
+        if self._finished(run):
+            self.log(f"judge {step}", "skipped")
+            return run
+        if not self._ran(run):
+            raise WorldbuilderError(f"{run}: no completed run to judge")
+        self.log(f"judge {step}", "started")
         self._judge(run)
+        self.log(f"judge {step}", "finished")
+        return run
 
     def skills(self, n: int, runs: list[Path]) -> Path:
         from agent_harness.skills.mine import mine_skills
 
-        dest = self.out / "skills" / f"n{n}"
+        dest = self.skills_dir(n)
         if (dest / ".mined").exists():
             self.log(f"skills n{n}", "skipped")
             return dest
@@ -156,17 +195,15 @@ class Paired:
         return dest
 
     def anchor(self, name: str, comp: Path) -> Path:
-        from agent_harness.runs import SimOptions, new_run
+        from agent_harness.runs import new_run
 
-        run = self.out / "test" / name / "anchor"
+        run = self.anchor_dir(name)
         if (run / "anchor.done").exists():
             self.log(f"anchor {name}", "skipped")
             return run
         self._clear(run)
         self.log(f"anchor {name}", "started")
-        opts = SimOptions(days=self.cfg.days, turns_per_day=self.cfg.turns_per_day, agent=self.cfg.agent,
-                          runtime=self.cfg.runtime, llm_base_url=self.cfg.llm_base_url)
-        sim = new_run(comp, run, opts)  # boots, delivers the kickoff, snapshots day 00
+        sim = new_run(comp, run, self._opts())  # boots, delivers the kickoff, snapshots day 00
         if sim.computer is not None:
             sim.runtime.release(sim.computer)
         sim.turns.close()
@@ -175,37 +212,65 @@ class Paired:
         self.log(f"anchor {name}", "finished")
         return run
 
-    def arm(self, name: str, arm: str, anchor: Path, skills: Path | None) -> Path:
+    def arm(self, name: str, arm: str, anchor: Path, skills: Path | None, judge: bool = True) -> Path:
+        """Fork ``anchor@day-00`` (with ``skills`` installed, if any), run it and unless told not to judge it."""
         from agent_harness.runs import fork
 
-        run = self.out / "test" / name / arm
-        if self._finished(run):
+        run = self.arm_dir(name, arm)
+        if self._finished(run) or (not judge and self._ran(run)):
             self.log(f"test {name} {arm}", "skipped")
             return run
         self._clear(run)
         self.log(f"test {name} {arm}", "started")
         over = {"skills": str(skills), "skills_path": self.cfg.skills_path} if skills else None
-        self._complete(fork(f"{anchor}@day-00", run, overrides=over).run(), run)
+        self._complete(fork(f"{anchor}@day-00", run, overrides=over).run(), run, judge)
         self.log(f"test {name} {arm}", "finished")
         return run
 
+    # ------------------------------------------------------------------ layout
+    def train_names(self) -> list[str]:
+        return [f"train-{i:02d}" for i in range(max(self.cfg.train))]
+
+    def test_names(self) -> list[str]:
+        return [f"test-{j:02d}" for j in range(self.cfg.test)]
+
+    def rows(self) -> list[int]:
+        return sorted(set(self.cfg.train))
+
+    def arms(self) -> dict[str, str]:
+        """Result key -> arm folder: the baseline, then one with-skills arm per N."""
+        return {"baseline": "baseline"} | {f"n{n}": f"skills-n{n}" for n in self.rows()}
+
+    def train_dir(self, name: str) -> Path:
+        return self.out / "train" / name
+
+    def skills_dir(self, n: int) -> Path:
+        return self.out / "skills" / f"n{n}"
+
+    def anchor_dir(self, name: str) -> Path:
+        return self.out / "test" / name / "anchor"
+
+    def arm_dir(self, name: str, arm: str) -> Path:
+        return self.out / "test" / name / arm
+
     # ------------------------------------------------------------------ all
     def run(self) -> dict[str, Any]:
-        n_train = max(self.cfg.train)
-        train_runs = []
-        for i in range(n_train):
-            name = f"train-{i:02d}"
-            train_runs.append(self.train_run(name, self.computer(name, i)))
-        skills = {n: self.skills(n, train_runs) for n in sorted(set(self.cfg.train))}
-        tests: list[dict[str, Any]] = []
-        for j in range(self.cfg.test):
-            name = f"test-{j:02d}"
-            anchor = self.anchor(name, self.computer(name, n_train + j))
-            arms = {"baseline": self.arm(name, "baseline", anchor, None)}
-            for n, sk in skills.items():
-                arms[f"n{n}"] = self.arm(name, f"skills-n{n}", anchor, sk)
-            tests.append({"computer": name, "anchor": str(anchor), "runs": {k: str(v) for k, v in arms.items()}})
-        return self.summarise(train_runs, skills, tests)
+        """Every step one after another in this process (``paired_fleet.run_on_fleet``: as fleet jobs)."""
+        train_runs = [self.train_run(name, self.computer(name, i)) for i, name in enumerate(self.train_names())]
+        skills = {n: self.skills(n, train_runs) for n in self.rows()}
+        for j, name in enumerate(self.test_names()):
+            anchor = self.anchor(name, self.computer(name, len(train_runs) + j))
+            for key, arm in self.arms().items():
+                self.arm(name, arm, anchor, skills.get(int(key[1:])) if key != "baseline" else None)
+        return self.summarise(*self.collect())
+
+    def collect(self) -> tuple[list[Path], dict[int, Path], list[dict[str, Any]]]:
+        """The finished steps' paths: training runs, skills per N, and per test computer its anchor and runs."""
+        tests = [{"computer": name, "anchor": str(self.anchor_dir(name)),
+                  "runs": {k: str(self.arm_dir(name, arm)) for k, arm in self.arms().items()}}
+                 for name in self.test_names()]
+        return ([self.train_dir(n) for n in self.train_names()], {n: self.skills_dir(n) for n in self.rows()},
+                tests)
 
     def summarise(self, train_runs: list[Path], skills: dict[int, Path], tests: list[dict[str, Any]]) -> dict:
         from agent_harness.eval.plot import write_plot

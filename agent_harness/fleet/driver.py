@@ -18,6 +18,7 @@ from agent_harness.fleet import manifest
 from agent_harness.fleet.engines import make_engine
 from agent_harness.fleet.faults import backoff
 from agent_harness.fleet.models import STAGES, FleetConfig, Job, Record, now_iso
+from agent_harness.fleet.stages import stage_funcs
 from worldbuilder.personas import sample_personas
 
 OnRecord = Callable[[Record], None]
@@ -34,23 +35,52 @@ class FleetResult:
 def create_fleet(fleet_dir: Path, personas: list[str], source: str, stages: list[str], seed: int = 0,
                  **options) -> FleetConfig:
     """Write ``fleet.json`` for a new fleet (one job per persona, seed = ``seed`` + index)."""
-    bad = [s for s in stages if s not in STAGES]
+    jobs = [Job(job=f"j{i + 1:04d}", persona=p, seed=seed + i) for i, p in enumerate(personas)]
+    return create_jobs_fleet(fleet_dir, jobs, source, stages, **options)
+
+
+def create_jobs_fleet(fleet_dir: Path, jobs: list[Job], source: str, stages: list[str],
+                      pipeline: str = "computer", **options) -> FleetConfig:
+    """Write ``fleet.json`` for a new fleet of the given jobs and every (job, stage) ``pending``."""
+    order = list(stage_funcs(pipeline)) if pipeline != "computer" else list(STAGES)
+    bad = [s for s in stages if s not in order]
     if bad or not stages:
-        raise manifest.FleetError(f"unknown stage(s) {', '.join(bad) or '(none)'} (choose from {', '.join(STAGES)})")
-    if [s for s in STAGES if s in stages] != stages:
-        raise manifest.FleetError(f"stages must keep the pipeline order: {','.join(STAGES)}")
-    if not personas:
+        raise manifest.FleetError(f"unknown stage(s) {', '.join(bad) or '(none)'} (choose from {', '.join(order)})")
+    if [s for s in order if s in stages] != stages:
+        raise manifest.FleetError(f"stages must keep the pipeline order: {','.join(order)}")
+    if not jobs:
         raise manifest.FleetError("no personas given")
     if fleet_dir.exists() and (not fleet_dir.is_dir() or any(fleet_dir.iterdir())):
         raise manifest.FleetError(f"{fleet_dir} exists and is not an empty directory or a fleet")
     fleet_dir.mkdir(parents=True, exist_ok=True)
-    jobs = [Job(job=f"j{i + 1:04d}", persona=p, seed=seed + i) for i, p in enumerate(personas)]
-    cfg = FleetConfig(fleet_id=f"{fleet_dir.resolve().name}-{int(time.time())}", stages=stages,
+    cfg = FleetConfig(fleet_id=f"{fleet_dir.resolve().name}-{int(time.time())}", pipeline=pipeline, stages=stages,
                       persona_source=source, jobs=jobs, **options)
     manifest.write_config(fleet_dir, cfg)
     manifest.append_many(fleet_dir, [Record(job=j.job, persona=j.persona, stage=s, state="pending")
                                      for j in jobs for s in stages])
     return cfg
+
+
+def add_jobs(fleet_dir: Path, jobs: list[Job]) -> list[Job]:
+    """Grow an existing fleet by the jobs it does not hold yet (by job id); returns those added."""
+    cfg = manifest.load_config(fleet_dir)
+    have = {j.job for j in cfg.jobs}
+    new = [j for j in jobs if j.job not in have]
+    if new:
+        manifest.write_config(fleet_dir, cfg.model_copy(update={"jobs": [*cfg.jobs, *new]}))
+        manifest.append_many(fleet_dir, [Record(job=j.job, persona=j.persona, stage=s, state="pending")
+                                         for j in new for s in cfg.stages])
+    return new
+
+
+def requeue_quarantined(fleet_dir: Path) -> list[str]:
+    """Make every quarantined job-stage ``pending`` again (one more attempt each); returns the jobs."""
+    recs = [r.model_copy(update={"state": "pending", "error": None, "started": None, "ended": None,
+                                 "seconds": None, "output": None, "node": None})
+            for r in manifest.latest(fleet_dir).values() if r.state == "quarantined"]
+    if recs:
+        manifest.append_many(fleet_dir, recs)
+    return sorted({r.job for r in recs})
 
 
 def read_personas(path: Path) -> list[str]:

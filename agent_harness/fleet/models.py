@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -20,6 +20,7 @@ class Job(BaseModel):
     job: str  # "j0001"
     persona: str
     seed: int
+    params: dict[str, Any] = Field(default_factory=dict)  # what a non-default pipeline's stages need
 
 
 class FleetConfig(BaseModel):
@@ -27,6 +28,7 @@ class FleetConfig(BaseModel):
 
     schema_version: str = SCHEMA_VERSION
     fleet_id: str
+    pipeline: str = "computer"  # which stage functions the jobs go through (stages.PIPELINES)
     stages: list[str]
     persona_source: str  # "file:<path>" or "sample:<n>:<seed>"
     engine: str = "local"
@@ -34,6 +36,7 @@ class FleetConfig(BaseModel):
     days: int = 1
     turns_per_day: int = 250
     agent: str = "offline"
+    runtime: str = "docker"  # where simulate runs its computers (docker, or local for the paired pipeline)
     collaborators: str = "offline"
     max_attempts: int = 3
     backoff: float = 2.0  # seconds before the 2nd attempt; doubles after each failure

@@ -87,7 +87,7 @@ def simulate(ctx: StageContext) -> str:
         else None
     c = ctx.config
     opts = runs.SimOptions(days=c.days, turns_per_day=c.turns_per_day, agent=c.agent, collaborators=c.collaborators,
-                           runtime="docker", image=tag)
+                           runtime=c.runtime, image=tag)
     summary = runs.new_run(ctx.computer, ctx.run_dir, opts).run()
     if summary.status == "failed":
         raise StageFailed(f"simulation failed: {summary.stop_reason}")
@@ -111,6 +111,25 @@ STAGE_FUNCS: dict[str, Callable[[StageContext], str]] = {
     "generate": generate, "image": image, "objectives": objectives, "simulate": simulate, "judge": judge,
     "report": report,
 }
+
+# Pipelines by name: "module:attribute" of an ordered {stage: function} map, imported when a job needs it
+# (the paired pipeline lives with the evaluation that drives it). A new pipeline is one entry.
+PIPELINES: dict[str, str] = {
+    "computer": "agent_harness.fleet.stages:STAGE_FUNCS",
+    "paired": "agent_harness.eval.paired_fleet:STAGE_FUNCS",
+}
+
+
+def stage_funcs(pipeline: str = "computer") -> dict[str, Callable[[StageContext], str]]:
+    """The ordered stage functions of ``pipeline`` (a FleetError names the known ones)."""
+    import importlib
+
+    from agent_harness.fleet.manifest import FleetError
+
+    if pipeline not in PIPELINES:
+        raise FleetError(f"unknown pipeline {pipeline!r} (choose from {', '.join(PIPELINES)})")
+    module, attr = PIPELINES[pipeline].split(":")
+    return getattr(importlib.import_module(module), attr)
 
 
 def _write_json(path: Path, data: dict) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from agent_harness.fleet.faults import is_transient
 from agent_harness.fleet.models import FleetConfig, Job, now_iso
-from agent_harness.fleet.stages import STAGE_FUNCS, StageContext
+from agent_harness.fleet.stages import StageContext, stage_funcs
 
 
 def execute(fleet_dir: str, job: dict, stage: str, config: dict, node: str | None = None) -> dict:
@@ -21,7 +21,7 @@ def execute(fleet_dir: str, job: dict, stage: str, config: dict, node: str | Non
     out: dict = {"started": started, "node": node or socket.gethostname()}
     try:
         ctx = StageContext(Path(fleet_dir), Job.model_validate(job), FleetConfig.model_validate(config))
-        out.update(ok=True, output=STAGE_FUNCS[stage](ctx), error=None, transient=False)
+        out.update(ok=True, output=stage_funcs(ctx.config.pipeline)[stage](ctx), error=None, transient=False)
     except Exception as exc:  # every failure becomes a manifest record; the fleet goes on
         text = " ".join(str(exc).split())[:500]
         out.update(ok=False, output=None, error=f"{type(exc).__name__}: {text}", transient=is_transient(exc))

@@ -95,8 +95,14 @@ MINERS: dict[str, Callable[..., Callable[[Cluster], Skill]]] = {
 }
 
 
-def make_miner(spec: str, base_url: str | None = None) -> Callable[[Cluster], Skill]:
+def check_miner(spec: str) -> tuple[str, str]:
+    """``(kind, model)`` of a ``--miner`` value, or a SkillError naming the choices."""
     kind, _, model = spec.partition(":")
     if kind not in MINERS or (kind == "openai") != bool(model):
         raise SkillError(f"unknown miner {spec!r} (use offline or openai:MODEL)")
+    return kind, model
+
+
+def make_miner(spec: str, base_url: str | None = None) -> Callable[[Cluster], Skill]:
+    kind, model = check_miner(spec)
     return MINERS[kind](model=model, base_url=base_url)

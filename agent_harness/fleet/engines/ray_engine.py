@@ -1,6 +1,7 @@
 """``ray`` engine (extra ``fleet``): one Ray task per job-stage.
 
-* Stages that need a container engine (``image``, ``simulate``) ask for the custom resource
+* Stages that need a container engine (``image``, ``simulate`` unless the fleet's runtime is not
+  ``docker``) ask for the custom resource
   ``{"docker": 1}``; each node declares how many concurrent computers it can hold when it starts
   (``ray start --resources '{"docker": 4}'``), so Ray places them only there.
 * Only paths and small dicts cross the object store (fleet dir, job, stage, config in; output path,
@@ -58,7 +59,8 @@ class RayEngine:
         self.max_retries = max(0, max_attempts - 1)
 
     def submit(self, fleet_dir: str, job: dict, stage: str, config: dict) -> Any:
-        resources = {"docker": 1} if stage in DOCKER_STAGES else {}
+        docker = stage in DOCKER_STAGES and config.get("runtime", "docker") == "docker"  # not local computers
+        resources = {"docker": 1} if docker else {}
         return self.remote.options(num_cpus=1, resources=resources, max_retries=self.max_retries,
                                    retry_exceptions=[TransientFault]).remote(fleet_dir, job, stage, config)
 
