@@ -16,7 +16,7 @@ from agent_harness.eval.paired import Paired, PairedConfig
 from agent_harness.eval.paired_fleet import plan
 from agent_harness.fleet import manifest
 
-ARGS = ("eval", "paired", "--train-computers", "1,2", "--test-computers", "2", "--agent", "offline-weak",
+ARGS = ("eval", "paired", "--train-computers", "1,2", "--test-computers", "1", "--agent", "offline-weak",
         "--days", "2")
 
 
@@ -59,7 +59,7 @@ def _events(out: Path) -> list[dict]:
 
 @pytest.mark.slow
 def test_fleet_results_equal_in_process_results_after_a_kill(tmp_path):
-    """N=1,2 training, 2 test computers, 2 days, weakened offline agent: in-process, then as fleet jobs
+    """N=1,2 training, 1 test computer, 2 days, weakened offline agent: in-process, then as fleet jobs
     (killed mid-way, rerun); the table, rows, pairs, plot and skills are identical."""
     a, b = tmp_path / "inproc", tmp_path / "fleet"
     first = _cli(*ARGS, "--out", a)
