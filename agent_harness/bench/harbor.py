@@ -22,7 +22,7 @@ import os
 import secrets
 import shlex
 import shutil
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import tomli_w
 
@@ -51,8 +51,14 @@ def export_harbor(sources: list[Path], out: Path, day: int = 0, skills_dir: str 
     out = Path(out)
     if out.exists():
         raise BenchError(f"{out} already exists")
+    if skills_dir is not None and (not skills_dir.strip() or "\x00" in skills_dir
+                                   or ".." in PurePosixPath(skills_dir).parts):
+        raise BenchError(f"--skills-dir {skills_dir!r} must be a plain path inside the environment (no '..')")
     resolved = [resolve(p, day) for p in sources]
-    out.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BenchError(f"cannot write {out}: {exc.strerror or exc}") from exc
     tmp = out.with_name(f".{out.name}.tmp-{secrets.token_hex(3)}")
     try:
         manifest = export_bundle(sources, tmp / "bundle", day=day, log=log)

@@ -9,6 +9,8 @@ Ray itself); a job whose stage fails for good is ``quarantined`` and the others 
 
 from __future__ import annotations
 
+import shutil
+import stat
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,6 +20,7 @@ from agent_harness.fleet import manifest
 from agent_harness.fleet.engines import make_engine
 from agent_harness.fleet.faults import backoff
 from agent_harness.fleet.models import STAGES, FleetConfig, Job, Record, now_iso
+from agent_harness.runs import AGENTS, check_backend
 from worldbuilder.personas import sample_personas
 
 OnRecord = Callable[[Record], None]
@@ -41,25 +44,50 @@ def create_fleet(fleet_dir: Path, personas: list[str], source: str, stages: list
         raise manifest.FleetError(f"stages must keep the pipeline order: {','.join(STAGES)}")
     if not personas:
         raise manifest.FleetError("no personas given")
+    check_backend("agent", options.get("agent", "offline"), AGENTS)
+    check_backend("collaborators", options.get("collaborators", "offline"), ("offline",))
     if fleet_dir.exists() and (not fleet_dir.is_dir() or any(fleet_dir.iterdir())):
         raise manifest.FleetError(f"{fleet_dir} exists and is not an empty directory or a fleet")
-    fleet_dir.mkdir(parents=True, exist_ok=True)
     jobs = [Job(job=f"j{i + 1:04d}", persona=p, seed=seed + i) for i, p in enumerate(personas)]
     cfg = FleetConfig(fleet_id=f"{fleet_dir.resolve().name}-{int(time.time())}", stages=stages,
                       persona_source=source, jobs=jobs, **options)
-    manifest.write_config(fleet_dir, cfg)
-    manifest.append_many(fleet_dir, [Record(job=j.job, persona=j.persona, stage=s, state="pending")
-                                     for j in jobs for s in stages])
+    created = not fleet_dir.exists()
+    try:
+        fleet_dir.mkdir(parents=True, exist_ok=True)
+        manifest.append_many(fleet_dir, [Record(job=j.job, persona=j.persona, stage=s, state="pending")
+                                         for j in jobs for s in stages])
+        manifest.write_config(fleet_dir, cfg)  # last: a folder without fleet.json is no fleet yet
+    except OSError as exc:
+        if created:
+            shutil.rmtree(fleet_dir, ignore_errors=True)
+        raise manifest.FleetError(f"cannot create fleet {fleet_dir}: {exc.strerror or exc}") from exc
     return cfg
+
+
+PERSONAS_FILE_CAP = 16 << 20  # bytes: a million short personas
+PERSONA_CAP = 64 * 1024  # characters: a persona is a sentence or a paragraph
 
 
 def read_personas(path: Path) -> list[str]:
     """A personas file: one persona per line; blank lines and ``#`` comments skipped."""
     try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise manifest.FleetError(f"cannot read personas file {path}: {exc}") from exc
-    return [" ".join(ln.split()) for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
+        st = Path(path).stat()
+        if not stat.S_ISREG(st.st_mode):
+            raise manifest.FleetError(f"personas file {path} is not a regular file")
+        if st.st_size > PERSONAS_FILE_CAP:
+            raise manifest.FleetError(f"personas file {path} is {st.st_size} bytes (at most {PERSONAS_FILE_CAP})")
+        with open(path, "rb") as fh:
+            lines = fh.read(PERSONAS_FILE_CAP + 1).decode("utf-8").splitlines()
+    except UnicodeDecodeError as exc:
+        raise manifest.FleetError(f"personas file {path} is not UTF-8 text") from exc
+    except OSError as exc:
+        raise manifest.FleetError(f"cannot read personas file {path}: {exc.strerror or exc}") from exc
+    personas = [" ".join(ln.split()) for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
+    for i, p in enumerate(personas):
+        if len(p) > PERSONA_CAP:
+            raise manifest.FleetError(f"personas file {path}: persona {i + 1} is {len(p)} characters "
+                                      f"(at most {PERSONA_CAP})")
+    return personas
 
 
 def sampled(n: int, seed: int) -> list[str]:
