@@ -224,7 +224,7 @@ def rows() -> list[list[str]]:
         ["judge", "run", "--day", "1", "--all-days"],
         *[["report", r] for r in ("missing", "afile", "decoy", "comp", *spoilt, *judged)],
         ["report", "run", "--writer", "nope"],
-        *[["scores", r, "--json"] for r in ("missing", "afile", "decoy", "comp", "run_badrun", *judged, "run_nojudge")],
+        *[["scores", r, "--json"] for r in ("missing", "afile", "decoy", "comp", *judged, "run_nojudge")],
         ["scores", "run", "--json", "--csv"], ["scores", "run", "--plot", "decoy"],
         ["scores", "run", "--plot", "missingdir/s.png"], ["scores", "run", "--plot", "/proc/s.png"],
         ["scores", "run", "--plot", "afile/s.png"],
