@@ -17,6 +17,7 @@ from bench_fixtures import make_bundle
 from test_bad_input import _tree
 
 from agent_harness.judge import judge_run
+from agent_harness.runlog import atomic_write
 from agent_harness.runs import SimOptions, new_run
 from worldbuilder import cli
 from worldbuilder.api import generate
@@ -285,3 +286,13 @@ def test_hostile_input_is_one_error_line(args, sandbox, monkeypatch, capsys):
     assert len(lines) == 1 and lines[0].startswith("error: "), err
     assert "internal error" not in lines[0] and "Traceback" not in err, err
     assert after == before  # nothing created, changed or removed
+
+
+def test_an_interrupted_or_failed_atomic_write_leaves_no_half_written_file(tmp_path, monkeypatch):
+    (tmp_path / "out" / "x").mkdir(parents=True)  # renaming onto a non-empty folder fails
+    with pytest.raises(OSError):
+        atomic_write(tmp_path / "out", "text")
+    monkeypatch.setattr(os, "fsync", lambda fd: (_ for _ in ()).throw(KeyboardInterrupt()))
+    with pytest.raises(KeyboardInterrupt):
+        atomic_write(tmp_path / "o.json", "text")
+    assert sorted(os.listdir(tmp_path)) == ["out"]

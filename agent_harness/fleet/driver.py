@@ -51,15 +51,17 @@ def create_fleet(fleet_dir: Path, personas: list[str], source: str, stages: list
     jobs = [Job(job=f"j{i + 1:04d}", persona=p, seed=seed + i) for i, p in enumerate(personas)]
     cfg = FleetConfig(fleet_id=f"{fleet_dir.resolve().name}-{int(time.time())}", stages=stages,
                       persona_source=source, jobs=jobs, **options)
-    created = not fleet_dir.exists()
+    created = None if fleet_dir.exists() else fleet_dir  # the first folder this call creates
+    while created is not None and created.parent != created and not created.parent.exists():
+        created = created.parent
     try:
         fleet_dir.mkdir(parents=True, exist_ok=True)
+        manifest.write_config(fleet_dir, cfg)
         manifest.append_many(fleet_dir, [Record(job=j.job, persona=j.persona, stage=s, state="pending")
                                          for j in jobs for s in stages])
-        manifest.write_config(fleet_dir, cfg)  # last: a folder without fleet.json is no fleet yet
     except OSError as exc:
-        if created:
-            shutil.rmtree(fleet_dir, ignore_errors=True)
+        if created is not None:
+            shutil.rmtree(created, ignore_errors=True)
         raise manifest.FleetError(f"cannot create fleet {fleet_dir}: {exc.strerror or exc}") from exc
     return cfg
 
