@@ -94,8 +94,8 @@ def _files(root: Path) -> None:
     for name, text in {"bundle_badjson": "{broken", "bundle_list": "[1]", "bundle_type": '{"tasks": "x"}'}.items():
         (root / name).mkdir()
         (root / name / "benchmark.json").write_text(text)
+    make_bundle(root / "bundle_ok")
     make_bundle(root / "bundle_noblob")
-    next((root / "bundle_noblob" / "blobs").rglob("*")).is_file() or None
     blob = next(p for p in sorted((root / "bundle_noblob").rglob("*")) if p.is_file() and "blobs" in p.parts)
     blob.unlink()
     make_bundle(root / "bundle_tampered")
@@ -178,6 +178,9 @@ def rows() -> list[list[str]]:
         ["bench", "run", "missing"], ["bench", "run", "decoy", "--out", "r1"], ["bench", "run", "bundle_badjson", "--out", "r1"],
         ["bench", "run", "notzst.tar.zst", "--out", "r1"], ["bench", "run", "bundle_noblob", "--out", "r1"],
         ["bench", "run", "bundle_tampered", "--out", "r1"],
+        ["bench", "run", "bundle_ok", "--agent", "gpt4", "--out", "r1"],
+        ["bench", "run", "bundle_ok", "--tasks", "nope", "--out", "r1"], ["bench", "run", "bundle_ok", "--out", "afile"],
+        ["bench", "run", "bundle_ok", "--out", "decoy"], ["bench", "run", "bundle_ok", "--out", "comp"],
         ["bench", "run", "bundle_badjson", "--days", "0"], ["bench", "run", "bundle_badjson", "--days", "-1"],
         ["bench", "leaderboard", "missing"], ["bench", "leaderboard", "decoy"], ["bench", "leaderboard", "afile"],
         ["bench", "leaderboard", "notjson.json"], ["bench", "leaderboard", "list.json"],
@@ -239,6 +242,9 @@ def rows() -> list[list[str]]:
         ["personas", "explain", ""], ["personas", "explain", "   "], ["personas", "explain", "x" * 100000],
         ["check", "missing"], ["check", "afile"], ["check", "notjson.json"], ["check", "list.json"], ["check", "empty"],
         ["runs", "ls", "missing"], ["runs", "ls", "afile"],
+        ["vm", "xml", "missing"], ["vm", "xml", "decoy"], ["vm", "snapshot", "ls", "x;id"],
+        ["vm", "snapshot", "create", "$(id)", "day-01"], ["vm", "snapshot", "restore", "../x", "day-01"],
+        ["vm", "snapshot", "diff", "x;id", "a", "b"],
         ["objectives", "comp", "--out", "afile/o.json"], ["objectives", "comp", "--out", "/proc/o.json"],
         ["objectives", "comp", "--days", "9999"],
         # image push/pull (registry), image build --os windows, windows build/boot

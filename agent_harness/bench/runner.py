@@ -41,8 +41,8 @@ def run_bundle(bundle: Path, out: Path, agent: str = "offline", tasks: list[str]
     """Run (a selection of) the bundle's tasks with ``agent``; write ``OUT/results.json`` and ``results.md``."""
     check_backend("agent", agent, ("offline", "external"))
     out = Path(out)
-    if out.exists() and any(out.iterdir()):
-        raise BenchError(f"results directory {out} is not empty")
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise BenchError(f"results directory {out} is not an empty directory")
     with opened(bundle) as (root, manifest):
         selected = _select(manifest, tasks)
         tags = install_tasks(root, manifest, selected, log=log)
