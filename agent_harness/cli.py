@@ -55,8 +55,11 @@ def objectives(computer, backend, days, out, llm_base_url):
     if out is not None and (out.is_dir() or not out.parent.is_dir()):
         raise OutputDirError(f"--out {out}: " + ("is a folder" if out.is_dir() else f"folder {out.parent} does not exist"))
     notes: list[str] = []
-    obj = write_objectives(computer, backend=backend, days=days, out=out, llm_base_url=llm_base_url,
-                           notes=notes)
+    try:
+        obj = write_objectives(computer, backend=backend, days=days, out=out, llm_base_url=llm_base_url,
+                               notes=notes)
+    except OSError as exc:
+        raise OutputDirError(f"cannot write {out or computer / 'objectives.json'}: {exc.strerror or exc}") from exc
     for n in notes:
         click.echo(f"note: {n}", err=True)
     click.echo(f"{out or computer / 'objectives.json'}: {len(obj.deliverables)} deliverables, "
@@ -131,11 +134,13 @@ def runs() -> None:
     """Inspect simulation runs."""
 
 @runs.command("ls")
-@click.argument("directory", default="runs", type=click.Path(path_type=Path))
+@click.argument("directory", default="runs", type=click.Path(file_okay=False, path_type=Path))
 def runs_ls(directory):
     """List runs (directories with run.json) under DIRECTORY."""
     from agent_harness.runlog import RunDir
 
+    if not Path(directory).is_dir() and directory != Path("runs"):  # the default may not exist yet
+        raise click.BadParameter(f"{directory} is not a directory", param_hint="DIRECTORY")
     for p in sorted(Path(directory).glob("**/run.json")):
         r = RunDir(p.parent)
         s = r.summary()

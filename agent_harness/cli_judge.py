@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import click
+
+from worldbuilder.errors import OutputDirError
 
 RUN = click.Path(file_okay=False, path_type=Path)
 
@@ -94,8 +97,13 @@ def scores(runs, as_json, as_csv, plot):
     rows = sc.collect(list(runs))
     png = sc.histogram_png(rows)
     tmp = plot.with_name(plot.name + ".tmp")
-    tmp.write_bytes(png)
-    tmp.replace(plot)
+    try:
+        tmp.write_bytes(png)
+        tmp.replace(plot)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        raise OutputDirError(f"cannot write --plot {plot}: {exc.strerror or exc}") from exc
     click.echo(sc.as_json(rows) if as_json else sc.as_csv(rows).rstrip("\n") if as_csv else sc.as_text(rows))
     if not (as_json or as_csv):
         click.echo(f"histogram: {plot}")

@@ -35,11 +35,15 @@ class RunDirError(WorldbuilderError):
 def atomic_write(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` via tmp + fsync + rename."""
     tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:  # a full disk or an interrupt leaves no half-written .tmp behind
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def write_model(path: Path, model: BaseModel) -> None:

@@ -165,10 +165,11 @@ def personas_sample(n, seed):
 @click.option("--cache-dir", type=click.Path(path_type=Path), help="Preview cache (default ~/.cache/worldbuilder/viewer).")
 def serve(paths, port, host, cache_dir):
     """Read-only web viewer of computers, runs and fleets under PATHS (default: the current directory)."""
-    from worldbuilder.viewer.server import check_port, check_roots
+    from worldbuilder.viewer.server import check_cache_dir, check_port, check_roots
     from worldbuilder.viewer.server import serve as run_server
 
     roots = check_roots(list(paths))
+    check_cache_dir(cache_dir)
     check_port(host, port)
     if host not in ("127.0.0.1", "localhost", "::1"):
         click.echo(f"warning: serving on {host}: anyone who can reach it can read these files (no login)", err=True)

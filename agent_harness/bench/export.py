@@ -87,9 +87,12 @@ def export_bundle(sources: list[Path], out: Path, day: int | None = None, name: 
     if not sources:
         raise BenchError("nothing to export (give computer or run directories)")
     resolved = split([resolve(p, day) for p in sources], deliverables)
-    out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp-{secrets.token_hex(3)}")
-    tmp.mkdir()
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp.mkdir()
+    except OSError as exc:
+        raise BenchError(f"cannot write {out}: {exc.strerror or exc}") from exc
     try:
         manifest = _write(resolved, tmp, name or out.name.split(".")[0], version, log)
         if as_archive:

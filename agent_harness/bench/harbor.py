@@ -21,7 +21,7 @@ import os
 import secrets
 import shlex
 import shutil
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import tomli_w
 
@@ -47,11 +47,17 @@ def export_harbor(sources: list[Path], out: Path, day: int = 0, skills_dir: str 
     out = Path(out)
     if out.exists():
         raise BenchError(f"{out} already exists")
+    if skills_dir is not None and (not skills_dir.strip() or "\x00" in skills_dir
+                                   or ".." in PurePosixPath(skills_dir).parts):
+        raise BenchError(f"--skills-dir {skills_dir!r} must be a plain path inside the environment (no '..')")
     resolved = [resolve(p, day) for p in sources]
     wanted = set(deliverables or ["all"])
     if unknown := wanted - {"all"} - {d.id for s in resolved for d in s.objectives.deliverables}:
         raise BenchError(f"no exported computer has deliverable {sorted(unknown)[0]!r}")
-    out.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BenchError(f"cannot write {out}: {exc.strerror or exc}") from exc
     tmp = out.with_name(f".{out.name}.tmp-{secrets.token_hex(3)}")
     try:
         manifest = export_bundle(sources, tmp / "bundle", day=day, log=log)

@@ -69,15 +69,20 @@ def load_results(path: Path) -> Results:
     if path.is_dir():
         path = path / "results.json"
     try:
+        if not path.is_file():
+            raise OSError(f"{path} is not a regular file")
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise BenchError(f"cannot read results {path}: {str(exc).splitlines()[0]}") from exc
     if not isinstance(data, dict) or data.get("format") != RESULTS_FORMAT:
         raise BenchError(f"{path} is not a bench results file")
-    for t in data.get("tasks", []):
-        t.pop("score", None)
-    data.pop("mean_score", None)
-    return Results.model_validate(data)
+    try:
+        for t in data.get("tasks", []):
+            t.pop("score", None)
+        data.pop("mean_score", None)
+        return Results.model_validate(data)
+    except (ValueError, AttributeError, TypeError) as exc:
+        raise BenchError(f"{path} is not a valid bench results file: {str(exc).splitlines()[0]}") from exc
 
 
 def leaderboard(paths: list[Path]) -> str:

@@ -66,8 +66,8 @@ def run_bundle(bundle: Path, out: Path, agent: str = "offline", tasks: list[str]
     choice = RunChoice(agent, days, turns_per_day, llm_base_url, deliverable)
     check_backend("agent", agent, ("offline", "external"))
     out = Path(out)
-    if out.exists() and any(out.iterdir()):
-        raise BenchError(f"results directory {out} is not empty")
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise BenchError(f"results directory {out} is not an empty directory")
     with opened(bundle) as (root, manifest):
         selected = _select(manifest, tasks, deliverable)
         tags = install_tasks(root, manifest, selected, log=log)

@@ -21,6 +21,7 @@ true pair.
 from __future__ import annotations
 
 import json
+import math
 import os
 import shutil
 import tempfile
@@ -32,8 +33,10 @@ from typing import Any
 
 from agent_harness.eval.stats import bootstrap_ci, outcome, sign_test
 from worldbuilder.errors import WorldbuilderError
+from worldbuilder.generate.pipeline import SIZES
 
 Echo = Callable[[str], None]
+MAX_COMPUTERS = 1000  # per side: each is a generated computer and a simulated run
 
 
 @dataclass
@@ -53,26 +56,40 @@ class PairedConfig:
     llm_base_url: str | None = None
 
     def check(self) -> None:
-        if not self.train or min(self.train) < 1:
-            raise WorldbuilderError("--train-computers needs N values of at least 1 (e.g. 1,3)")
-        if self.test < 1:
-            raise WorldbuilderError("--test-computers must be at least 1")
-        if self.tie_margin < 0:
-            raise WorldbuilderError("--tie-margin must not be negative")
+        if not self.train or min(self.train) < 1 or max(self.train) > MAX_COMPUTERS:
+            raise WorldbuilderError(f"--train-computers needs N values from 1 to {MAX_COMPUTERS} (e.g. 1,3)")
+        if not 1 <= self.test <= MAX_COMPUTERS:
+            raise WorldbuilderError(f"--test-computers must be from 1 to {MAX_COMPUTERS}")
+        if not math.isfinite(self.tie_margin) or self.tie_margin < 0:
+            raise WorldbuilderError(f"--tie-margin must be a number of at least 0 (got {self.tie_margin})")
+        if self.size not in SIZES:
+            raise WorldbuilderError(f"unknown --size {self.size!r} (use {', '.join(SIZES)})")
         if self.max_skills < 1:
             raise WorldbuilderError("--max-skills must be at least 1")
         from agent_harness.runs import AGENTS, check_backend
+        from agent_harness.skills.install import check_skills_path
         from agent_harness.skills.miners import check_miner
 
         check_backend("agent", self.agent, AGENTS)  # before any computer is generated
+        check_skills_path(self.skills_path)
         check_miner(self.miner)
+
+
+def _check_out(out: Path) -> None:
+    """``out`` is new, empty, or a paired evaluation (config.json): never a file or another folder."""
+    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / "config.json").is_file())):
+        raise WorldbuilderError(f"--out {out} exists and is not a paired evaluation; give a new folder")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise WorldbuilderError(f"cannot create --out {out}: {exc.strerror or exc}") from exc
 
 
 class Paired:
     def __init__(self, out: Path, cfg: PairedConfig, echo: Echo = print, write_config: bool = True) -> None:
         cfg.check()
         self.out, self.cfg, self.echo = Path(out), cfg, echo
-        self.out.mkdir(parents=True, exist_ok=True)
+        _check_out(self.out)
         if write_config:
             self._check_config()
 
@@ -90,7 +107,12 @@ class Paired:
         f = self.out / "config.json"
         mine = {k: v for k, v in asdict(self.cfg).items() if k not in ("train", "test", "llm_base_url")}
         if f.exists():
-            old = json.loads(f.read_text())
+            try:
+                old = json.loads(f.read_text())
+            except (OSError, ValueError) as exc:
+                raise WorldbuilderError(f"{f} is unreadable ({exc}); use another --out") from exc
+            if not isinstance(old, dict):
+                raise WorldbuilderError(f"{f} is not a paired evaluation config; use another --out")
             if {k: old.get(k) for k in mine} != mine:
                 raise WorldbuilderError(f"{self.out} holds a paired evaluation with other settings "
                                         f"({f}); use another --out")

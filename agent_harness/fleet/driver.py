@@ -9,6 +9,8 @@ Ray itself); a job whose stage fails for good is ``quarantined`` and the others 
 
 from __future__ import annotations
 
+import shutil
+import stat
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,6 +21,7 @@ from agent_harness.fleet.engines import make_engine
 from agent_harness.fleet.faults import backoff
 from agent_harness.fleet.models import STAGES, FleetConfig, Job, Record, now_iso
 from agent_harness.fleet.stages import stage_funcs
+from agent_harness.runs import AGENTS, check_backend
 from worldbuilder.personas import sample_personas
 
 OnRecord = Callable[[Record], None]
@@ -50,14 +53,24 @@ def create_jobs_fleet(fleet_dir: Path, jobs: list[Job], source: str, stages: lis
         raise manifest.FleetError(f"stages must keep the pipeline order: {','.join(order)}")
     if not jobs:
         raise manifest.FleetError("no personas given")
+    check_backend("agent", options.get("agent", "offline"), AGENTS)
+    check_backend("collaborators", options.get("collaborators", "offline"), ("offline",))
     if fleet_dir.exists() and (not fleet_dir.is_dir() or any(fleet_dir.iterdir())):
         raise manifest.FleetError(f"{fleet_dir} exists and is not an empty directory or a fleet")
-    fleet_dir.mkdir(parents=True, exist_ok=True)
     cfg = FleetConfig(fleet_id=f"{fleet_dir.resolve().name}-{int(time.time())}", pipeline=pipeline, stages=stages,
                       persona_source=source, jobs=jobs, **options)
-    manifest.write_config(fleet_dir, cfg)
-    manifest.append_many(fleet_dir, [Record(job=j.job, persona=j.persona, stage=s, state="pending")
-                                     for j in jobs for s in stages])
+    created = None if fleet_dir.exists() else fleet_dir  # the first folder this call creates
+    while created is not None and created.parent != created and not created.parent.exists():
+        created = created.parent
+    try:
+        fleet_dir.mkdir(parents=True, exist_ok=True)
+        manifest.write_config(fleet_dir, cfg)
+        manifest.append_many(fleet_dir, [Record(job=j.job, persona=j.persona, stage=s, state="pending")
+                                         for j in jobs for s in stages])
+    except OSError as exc:
+        if created is not None:
+            shutil.rmtree(created, ignore_errors=True)
+        raise manifest.FleetError(f"cannot create fleet {fleet_dir}: {exc.strerror or exc}") from exc
     return cfg
 
 
@@ -83,13 +96,30 @@ def requeue_quarantined(fleet_dir: Path) -> list[str]:
     return sorted({r.job for r in recs})
 
 
+PERSONAS_FILE_CAP = 16 << 20  # bytes: a million short personas
+PERSONA_CAP = 64 * 1024  # characters: a persona is a sentence or a paragraph
+
+
 def read_personas(path: Path) -> list[str]:
     """A personas file: one persona per line; blank lines and ``#`` comments skipped."""
     try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise manifest.FleetError(f"cannot read personas file {path}: {exc}") from exc
-    return [" ".join(ln.split()) for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
+        st = Path(path).stat()
+        if not stat.S_ISREG(st.st_mode):
+            raise manifest.FleetError(f"personas file {path} is not a regular file")
+        if st.st_size > PERSONAS_FILE_CAP:
+            raise manifest.FleetError(f"personas file {path} is {st.st_size} bytes (at most {PERSONAS_FILE_CAP})")
+        with open(path, "rb") as fh:
+            lines = fh.read(PERSONAS_FILE_CAP + 1).decode("utf-8").splitlines()
+    except UnicodeDecodeError as exc:
+        raise manifest.FleetError(f"personas file {path} is not UTF-8 text") from exc
+    except OSError as exc:
+        raise manifest.FleetError(f"cannot read personas file {path}: {exc.strerror or exc}") from exc
+    personas = [" ".join(ln.split()) for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
+    for i, p in enumerate(personas):
+        if len(p) > PERSONA_CAP:
+            raise manifest.FleetError(f"personas file {path}: persona {i + 1} is {len(p)} characters "
+                                      f"(at most {PERSONA_CAP})")
+    return personas
 
 
 def sampled(n: int, seed: int) -> list[str]:

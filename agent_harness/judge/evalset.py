@@ -94,7 +94,21 @@ class Case:
 
 
 def load_set(root: Path) -> list[Case]:
+    """The cases of a judge-evaluation set (setup.yaml, objectives.json, sources/, cases/*.yaml)."""
     root = Path(root)
+    if not (root / "setup.yaml").is_file():
+        raise WorldbuilderError(f"{root} is not a judge-evaluation set (no setup.yaml)")
+    try:
+        cases = _load_set(root)
+    except (OSError, ValueError, LookupError, TypeError, AttributeError, yaml.YAMLError) as exc:
+        raise WorldbuilderError(f"bad judge-evaluation set {root}: {type(exc).__name__}: "
+                                f"{(str(exc).splitlines() or [''])[0][:200]}") from exc
+    if not cases:
+        raise WorldbuilderError(f"judge-evaluation set {root} has no cases (cases/*.yaml)")
+    return cases
+
+
+def _load_set(root: Path) -> list[Case]:
     setup = yaml.safe_load((root / "setup.yaml").read_text())
     objectives = Objectives.model_validate_json((root / "objectives.json").read_text())
     facts = {f["id"]: Fact.model_validate(f) for f in setup["facts"]}

@@ -135,9 +135,13 @@ def load_skills(directory: Path) -> list[Skill]:
 
 def write_skills(skills: list[Skill], out: Path) -> None:
     """Write all skills into ``out`` atomically (a sibling temp dir renamed over it)."""
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    out = Path(out).absolute()
+    check_replaceable(out)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    except OSError as exc:
+        raise SkillError(f"cannot write skills to {out}: {exc.strerror or exc}") from exc
     try:
         for s in skills:
             d = tmp / s.name
@@ -152,6 +156,24 @@ def write_skills(skills: list[Skill], out: Path) -> None:
         if out.exists():
             shutil.rmtree(out)
         os.replace(tmp, out)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise SkillError(f"cannot write skills to {out}: {exc.strerror or exc}") from exc
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def check_replaceable(out: Path) -> None:
+    """``out`` may be replaced: it does not exist, or it is a real folder of skill folders only (never a
+    computer, a run, the current directory or any other folder that holds something else)."""
+    if out.is_symlink() or (out.exists() and not out.is_dir()):
+        raise SkillError(f"--out {out} exists and is not a skills directory")
+    if not out.exists():
+        return
+    if Path.cwd().resolve().is_relative_to(out.resolve()):
+        raise SkillError(f"--out {out} holds the current directory; give a new skills directory")
+    other = [p.name for p in out.iterdir()
+             if not p.name.startswith(".") and not (p.is_dir() and (p / "SKILL.md").is_file())]
+    if other:
+        raise SkillError(f"--out {out} exists and holds {other[0]!r}, not a skill folder; refusing to replace it")

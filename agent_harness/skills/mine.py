@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from agent_harness.skills.evidence import collect
-from agent_harness.skills.format import Skill, SkillError, write_skills
+from agent_harness.skills.format import Skill, SkillError, check_replaceable, write_skills
 from agent_harness.skills.miners import make_miner
 
 MIN_WEIGHT = 1  # a cluster needs at least one turn or item of evidence
@@ -46,6 +46,7 @@ def mine_skills(runs: list[Path], out: Path, miner: str = "offline", cap: int = 
     if cap < 1:
         raise SkillError("--max-skills must be at least 1")
     mine = make_miner(miner, base_url)
+    check_replaceable(Path(out).absolute())  # before the work, not after it
     clusters = sorted((c for c in collect(runs).values() if c.weight >= MIN_WEIGHT),
                       key=lambda c: (c.kind != "failure", -c.weight, c.key))
     skills = []

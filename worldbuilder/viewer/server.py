@@ -22,6 +22,12 @@ def check_roots(paths: list[Path]) -> list[Path]:
     return [p.resolve() for p in roots]
 
 
+def check_cache_dir(cache_dir: Path | None) -> None:
+    """The preview cache is a folder (or may become one): never a file."""
+    if cache_dir is not None and Path(cache_dir).exists() and not Path(cache_dir).is_dir():
+        raise ServeError(f"--cache-dir {cache_dir} is not a directory")
+
+
 def check_port(host: str, port: int) -> None:
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
