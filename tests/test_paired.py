@@ -40,8 +40,8 @@ def _progress(out: Path) -> list[dict]:
 def test_bad_arguments_are_one_line(tmp_path):
     p = _cli("eval", "paired", "--train-computers", "0", "--test-computers", "1", "--out", tmp_path / "p")
     _, err = p.communicate(timeout=120)
-    assert p.returncode != 0 and err.strip().splitlines() == ["error: --train-computers needs N values of at least 1 "
-                                                              "(e.g. 1,3)"]
+    assert p.returncode != 0 and err.strip().splitlines() == ["error: --train-computers needs N values from 1 to "
+                                                              "1000 (e.g. 1,3)"]
 
 
 @pytest.mark.slow
