@@ -31,10 +31,11 @@ _DROP_RELS = ("stylesWithEffects", "customXml", "thumbnail")
 _BREAKS = re.compile(r"(\t|\r|\n)")
 
 
-@lru_cache(maxsize=2)
-def template(letter: bool) -> bytes:
+@lru_cache(maxsize=8)
+def template(letter: bool, header: bool = False, footer: bool = False) -> bytes:
     """python-docx's default template, slimmed once: unused table styles, the 440 KB
-    stylesWithEffects copy, customXml and the thumbnail dropped; paper size and body font set."""
+    stylesWithEffects copy, customXml and the thumbnail dropped; paper size and body font set;
+    empty header and/or footer parts added (python-docx parses its default header per document)."""
     doc = Document()
     for rels in (doc.part.package.rels, doc.part.rels):
         for rid, rel in list(rels.items()):
@@ -49,6 +50,10 @@ def template(letter: bool) -> bytes:
         section = doc.sections[0]
         section.page_width, section.page_height = Mm(210), Mm(297)
         section.left_margin = section.right_margin = Mm(25)
+    if header:
+        doc.sections[0].header.is_linked_to_previous = False
+    if footer:
+        doc.sections[0].footer.is_linked_to_previous = False
     entries = ooxml.docx_entries(doc)
     return zipfix.write_zip(zipfix.Entry(n, b, zipfix.ZIP_EPOCH) for n, b in entries)
 
@@ -204,8 +209,8 @@ def _block(body: _Body, block: Any, state: dict[str, int]) -> None:
 
 def render_docx(file: FileSpec, ctx: RenderContext) -> bytes:
     letter = letter_paper(ctx.spec)
-    doc = Document(io.BytesIO(template(letter)))
     c = file.content
+    doc = Document(io.BytesIO(template(letter, bool(c.header), bool(c.footer))))
     blocks = document_blocks(file)
     first = blocks[0] if blocks else None
     body = _Body(doc)
