@@ -34,7 +34,7 @@ def photo_image(seed: str, width: int, height: int, texture: float = 0.18) -> Im
     # the grain it looks the same as a full-size bicubic enlargement, at a fifth of the cost
     small = ((width + 7) // 8, (height + 7) // 8)
     base = Image.frombytes("RGB", (gw, gh), rng.randbytes(gw * gh * 3)).resize(small, Image.BICUBIC)
-    base = base.resize((small[0] * 8, small[1] * 8), Image.NEAREST).crop((0, 0, width, height))
+    base = base.resize((width, height), Image.NEAREST)
     draw = ImageDraw.Draw(base)
     for _ in range(rng.randint(2, 6)):  # a few soft shapes: people, furniture, buildings
         x, y = rng.randrange(width), rng.randrange(height)

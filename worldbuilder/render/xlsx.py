@@ -66,7 +66,7 @@ def _write_cell(ws: Any, row: int, col: int, item: Any) -> tuple[int, Any]:
             cell.number_format = "yyyy-mm-dd hh:mm"
         elif isinstance(value, date):
             cell.number_format = "yyyy-mm-dd"
-        return len(text_value(value)), None
+        return (len(value) if type(value) is str else len(text_value(value))), None
     value = typed_value(item.value)
     if item.formula:
         cell.value = item.formula if item.formula.startswith("=") else "=" + item.formula
