@@ -1,19 +1,24 @@
 """Generation speed: median time per standard computer (plan + render), per stage, and a parallel batch.
 
 Usage: python benchmarks/generate_bench.py [--n 7] [--batch 20] [--procs 2] [--size standard]
-                                           [--personas sample|bench] [--stages]
+                                           [--personas sample|bench] [--stages] [--before GITREF]
 
 ``--personas bench`` times the occupations written for this benchmark (``BENCH_PERSONAS``: none is a
 built-in persona nor a fidelity test persona), ``sample`` the sampled built-in ones. ``--stages``
 prints the median CPU seconds of each stage (profile, world, tree, content, spec.json, each file
 type's renderer, manifest). CPU time (``time.process_time``) is printed next to wall time because on
-a shared machine wall time measures the neighbours. Target: <= 5 s per standard computer per core.
+a shared machine wall time measures the neighbours. ``--before GITREF`` first runs the same benchmark on
+the ``worldbuilder`` package as of GITREF (``git archive`` into a temporary directory, put first on
+PYTHONPATH), so before and after figures come from one run. Target: <= 5 s per standard computer per core.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from collections import Counter
@@ -90,6 +95,30 @@ def print_stages(per: list[Counter[str]]) -> None:
             print(f"  {k:14s} {statistics.median(vals):8.3f}   ({max(vals):.3f})")
 
 
+def without_before(argv: list[str]) -> list[str]:
+    """``argv`` without its ``--before REF`` / ``--before=REF`` (the child run must not recurse)."""
+    out, skip = [], False
+    for x in argv:
+        if skip:
+            skip = False
+        elif x == "--before":
+            skip = True
+        elif not x.startswith("--before="):
+            out.append(x)
+    return out
+
+
+def run_before(ref: str, args: list[str]) -> None:
+    """Run this script with ``worldbuilder`` as of ``ref`` first on the import path."""
+    root = Path(__file__).resolve().parent.parent
+    with tempfile.TemporaryDirectory() as tmp:
+        archive = subprocess.run(["git", "-C", str(root), "archive", ref, "worldbuilder"], capture_output=True, check=True)
+        subprocess.run(["tar", "-x", "-C", tmp], input=archive.stdout, check=True)
+        env = {**os.environ, "PYTHONPATH": tmp + os.pathsep + os.environ.get("PYTHONPATH", "")}
+        print(f"== before ({ref})", flush=True)
+        subprocess.run([sys.executable, __file__, *args], env=env, check=True, cwd=tmp)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=7, help="computers timed one at a time")
@@ -98,7 +127,11 @@ def main() -> None:
     ap.add_argument("--size", default="standard")
     ap.add_argument("--personas", choices=("sample", "bench"), default="sample")
     ap.add_argument("--stages", action="store_true", help="median CPU seconds per stage and file type")
+    ap.add_argument("--before", metavar="GITREF", help="first run the benchmark on worldbuilder/ as of GITREF")
     a = ap.parse_args()
+    if a.before:
+        run_before(a.before, without_before(sys.argv[1:]))
+        print("== after (working tree)", flush=True)
     if a.personas == "bench":
         personas = [BENCH_PERSONAS[i % len(BENCH_PERSONAS)] for i in range(max(a.n, a.batch))]
     else:
