@@ -1,7 +1,8 @@
 """docx renderer (python-docx): headings, paragraphs, lists, tables, charts, header/footer.
 
 Speed: the template is slimmed and serialised once per paper size; styles are set by id (a
-style lookup by name scans every style), and tables are built as one XML fragment.
+style lookup by name scans every style), and the body (paragraphs, lists, tables) is written as XML
+text and parsed once; templates already hold the header/footer parts a document needs.
 """
 
 from __future__ import annotations
