@@ -29,7 +29,7 @@ from worldbuilder import api
 from worldbuilder.check import check_spec, spec_text
 from worldbuilder.generate.occupation import load_occupations, topics_for
 from worldbuilder.personas import sample_personas
-from worldbuilder.spec import ComputerSpec
+from worldbuilder.spec import ComputerSpec, FileSpec
 from worldbuilder.stats import tv_distance
 
 MU, SIGMA = 9.48, 2.457
@@ -92,11 +92,19 @@ MONTHS = {m.lower() for m in ("January February March April May June July August
                               "December Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec").split()}
 
 
+def shown_text(f: FileSpec) -> str:
+    """The prose the rendered file shows: a txt/md file with ``text`` shows that text verbatim (its
+    ``blocks``, when also set, are the same words and are not rendered), anything else ``spec_text``."""
+    if f.type in ("txt", "md") and f.content.text is not None:
+        return f.content.text
+    return spec_text(f)
+
+
 def prose_of(spec: ComputerSpec) -> list[str]:
     out: list[str] = []
     for f in spec.files:
         if f.type in PROSE_TYPES and not f.duplicate_of and not f.hidden:
-            out += sentences(spec_text(f))
+            out += sentences(shown_text(f))
     return out
 
 

@@ -127,7 +127,9 @@ def scan_pages(file: FileSpec, pages: int, dpi: int, quality: int) -> list[bytes
         d = ImageDraw.Draw(img)
         _page(d, (int(0.6 * dpi), int(0.5 * dpi), w, h), [(t, s) for t, s in chunk], dpi / 110, grey=True)
         grain = Image.frombytes("L", (w, h), rng.randbytes(w * h))
-        img = Image.blend(img, grain, 0.07).rotate(rng.uniform(-0.8, 0.8), fillcolor=235, resample=Image.BILINEAR)
+        # nearest-neighbour rotation: the slightly stepped glyph edges of a cheap scanner, at a fifth of the
+        # cost of bilinear (a quarter of a scan PDF's time)
+        img = Image.blend(img, grain, 0.07).rotate(rng.uniform(-0.8, 0.8), fillcolor=235, resample=Image.NEAREST)
         img = img.filter(ImageFilter.SMOOTH) if rng.random() < 0.5 else img
         buf = io.BytesIO()
         img.save(buf, "JPEG", quality=quality)

@@ -59,21 +59,28 @@ def _title(name: str, used: set[str]) -> str:
 def _write_cell(ws: Any, row: int, col: int, item: Any) -> tuple[int, Any]:
     """Write one CellLike; returns (display width, cached value for formulas or None)."""
     cell = ws.cell(row=row, column=col)
-    spec = item if isinstance(item, Cell) else Cell(value=item)
-    value = typed_value(spec.value)
-    if spec.formula:
-        cell.value = spec.formula if spec.formula.startswith("=") else "=" + spec.formula
+    if not isinstance(item, Cell):  # a bare scalar: no formula, format or bold
+        value = typed_value(item)
+        cell.value = value
+        if isinstance(value, datetime):
+            cell.number_format = "yyyy-mm-dd hh:mm"
+        elif isinstance(value, date):
+            cell.number_format = "yyyy-mm-dd"
+        return (len(value) if type(value) is str else len(text_value(value))), None
+    value = typed_value(item.value)
+    if item.formula:
+        cell.value = item.formula if item.formula.startswith("=") else "=" + item.formula
     else:
         cell.value = value
-    if spec.number_format:
-        cell.number_format = spec.number_format
+    if item.number_format:
+        cell.number_format = item.number_format
     elif isinstance(value, datetime):
         cell.number_format = "yyyy-mm-dd hh:mm"
     elif isinstance(value, date):
         cell.number_format = "yyyy-mm-dd"
-    if spec.bold:
+    if item.bold:
         cell.font = BOLD
-    cached = value if spec.formula and isinstance(value, int | float) and not isinstance(value, bool) else None
+    cached = value if item.formula and isinstance(value, int | float) and not isinstance(value, bool) else None
     return len(text_value(value)), cached
 
 

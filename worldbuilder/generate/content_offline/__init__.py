@@ -34,6 +34,8 @@ class ContentMaker:
         self.by_path = {f.path: f for f in files}
         self._made: dict[str, ContentSpec] = {}
         self.by_project: dict[str, list[FilePlan]] = {}
+        # contents another file's content is built from (copies, replies): kept pristine and handed out as copies
+        self._shared = {f.duplicate_of for f in files if f.duplicate_of} | {f.thread[-1] for f in files if f.thread}
         for f in files:
             if f.project:
                 self.by_project.setdefault(f.project, []).append(f)
@@ -42,6 +44,8 @@ class ContentMaker:
         return next((d for d in self.occ.documents if d.kind == kind), None)
 
     def make(self, plan: FilePlan) -> ContentSpec:
+        if plan.path not in self._shared:  # nobody builds on it: made once, no copy needed
+            return self._make(plan)
         if plan.path not in self._made:
             self._made[plan.path] = self._make(plan)
         return self._made[plan.path].model_copy(deep=True)

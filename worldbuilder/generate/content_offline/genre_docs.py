@@ -174,20 +174,23 @@ def quiz(w: Writer, chars: int) -> list[Block]:
                         Heading(text="Multiple choice", level=2)]
     key: list[str] = []
     mc = max(2, n * 2 // 3)
+    plain = f"Which of the following is part of {w.topic}?"  # a stem without particulars: asked once at most
     for i in range(mc):
         right = terms[i % len(terms)]
         wrong = w.rng.sample([t for t in terms if t != right] or ["none of these"], k=min(3, max(1, len(terms) - 1)))
         opts = [right, *wrong]
         w.rng.shuffle(opts)
-        stem = w.rng.choice((f"Which term best fits this description of {w.topic}: {w.grammar.thing()[4:]}?",
-                             f"In {w.topic}, which of these comes first when you {w.grammar.verb()[1]} {w.grammar.thing()}?",
-                             f"Which of the following is part of {w.topic}?"))
+        stems = [f"Which term best fits this description of {w.topic}: {w.grammar.thing()[4:]}?",
+                 f"In {w.topic}, which of these comes first when you {w.grammar.verb()[1]} {w.grammar.thing()}?"]
+        stem = w.rng.choice([*stems, plain] if plain else stems)
+        plain = "" if stem == plain else plain
         out += [Paragraph(text=f"{i + 1}. {stem}"),
                 Bullets(items=[f"{'ABCD'[j]}) {o}" for j, o in enumerate(opts)])]
         key.append(f"{i + 1}. {'ABCD'[opts.index(right)]} ({right})")
     out.append(Heading(text="Short answer", level=2))
+    order = w.rng.sample(terms, len(terms))  # each term asked about once before any repeats
     for i in range(mc, n):
-        term = w.rng.choice(terms)
+        term = order[(i - mc) % len(order)]
         out.append(Paragraph(text=f"{i + 1}. Explain how {term} relates to {w.topic}. (2 marks)"))
         key.append(f"{i + 1}. Mentions {term} and links it to {w.topic}; 1 mark each.")
     out += [Heading(text="Answer key", level=2), Bullets(items=key)]

@@ -13,25 +13,32 @@ from worldbuilder.check import fact_pattern, matches_fact
 from worldbuilder.generate.content_offline.prose import Writer
 from worldbuilder.spec import Fact
 
-_CACHE: dict[int, tuple[list[Fact], list[tuple[Fact, str, re.Pattern[str]]]]] = {}
+Patterns = list[tuple[Fact, str, re.Pattern[str]]]
+_CACHE: dict[int, tuple[list[Fact], Patterns, re.Pattern[str] | None]] = {}
 
 
-def _patterns(w: Writer) -> list[tuple[Fact, str, re.Pattern[str]]]:
-    """(fact, lower-case first word of its label, compiled checker pattern), cached per world object."""
+def _patterns(w: Writer) -> tuple[Patterns, re.Pattern[str] | None]:
+    """(fact, lower-case first word of its label, compiled checker pattern), cached per world object, and
+    one pattern finding any of those first words (None when a label has no first word)."""
     hit = _CACHE.get(id(w.world))
     if hit is None or hit[0] is not w.world.facts:
         pats = [(f, f.label.split()[0].lower() if f.label.split() else "", fact_pattern(f, loose=True))
                 for f in sorted(w.world.facts, key=lambda f: -len(f.label))]
+        words = sorted({word for _, word, _ in pats}, key=len, reverse=True)
+        any_word = re.compile("|".join(map(re.escape, words))) if words and all(words) else None
         if len(_CACHE) > 32:
             _CACHE.clear()
-        hit = _CACHE[id(w.world)] = (w.world.facts, pats)
-    return hit[1]
+        hit = _CACHE[id(w.world)] = (w.world.facts, pats, any_word)
+    return hit[1], hit[2]
 
 
 def first_conflict(text: str, w: Writer) -> int | None:
     """Offset of the first fact-like mention in ``text`` whose number is not the fact's display value."""
     low = text.lower()
-    for f, word, rx in _patterns(w):
+    pats, any_word = _patterns(w)
+    if any_word is not None and any_word.search(low) is None:  # no label's first word occurs at all
+        return None
+    for f, word, rx in pats:
         if word not in low:  # cheap pre-filter: the label's first word must occur
             continue
         for m in rx.finditer(text):
