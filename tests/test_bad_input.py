@@ -114,12 +114,17 @@ def rows() -> list[list[str]]:
 
 
 def _tree(root: Path) -> dict[str, tuple]:
+    """Every entry below ``root`` (relative path -> mode, size, mtime), links not followed."""
     out = {}
-    for dirpath, dirs, files in os.walk(root):
-        for n in dirs + files:
-            p = Path(dirpath) / n
-            st = p.lstat()
-            out[str(p.relative_to(root))] = (st.st_mode, st.st_size, st.st_mtime_ns)
+    cut = len(str(root)) + 1
+    stack = [str(root)]
+    while stack:
+        with os.scandir(stack.pop()) as it:
+            for e in it:
+                st = e.stat(follow_symlinks=False)
+                out[e.path[cut:]] = (st.st_mode, st.st_size, st.st_mtime_ns)
+                if e.is_dir(follow_symlinks=False):
+                    stack.append(e.path)
     return out
 
 
