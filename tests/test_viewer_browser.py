@@ -162,6 +162,15 @@ def test_handmade_run_timeline(driver, site):
     _check_timeline(driver, site["url"], site["base"] / "fleet" / "jobs" / "j0001" / "run")
 
 
+def _text_or_none(driver, css: str) -> str | None:  # noqa: ANN001
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+
+    try:
+        return driver.find_element(_by().CSS_SELECTOR, css).text
+    except (StaleElementReferenceException, NoSuchElementException):
+        return None
+
+
 def test_live_view_refreshes(driver, site, tmp_path):
     run = make_run(tmp_path / "live-run")
     (run / "summary.json").unlink()  # no summary yet: the run is still going
@@ -176,11 +185,11 @@ def test_live_view_refreshes(driver, site, tmp_path):
         with open(run / "daily_sim_turns.jsonl", "a") as fh:
             for t in range(4, 8):
                 fh.write(json.dumps({"turn": t, "day": 2, "actor": "agent", "tool": "shell", "args": {}}) + "\n")
-        for _ in range(60):
-            if driver.find_element(_by().CSS_SELECTOR, cell).text == "5":
+        for _ in range(120):  # the poll replaces the table, so a found cell can go stale before it is read
+            if _text_or_none(driver, cell) == "5":
                 break
             time.sleep(0.25)
-        assert driver.find_element(_by().CSS_SELECTOR, cell).text == "5"
+        assert _text_or_none(driver, cell) == "5"
         shot(driver, "live-view-updated")
         assert console_errors(driver) == []
         driver.get("about:blank")  # stop the polling before the server goes away
