@@ -52,6 +52,9 @@ class LocalRayCluster:
 
     def _start(self, *args: str) -> None:
         env = {k: v for k, v in os.environ.items() if k != "RAY_ADDRESS"}
+        home = self.temp_dir / "home"  # hermetic: a stale ~/.ray/auth_token makes the head demand a token
+        home.mkdir(parents=True, exist_ok=True)  # that the joining node (auth mode 'disabled') never sends
+        env["HOME"] = str(home)
         proc = subprocess.run([self.ray, "start", "--disable-usage-stats", *args], capture_output=True, text=True,
                               env=env, timeout=180)
         if proc.returncode != 0:

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
@@ -138,6 +139,8 @@ def test_a_failing_job_stops_with_one_line_and_a_rerun_tries_it_again(tmp_path):
     out = tmp_path / "p"
     (out / "computers").mkdir(parents=True)
     (out / "computers" / "train-00").write_text("in the way\n")
+    cfg = asdict(PairedConfig(train=[1], test=1, days=1)) | {"llm_base_url": None}  # the CLI's defaults
+    (out / "config.json").write_text(json.dumps(cfg))  # an evaluation folder, so --out is accepted
     args = ("eval", "paired", "--train-computers", "1", "--test-computers", "1", "--days", "1", "--out", out,
             "--fleet", "--workers", "2")
     for attempt in (1, 2):
