@@ -341,6 +341,10 @@ def test_death_during_a_command_raises_unreachable(image, backend):
 # ---------------------------------------------------------------- bad input
 
 
+def _ids() -> tuple[list[str], list[str]]:
+    return sorted(docker("ps", "-aq").stdout.split()), sorted(docker("images", "-q").stdout.split())
+
+
 def test_bad_inputs_fail_cleanly(image, backend, comp, computer_dir, tmp_path):
     from worldbuilder.materialize.docker_image import build_image
     from worldbuilder.materialize.staging import StagingError
@@ -355,7 +359,7 @@ def test_bad_inputs_fail_cleanly(image, backend, comp, computer_dir, tmp_path):
         backend.boot(image.tag, name=comp.name)
     with pytest.raises(ComputerNotRunning):
         backend.attach(f"{PREFIX}-ghost")
-    before = (docker("ps", "-aq").stdout, docker("images", "-q").stdout)
+    before = _ids()
     bad = tmp_path / "bad"
     import shutil
 
@@ -366,7 +370,7 @@ def test_bad_inputs_fail_cleanly(image, backend, comp, computer_dir, tmp_path):
     spec.save(bad / "spec.json")
     with pytest.raises(StagingError, match="not a valid Linux user name"):
         build_image(bad)
-    assert (docker("ps", "-aq").stdout, docker("images", "-q").stdout) == before
+    assert _ids() == before  # sorted: images built with one fixed creation time list in any order
 
 
 def test_missing_daemon_is_engine_unavailable(monkeypatch):
