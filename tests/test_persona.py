@@ -51,6 +51,24 @@ def test_matching_role_keeps_its_template() -> None:
     assert choice.occupation.topics[0] == "chemistry"
 
 
+@pytest.mark.parametrize("persona, noun", [("a glassblower running a studio and gallery in Murano, Italy",
+                                             "glassblower"),
+                                            ("a luthier building violins in Cremona", "luthier"),
+                                            ("a cheesemonger with a market stall in Bath", "cheesemonger")])
+def test_a_trade_the_lexicon_lacks_is_still_the_persona_s_occupation(persona: str, noun: str) -> None:
+    pp = parse_persona(persona)
+    assert pp.role_noun == noun and any("not in the role lexicon" in a for a in pp.assumed)
+    spec = plan_computer(persona, seed=0, size="small")
+    assert noun in spec.profile.occupation.lower()
+    assert sum(noun in f.content.model_dump_json().lower() for f in spec.files) >= 10
+
+
+@pytest.mark.parametrize("persona", ["a mother of three who loves gardening", "a person who likes trains",
+                                     "a keen walker and amateur painter"])
+def test_family_and_hobby_nouns_are_not_read_as_trades(persona: str) -> None:
+    assert parse_persona(persona).role_noun in ("", "painter")  # 'painter' is in the lexicon, as a side interest
+
+
 def test_no_occupation_falls_back_and_says_so() -> None:
     text = explain_persona("a person who likes trains")
     assert "fallback template" in text and "occupation: none named" in text and "train" in text

@@ -208,6 +208,28 @@ def _life(low: str) -> list[str]:
 
 
 _HEAD_OF = re.compile(r"\b(head|director|manager|vp|vice president|chief) (?:of|for) ([a-z][a-z &]+)")
+# A trade noun the role lexicon does not know ("a glassblower", "a luthier"): the persona's head noun when it
+# has an agent suffix. Family and generic nouns with the same endings are not roles.
+_AGENT_SUFFIX = re.compile(r"(?:er|or|ist|ian|smith|maker|wright|monger|eur)$")
+_NOT_AGENT = {"mother", "father", "brother", "sister", "daughter", "grandmother", "grandfather", "member", "lover",
+              "other", "another", "former", "newcomer", "beginner", "fan", "enthusiast", "hobbyist", "person",
+              "after", "over", "under", "water", "winter", "summer", "number", "center", "centre", "corner",
+              "border", "letter", "paper", "power", "computer", "dinner", "weather", "color", "colour", "floor",
+              "door", "major", "minor", "senior", "junior", "interior", "exterior", "favor", "favour", "doctor",
+              "christian", "vegetarian", "vegan", "guardian", "civilian", "librarian", "tutor", "mentor"}
+
+
+def _agent_noun(low: str, side: list[tuple[int, int]], place: set[str]) -> tuple[str, int] | None:
+    """(noun, index) of an unknown trade noun heading the persona: within its first five words, outside
+    side-role phrases, with an agent suffix and not a family or generic noun."""
+    for i, m in enumerate(re.finditer(r"[a-z][a-z']+", low)):
+        if i >= 5 or m.group(0) in ("who", "with", "at", "in", "for", "and"):
+            return None
+        w = singular(m.group(0))
+        if (len(w) >= 6 and _AGENT_SUFFIX.search(w) and w not in _NOT_AGENT and w not in stop_words()
+                and w not in place and not any(a <= m.start() < b for a, b in side)):
+            return w, m.start()
+    return None
 
 
 def _label(role_phrase: str, text: str) -> str:
@@ -249,6 +271,12 @@ def parse_persona(text: str) -> PersonaProfile:
                 break
             mods.append(w)
         mods = mods[:3]
+    elif role is None and (agent := _agent_noun(low, side, pwords)) is not None:
+        noun, start = agent
+        sector = "trades"
+        mods = _modifiers(low, start, pwords)
+        assumed.append(f"occupation: '{noun}' is not in the role lexicon; read as the persona's trade "
+                       "(sector assumed: trades)")
     elif role is None:
         noun, sector, start, mods = "", "", len(low), []
         assumed.append("occupation: none named; an office job is assumed and the persona's interests "
