@@ -54,7 +54,8 @@ def test_matching_role_keeps_its_template() -> None:
 @pytest.mark.parametrize("persona, noun", [("a glassblower running a studio and gallery in Murano, Italy",
                                              "glassblower"),
                                             ("a luthier building violins in Cremona", "luthier"),
-                                            ("a cheesemonger with a market stall in Bath", "cheesemonger")])
+                                            ("a cheesemonger in Bath who judges at county shows", "cheesemonger"),
+                                            ("a stonemason restoring cathedral facades in York", "stonemason")])
 def test_a_trade_the_lexicon_lacks_is_still_the_persona_s_occupation(persona: str, noun: str) -> None:
     pp = parse_persona(persona)
     assert pp.role_noun == noun and any("not in the role lexicon" in a for a in pp.assumed)

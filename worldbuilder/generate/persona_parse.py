@@ -128,10 +128,13 @@ def _find_role(low: str, side: list[tuple[int, int]]) -> tuple[str, str, int] | 
         for m in re.finditer(rf"\b{re.escape(phrase)}s?\b", low):
             found.append((m.start(), -len(phrase), phrase, sector))
     multi_spans = [(s, s - ln) for s, ln, _, _ in found]
+    prev = ""
     for m in re.finditer(r"[a-z][a-z']+", low):
         w = singular(m.group(0))
-        if w in single and not any(a <= m.start() < b for a, b in multi_spans):
+        verb = prev in ("who", "also", "and") and m.group(0).endswith("s")  # "who judges", "and coaches"
+        if w in single and not verb and not any(a <= m.start() < b for a, b in multi_spans):
             found.append((m.start(), -len(w), w, single[w]))
+        prev = m.group(0)
     main = [f for f in found if not any(a <= f[0] < b for a, b in side)]
     pool = sorted(main or found)
     non_student = [f for f in pool if f[2] != "student"]
@@ -210,13 +213,14 @@ def _life(low: str) -> list[str]:
 _HEAD_OF = re.compile(r"\b(head|director|manager|vp|vice president|chief) (?:of|for) ([a-z][a-z &]+)")
 # A trade noun the role lexicon does not know ("a glassblower", "a luthier"): the persona's head noun when it
 # has an agent suffix. Family and generic nouns with the same endings are not roles.
-_AGENT_SUFFIX = re.compile(r"(?:er|or|ist|ian|smith|maker|wright|monger|eur)$")
+_AGENT_SUFFIX = re.compile(r"(?:er|or|ist|ian|smith|maker|wright|monger|eur|mason|[a-z]{3}man)$")
 _NOT_AGENT = {"mother", "father", "brother", "sister", "daughter", "grandmother", "grandfather", "member", "lover",
               "other", "another", "former", "newcomer", "beginner", "fan", "enthusiast", "hobbyist", "person",
               "after", "over", "under", "water", "winter", "summer", "number", "center", "centre", "corner",
               "border", "letter", "paper", "power", "computer", "dinner", "weather", "color", "colour", "floor",
               "door", "major", "minor", "senior", "junior", "interior", "exterior", "favor", "favour", "doctor",
-              "christian", "vegetarian", "vegan", "guardian", "civilian", "librarian", "tutor", "mentor"}
+              "christian", "vegetarian", "vegan", "guardian", "civilian", "librarian", "tutor", "mentor",
+              "woman", "german", "human", "gentleman", "sportsman", "chairman"}
 
 
 def _agent_noun(low: str, side: list[tuple[int, int]], place: set[str]) -> tuple[str, int] | None:
