@@ -132,18 +132,31 @@ def test_the_table_has_at_least_sixty_rows():
     assert len(rows()) >= 60
 
 
-@pytest.mark.parametrize("args", rows(), ids=lambda a: " ".join(a)[:70])
-def test_hostile_input_is_one_error_line(args, sandbox, monkeypatch, capsys):
+def run_hostile_row(args: list[str], sandbox: Path, monkeypatch, capsys) -> None:  # noqa: ANN001
+    """Run the CLI in-process on one bad input: a non-zero exit, exactly one ``error:`` line, no internal
+    error or traceback, and nothing created, changed or removed in ``sandbox`` (anything a failing row
+    created at the top is removed, so it cannot spoil the rows after it)."""
     monkeypatch.chdir(sandbox)
     monkeypatch.setenv("WORLDBUILDER_HOME", str(sandbox.parent / "wbhome"))
     monkeypatch.delenv("WORLDBUILDER_DEBUG", raising=False)
+    monkeypatch.delenv("WORLDBUILDER_LLM_BASE_URL", raising=False)
     monkeypatch.setattr(sys, "argv", ["worldbuilder", *args])
-    before = _tree(sandbox)
-    with pytest.raises(SystemExit) as exit_:
-        cli.run()
+    before, top = _tree(sandbox), set(os.listdir(sandbox))
+    try:
+        with pytest.raises(SystemExit) as exit_:
+            cli.run()
+    finally:
+        after = _tree(sandbox)
+        for new in set(os.listdir(sandbox)) - top:
+            shutil.rmtree(sandbox / new) if (sandbox / new).is_dir() else (sandbox / new).unlink()
     _, err = capsys.readouterr()
     lines = err.strip().splitlines()
     assert exit_.value.code not in (0, None), err
     assert len(lines) == 1 and lines[0].startswith("error: "), err
     assert "internal error" not in lines[0] and "Traceback" not in err, err
-    assert _tree(sandbox) == before  # nothing created, changed or removed
+    assert after == before  # nothing created, changed or removed
+
+
+@pytest.mark.parametrize("args", rows(), ids=lambda a: " ".join(a)[:70])
+def test_hostile_input_is_one_error_line(args, sandbox, monkeypatch, capsys):
+    run_hostile_row(args, sandbox, monkeypatch, capsys)

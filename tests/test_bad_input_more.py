@@ -9,17 +9,15 @@ import json
 import os
 import shutil
 import socket
-import sys
 from pathlib import Path
 
 import pytest
 from bench_fixtures import make_bundle
-from test_bad_input import _tree
+from test_bad_input import run_hostile_row
 
 from agent_harness.judge import judge_run
 from agent_harness.runlog import atomic_write
 from agent_harness.runs import SimOptions, new_run
-from worldbuilder import cli
 from worldbuilder.api import generate
 from worldbuilder.personas import load_personas
 
@@ -273,25 +271,7 @@ def test_the_table_has_at_least_two_hundred_rows():
 
 @pytest.mark.parametrize("args", rows(), ids=lambda a: " ".join(a)[:70])
 def test_hostile_input_is_one_error_line(args, sandbox, monkeypatch, capsys):
-    monkeypatch.chdir(sandbox)
-    monkeypatch.setenv("WORLDBUILDER_HOME", str(sandbox.parent / "wbhome"))
-    monkeypatch.delenv("WORLDBUILDER_DEBUG", raising=False)
-    monkeypatch.delenv("WORLDBUILDER_LLM_BASE_URL", raising=False)
-    monkeypatch.setattr(sys, "argv", ["worldbuilder", *args])
-    before, top = _tree(sandbox), set(os.listdir(sandbox))
-    try:
-        with pytest.raises(SystemExit) as exit_:
-            cli.run()
-    finally:  # a row that failed must not spoil the rows after it
-        after = _tree(sandbox)
-        for new in set(os.listdir(sandbox)) - top:
-            shutil.rmtree(sandbox / new) if (sandbox / new).is_dir() else (sandbox / new).unlink()
-    _, err = capsys.readouterr()
-    lines = err.strip().splitlines()
-    assert exit_.value.code not in (0, None), err
-    assert len(lines) == 1 and lines[0].startswith("error: "), err
-    assert "internal error" not in lines[0] and "Traceback" not in err, err
-    assert after == before  # nothing created, changed or removed
+    run_hostile_row(args, sandbox, monkeypatch, capsys)
 
 
 def test_an_interrupted_or_failed_atomic_write_leaves_no_half_written_file(tmp_path, monkeypatch):
