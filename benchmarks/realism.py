@@ -253,7 +253,8 @@ def main() -> None:
         for i, p in enumerate(builtin):
             rows.append(one(p, a.seed + i, a.size, root))
             print(f"  built-in {i + 1}/{len(builtin)} {rows[-1]['occupation']}", file=sys.stderr)
-        report(rows, "built-in personas")
+        if rows:
+            report(rows, "built-in personas")
         if a.heldout:
             held = [one(p, a.seed + 100 + i, a.size, root) for i, p in enumerate(HELDOUT)]
             report(held, "held-out personas")
