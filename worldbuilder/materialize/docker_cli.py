@@ -1,4 +1,8 @@
-"""Thin wrapper over the ``docker`` CLI that turns failures into typed, one-line errors."""
+"""Thin wrapper over the ``docker`` CLI that turns failures into typed, one-line errors.
+
+The docker provider and the image build path talk to the daemon through the SDK (:mod:`docker_sdk`);
+this wrapper remains for the few callers outside them (benchmark bundles, fleet housekeeping).
+"""
 
 from __future__ import annotations
 
@@ -6,13 +10,12 @@ import shutil
 import subprocess
 from collections.abc import Sequence
 
-from worldbuilder.errors import EngineUnavailable, ImageNotFound, WorldbuilderError
+from worldbuilder.errors import DockerError, EngineUnavailable, ImageNotFound, WorldbuilderError
+
+__all__ = ["HINT", "DockerError", "classify", "docker", "docker_exe", "ensure_daemon", "image_exists",
+           "image_labels", "out"]
 
 HINT = "start it with: scripts/ensure-engine.sh docker"
-
-
-class DockerError(WorldbuilderError):
-    """A docker command failed for a reason other than a missing daemon or image."""
 
 
 def _first_line(text: str) -> str:
