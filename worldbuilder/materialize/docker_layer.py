@@ -4,7 +4,8 @@ For each computer: the home tar (owners and mtimes from the spec, as staging wri
 the provisioner would write (:mod:`layer_files`) go into ONE layer tar whose sha256 is its diff_id. An
 image config lists the shared base's diff_ids followed by that one, and a docker-archive holding only
 the new layers, the configs and ``manifest.json`` is streamed into a single ``docker load``: the daemon
-skips layers it already has (the base's), so no container starts and nothing is committed. Many
+skips layers it already has (the base's), so no container starts and nothing is committed. The archive
+goes to the daemon through the Docker SDK (:mod:`docker_sdk`), streamed as it is written. Many
 computers go through one ``docker load`` call. A locale the base lacks is generated once per (base,
 locale) in a throw-away container (:func:`base_facts.locale_archive`). Computers this path cannot
 reproduce raise :class:`NeedsProvisioner` and are built by the provisioner path instead.
@@ -18,7 +19,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import tarfile
 import tempfile
 import threading
@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from worldbuilder.materialize import docker_api, docker_cli, layer_files, staging
+from worldbuilder.materialize import docker_sdk, layer_files, staging
 from worldbuilder.materialize.base_facts import base_facts, locale_archive
 from worldbuilder.materialize.base_image import base_tag, ensure_base
 from worldbuilder.materialize.docker_provision import provision_image
@@ -44,6 +44,7 @@ from worldbuilder.materialize.keys import ensure_keypair
 from worldbuilder.materialize.paths import cache_home
 from worldbuilder.spec import ComputerSpec
 
+CHUNK = 1 << 20  # bytes per write of the archive into the load request
 CONFIG_KEYS = ("User", "Env", "Entrypoint", "ExposedPorts", "Volumes", "StopSignal")
 
 
@@ -199,56 +200,46 @@ def _write_archive(fileobj, staged: list[_Staged], base_ids: list[str]) -> None:
 
 
 def docker_load(staged: list[_Staged], base_ids: list[str]) -> None:
-    """Stream one docker-archive with every staged image into ONE ``docker load`` (API, else CLI)."""
-    api = docker_api.client()
-    if api is not None:
-        rfd, wfd = os.pipe()
-        errors: list[BaseException] = []
+    """Stream one docker-archive with every staged image into ONE ``docker load`` (Docker SDK).
 
-        def produce() -> None:
-            try:
-                with open(wfd, "wb", buffering=1 << 20) as w:
-                    _write_archive(w, staged, base_ids)
-            except BaseException as exc:  # surfaced below, after the daemon answered
-                errors.append(exc)
+    A thread writes the archive into a pipe; the load request sends it in 1 MiB chunks as it is written,
+    so the archive is never held in memory or on disk whole."""
+    rfd, wfd = os.pipe()
+    errors: list[BaseException] = []
 
-        writer = threading.Thread(target=produce, daemon=True)
-        writer.start()
-        with open(rfd, "rb", buffering=1 << 20) as r:
-            try:
-                api.load(r)
-            finally:
-                writer.join(timeout=600)
-        if errors and not isinstance(errors[0], BrokenPipeError):
-            raise ImageBuildError(f"writing the image archive failed: {errors[0]}")
-        return
-    exe = shutil.which("docker")
-    if exe is None:
-        raise docker_cli.EngineUnavailable(f"the docker CLI is not installed; {docker_cli.HINT}")
-    proc = subprocess.Popen([exe, "load", "-q"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE)
-    try:
-        _write_archive(proc.stdin, staged, base_ids)
-    except BrokenPipeError:
-        pass
-    finally:
-        proc.stdin.close()  # type: ignore[union-attr]
-    err = proc.stderr.read()  # type: ignore[union-attr]
-    proc.wait(timeout=600)
-    if proc.returncode != 0:
-        raise docker_cli.classify(["load"], err.decode(errors="replace"))
+    def produce() -> None:
+        try:
+            with open(wfd, "wb", buffering=CHUNK) as w:
+                _write_archive(w, staged, base_ids)
+        except BaseException as exc:  # surfaced below, after the daemon answered
+            errors.append(exc)
+
+    writer = threading.Thread(target=produce, daemon=True)
+    writer.start()
+    with open(rfd, "rb", buffering=0) as r:
+        try:
+            docker_sdk.load(iter(lambda: _read_chunk(r), b""))
+        finally:
+            r.close()  # a refused load: the writer gets EPIPE instead of blocking forever
+            writer.join(timeout=600)
+    if errors and not isinstance(errors[0], BrokenPipeError):
+        raise ImageBuildError(f"writing the image archive failed: {errors[0]}")
+
+
+def _read_chunk(r) -> bytes:
+    """Up to CHUNK bytes from the pipe (fewer only at its end)."""
+    buf = bytearray()
+    while len(buf) < CHUNK:
+        part = r.read(CHUNK - len(buf))
+        if not part:
+            break
+        buf += part
+    return bytes(buf)
 
 
 def _inspect(tags: list[str]) -> list[dict | None]:
-    """``docker image inspect`` of each tag (None where missing): over the API socket, else one CLI call."""
-    api = docker_api.client()
-    if api is not None:
-        return [api.inspect_image(t) for t in tags]
-    if not tags:
-        return []
-    proc = docker_cli.docker("image", "inspect", *tags, check=False, timeout=120)
-    found = {t: info for info in json.loads(proc.stdout or b"[]") for t in info.get("RepoTags") or []}
-    return [found.get(t) for t in tags]
+    """``docker image inspect`` of each tag (None where missing), over the SDK's connection pool."""
+    return [docker_sdk.image_info(t) for t in tags]
 
 
 def _base(variant: str) -> tuple[str, str | None]:

@@ -106,8 +106,8 @@ def image_info(ref: str) -> dict | None:
     except ImageNotFound:
         return None
     except DockerError as exc:
-        if exc.status == 404:
-            return None
+        if exc.status == 404 or (exc.status == 400 and "invalid reference format" in str(exc)):
+            return None  # a name no image can have is not an image either
         raise
 
 
@@ -210,6 +210,47 @@ def get_file(container: str, path: str) -> bytes:
         if fh is None:
             raise DockerError(f"docker cp failed: {path} is not a regular file")
         return fh.read()
+
+
+def tag(src: str, dst: str) -> None:
+    """``docker tag SRC DST``."""
+    repo, label = docker.utils.parse_repository_tag(dst)
+    with translated("tag", subject=src):
+        api().tag(src, repo, label or "latest", force=True)
+
+
+def _digest(msgs: list[dict]) -> str:
+    for m in reversed(msgs):
+        d = (m.get("aux") or {}).get("Digest") or ""
+        for word in [d, *str(m.get("status", "")).split()]:
+            if word.startswith("sha256:") and len(word) == 71:
+                return word
+    return ""
+
+
+def push(ref: str) -> str:
+    """``docker push REF`` (its progress stream consumed; an error in it raises); returns the digest."""
+    with translated("push", subject=ref):
+        return _digest(_stream_errors("push", api().push(ref, stream=True, decode=True)))
+
+
+def pull(ref: str, timeout: float | None = None) -> str:
+    """``docker pull REF``; ``timeout`` bounds each wait for the daemon (a registry that does not answer).
+    Returns the digest."""
+    with translated("pull", subject=ref):
+        low = docker.from_env(timeout=int(timeout)).api if timeout else api()
+        try:
+            return _digest(_stream_errors("pull", low.pull(ref, stream=True, decode=True)))
+        finally:
+            if timeout:
+                low.close()
+
+
+def build(context: str | os.PathLike, tag: str, labels: dict[str, str], buildargs: dict[str, str]) -> None:
+    """``docker build -t TAG --label ... --build-arg ... CONTEXT`` (intermediate containers always removed)."""
+    with translated("build", subject=tag):
+        _stream_errors("build", api().build(path=str(context), tag=tag, labels=labels, buildargs=buildargs,
+                                            rm=True, forcerm=True, decode=True))
 
 
 # ---------------------------------------------------------------------------------------------- run
