@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from worldbuilder.materialize import docker_cli
+from worldbuilder.errors import WorldbuilderError
+from worldbuilder.materialize import docker_sdk
 from worldbuilder.materialize.docker_image import LABEL, REPO_PREFIX
 
 
@@ -46,21 +47,18 @@ def _fleet_scope(fleet_dir: Path) -> tuple[str, set[str]]:
 
 
 def _images() -> list[tuple[str, dict]]:
-    fmt = "{{.Repository}}:{{.Tag}}"
-    tags = sorted(set(docker_cli.out("images", "--filter", f"label={LABEL}.computer-id", "--format", fmt).split()))
-    tags = [t for t in tags if t.startswith(REPO_PREFIX)]
-    if not tags:
-        return []
-    return list(zip(tags, json.loads(docker_cli.docker("image", "inspect", *tags, timeout=120).stdout), strict=True))
+    with docker_sdk.translated("images"):
+        found = docker_sdk.api().images(filters={"label": f"{LABEL}.computer-id"})
+    tags = sorted({t for img in found for t in img.get("RepoTags") or [] if t.startswith(REPO_PREFIX)})
+    infos = [(t, docker_sdk.image_info(t)) for t in tags]
+    return [(t, info) for t, info in infos if info is not None]
 
 
 def _in_use() -> set[str]:
-    out = docker_cli.out("ps", "-a", "--format", "{{.Image}}").split()
-    ids = docker_cli.out("ps", "-aq").split()
-    if ids:
-        images = docker_cli.out("inspect", "--format", "{{.Image}}", *ids).split()
-        out += images
-    return set(out)
+    """Images (as named and by id) of every container, running or not."""
+    with docker_sdk.translated("ps"):
+        found = docker_sdk.api().containers(all=True)
+    return {x for c in found for x in (c.get("Image", ""), c.get("ImageID", "")) if x}
 
 
 def collect(fleet_dir: Path | None = None, keep_days: float = 7.0, dry_run: bool = False) -> GcResult:
@@ -83,11 +81,19 @@ def collect(fleet_dir: Path | None = None, keep_days: float = 7.0, dry_run: bool
             continue
         base = labels.get(f"{LABEL}.base", "")
         if base and base not in base_sizes:
-            proc = docker_cli.docker("image", "inspect", "-f", "{{.Size}}", base, check=False)
-            base_sizes[base] = int(proc.stdout or 0) if proc.returncode == 0 else 0
-        if not dry_run and docker_cli.docker("rmi", tag, check=False, timeout=120).returncode != 0:
+            base_sizes[base] = int((docker_sdk.image_info(base) or {}).get("Size", 0))
+        if not dry_run and not _rmi(tag):
             res.failed.append(tag)
             continue
         res.removed.append(tag)
         res.bytes += max(0, int(info.get("Size", 0)) - base_sizes.get(base, 0))
     return res
+
+
+def _rmi(tag: str) -> bool:
+    try:
+        with docker_sdk.translated("rmi", subject=tag):
+            docker_sdk.api().remove_image(tag)
+    except WorldbuilderError:
+        return False
+    return True

@@ -16,12 +16,10 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
 import re
 import shutil
 import tarfile
 import tempfile
-import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -44,7 +42,6 @@ from worldbuilder.materialize.keys import ensure_keypair
 from worldbuilder.materialize.paths import cache_home
 from worldbuilder.spec import ComputerSpec
 
-CHUNK = 1 << 20  # bytes per write of the archive into the load request
 CONFIG_KEYS = ("User", "Env", "Entrypoint", "ExposedPorts", "Volumes", "StopSignal")
 
 
@@ -200,41 +197,12 @@ def _write_archive(fileobj, staged: list[_Staged], base_ids: list[str]) -> None:
 
 
 def docker_load(staged: list[_Staged], base_ids: list[str]) -> None:
-    """Stream one docker-archive with every staged image into ONE ``docker load`` (Docker SDK).
-
-    A thread writes the archive into a pipe; the load request sends it in 1 MiB chunks as it is written,
-    so the archive is never held in memory or on disk whole."""
-    rfd, wfd = os.pipe()
-    errors: list[BaseException] = []
-
-    def produce() -> None:
-        try:
-            with open(wfd, "wb", buffering=CHUNK) as w:
-                _write_archive(w, staged, base_ids)
-        except BaseException as exc:  # surfaced below, after the daemon answered
-            errors.append(exc)
-
-    writer = threading.Thread(target=produce, daemon=True)
-    writer.start()
-    with open(rfd, "rb", buffering=0) as r:
-        try:
-            docker_sdk.load(iter(lambda: _read_chunk(r), b""))
-        finally:
-            r.close()  # a refused load: the writer gets EPIPE instead of blocking forever
-            writer.join(timeout=600)
-    if errors and not isinstance(errors[0], BrokenPipeError):
-        raise ImageBuildError(f"writing the image archive failed: {errors[0]}")
-
-
-def _read_chunk(r) -> bytes:
-    """Up to CHUNK bytes from the pipe (fewer only at its end)."""
-    buf = bytearray()
-    while len(buf) < CHUNK:
-        part = r.read(CHUNK - len(buf))
-        if not part:
-            break
-        buf += part
-    return bytes(buf)
+    """Stream one docker-archive with every staged image into ONE ``docker load`` (Docker SDK): the archive
+    is sent as it is written, never held in memory or on disk whole."""
+    try:
+        docker_sdk.load_written(lambda w: _write_archive(w, staged, base_ids))
+    except (OSError, tarfile.TarError) as exc:  # the writer failed (daemon refusals are DockerError)
+        raise ImageBuildError(f"writing the image archive failed: {exc}") from exc
 
 
 def _inspect(tags: list[str]) -> list[dict | None]:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import os
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import IO
 
@@ -160,10 +160,56 @@ def load(data: IO[bytes] | Iterable[bytes]) -> list[str]:
             if str(m.get("stream", "")).startswith("Loaded image: ")]
 
 
-def save(ref: str, fh: IO[bytes]) -> None:
-    """``docker save REF`` streamed into the open binary file ``fh`` chunk by chunk."""
-    with translated("save", subject=ref):
-        for chunk in api().get_image(ref, chunk_size=CHUNK):
+def load_written(write: Callable[[IO[bytes]], None]) -> list[str]:
+    """``docker load`` of the docker-archive that ``write(fileobj)`` produces: a thread writes it into a pipe
+    while the request sends it in CHUNK-sized pieces, so it is never held in memory or on disk whole.
+    An exception of ``write`` (other than the daemon hanging up) is raised after the daemon answered."""
+    rfd, wfd = os.pipe()
+    errors: list[BaseException] = []
+
+    def produce() -> None:
+        try:
+            with open(wfd, "wb", buffering=CHUNK) as w:
+                write(w)
+        except BaseException as exc:  # noqa: BLE001 - surfaced below
+            errors.append(exc)
+
+    writer = threading.Thread(target=produce, name="docker-load-writer", daemon=True)
+    writer.start()
+    with open(rfd, "rb", buffering=0) as r:
+        try:
+            loaded = load(iter(lambda: _read_chunk(r), b""))
+        finally:
+            r.close()  # a refused load: the writer gets EPIPE instead of blocking forever
+            writer.join(timeout=TIMEOUT)
+    if errors and not isinstance(errors[0], BrokenPipeError):
+        raise errors[0]
+    return loaded
+
+
+def _read_chunk(r: IO[bytes]) -> bytes:
+    """Up to CHUNK bytes from a pipe (fewer only at its end)."""
+    buf = bytearray()
+    while len(buf) < CHUNK:
+        part = r.read(CHUNK - len(buf))
+        if not part:
+            break
+        buf += part
+    return bytes(buf)
+
+
+def save(refs: str | list[str], fh: IO[bytes]) -> None:
+    """``docker save REF...`` (one archive; layers shared by the images stored once) streamed into the open
+    binary file ``fh`` chunk by chunk."""
+    names = [refs] if isinstance(refs, str) else list(refs)
+    a = api()
+    with translated("save", subject=" ".join(names)):
+        if len(names) == 1:
+            stream = a.get_image(names[0], chunk_size=CHUNK)
+        else:  # docker-py's get_image names one image; the Engine API takes several
+            res = a._get(a._url("/images/get"), params={"names": names}, stream=True)  # noqa: SLF001
+            stream = a._stream_raw_result(res, chunk_size=CHUNK, decode=False)  # noqa: SLF001
+        for chunk in stream:
             fh.write(chunk)
 
 
