@@ -7,6 +7,7 @@ first on PATH and an audit hook on every process start, and fail if anything ran
 
 from __future__ import annotations
 
+import ast
 import os
 import secrets
 import subprocess
@@ -29,6 +30,8 @@ from worldbuilder.errors import (
 from worldbuilder.materialize import docker_sdk
 
 TAG = secrets.token_hex(3)
+SPAWN = {"run", "Popen", "check_output", "check_call", "call", "execvp", "execv", "posix_spawn", "spawnvp",
+         "create_subprocess_exec"}
 
 
 def _api_error(cls, status: int, explanation: str):
@@ -85,6 +88,36 @@ def test_stream_errors_raise_docker_error():
                                                             "error": "archive/tar: invalid tar header\nx"}])
     assert docker_sdk._stream_errors("load", ['{"stream": "Loaded image: a:b\\n"}', "not json"]) == [
         {"stream": "Loaded image: a:b\n"}]
+
+
+def _docker_cli_uses(path: Path) -> list[str]:
+    """Where a module imports docker_cli, looks up the ``docker`` executable, or starts ``docker ...``."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom | ast.Import):
+            names = [a.name for a in node.names] + [getattr(node, "module", None) or ""]
+            if any("docker_cli" in n for n in names):
+                found.append(f"{path.name}:{node.lineno} imports docker_cli")
+        elif isinstance(node, ast.Call) and node.args:
+            first, func = node.args[0], ast.unparse(node.func)
+            starts = func.split(".")[-1] in SPAWN
+            argv0 = first.elts[0] if starts and isinstance(first, ast.List | ast.Tuple) and first.elts else None
+            lookup = first if func.split(".")[-1] == "which" else None  # shutil.which("docker")
+            if any(isinstance(x, ast.Constant) and x.value == "docker" for x in (argv0, lookup)):
+                found.append(f"{path.name}:{node.lineno} calls {func}('docker' ...)")
+    return found
+
+
+def test_no_package_module_uses_the_docker_cli():
+    """worldbuilder/ and agent_harness/ reach the daemon only through docker_sdk (docker_cli itself excepted)."""
+    root = Path(__file__).resolve().parents[1]
+    paths = sorted([*root.glob("worldbuilder/**/*.py"), *root.glob("agent_harness/**/*.py")])
+    assert len(paths) > 50
+    offenders = [u for p in paths if p.name != "docker_cli.py" for u in _docker_cli_uses(p)]
+    assert offenders == []
+    probe = root / "tests" / "test_docker_runtime.py"  # the check itself finds what it looks for
+    assert any("imports docker_cli" in u for u in _docker_cli_uses(probe))
+    assert any("('docker' ...)" in u for u in _docker_cli_uses(probe))
 
 
 # ------------------------------------------------------------------------------------------- daemon

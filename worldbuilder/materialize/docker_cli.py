@@ -1,7 +1,8 @@
 """Thin wrapper over the ``docker`` CLI that turns failures into typed, one-line errors.
 
-The docker provider and the image build path talk to the daemon through the SDK (:mod:`docker_sdk`);
-this wrapper remains for the few callers outside them (benchmark bundles, fleet housekeeping).
+Nothing in worldbuilder/ or agent_harness/ uses it any more: they talk to the daemon through the Docker SDK
+(:mod:`docker_sdk`; ``tests/test_docker_sdk.py`` checks it). It remains for benchmarks that time the CLI itself
+(``benchmarks/image_bench.py`` compares against a plain ``docker build``) and for tests' clean-up.
 """
 
 from __future__ import annotations
