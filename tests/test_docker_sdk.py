@@ -234,3 +234,15 @@ def test_docker_provider_lifecycle_runs_no_docker_cli(home, monkeypatch):
     finally:
         guard.on = False
     assert guard.found() == [], guard.found()
+
+
+@pytest.mark.docker
+def test_refused_load_is_a_docker_error_and_the_writer_is_released(home):
+    """A stream the daemon rejects raises DockerError with its reason; the writing thread does not hang."""
+    def write(w) -> None:
+        for _ in range(64):  # 4 MiB of not-a-tar: more than a pipe holds, so the writer must be released
+            w.write(b"\0garbage" * 8192)
+
+    with pytest.raises(DockerError, match="docker load failed") as exc:
+        docker_sdk.load_written(write)
+    assert "\n" not in str(exc.value)
