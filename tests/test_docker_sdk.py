@@ -21,6 +21,7 @@ import requests
 
 from tests.test_docker_helpers import handmade_spec, write_computer
 from worldbuilder.errors import (
+    ComputerNameInUse,
     ComputerNotRunning,
     DockerError,
     EngineUnavailable,
@@ -211,6 +212,12 @@ def test_docker_provider_lifecycle_runs_no_docker_cli(home, monkeypatch):
             (500_000_000, 384 << 20, 384 << 20, 128)
         assert host["CapDrop"] == ["ALL"] and host["NetworkMode"] == NETWORK
         assert {"Name": "fsize", "Soft": 256 << 20, "Hard": 256 << 20} in host["Ulimits"]
+        from worldbuilder.materialize.docker_image import inspect_image
+        from worldbuilder.runtime.docker_backend import _create_and_start
+
+        with pytest.raises(ComputerNameInUse):  # a name taken between the check and the create
+            _create_and_start(c.name, inspect_image(ref.ref), {}, limits, NETWORK, owner, None, False)
+        assert c.exec("true").ok  # ... and the container that holds it is left alone
         c.write(f"/home/jdoe/Documents/sdk-{TAG}.txt", b"day one\n")
         snaps = provider.snapshots(c)
         snaps.snapshot("day-1")

@@ -23,6 +23,7 @@ from worldbuilder.errors import (
     BootError,
     ComputerNameInUse,
     ComputerNotRunning,
+    DockerError,
     ImageNotFound,
     WorldbuilderError,
 )
@@ -121,6 +122,8 @@ class DockerBackend:
         xfs = bool(limits.disk_bytes) and xfs_backing()  # a kernel-enforced quota where overlay2 supports one
         try:
             _create_and_start(name, ref, labels, limits, network, owner, ip, xfs)
+        except ComputerNameInUse:  # taken meanwhile by someone else: theirs, not ours to remove
+            raise
         except WorldbuilderError as exc:  # created but not started (e.g. its address is taken): leave nothing
             sdk.remove_container(name)
             if xfs and "storage" in str(exc).lower():  # xfs without pquota: watchdog only
@@ -245,9 +248,16 @@ def _create_and_start(name: str, ref: ImageRef, labels: dict[str, str], limits: 
     net = a.create_networking_config({network: a.create_endpoint_config(ipv4_address=ip)}) if ip else None
     own = {f"{LABEL}.computer-id": ref.computer_id, f"{LABEL}.image": ref.tag, f"{LABEL}.network": network,
            **owner_labels(owner)}
+    try:
+        with sdk.translated("create", subject=ref.tag):
+            a.create_container(ref.tag, name=name, hostname=labels.get(f"{LABEL}.hostname", "computer"),
+                               detach=True, labels=own, host_config=host, networking_config=net)
+    except DockerError as exc:
+        if exc.status == 409:
+            raise ComputerNameInUse(f"a container named {name!r} already exists (stop it or pick another name)") \
+                from exc
+        raise
     with sdk.translated("run", subject=ref.tag):
-        a.create_container(ref.tag, name=name, hostname=labels.get(f"{LABEL}.hostname", "computer"), detach=True,
-                           labels=own, host_config=host, networking_config=net)
         a.start(name)
 
 
