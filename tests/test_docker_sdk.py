@@ -253,3 +253,13 @@ def test_refused_load_is_a_docker_error_and_the_writer_is_released(home):
     with pytest.raises(DockerError, match="docker load failed") as exc:
         docker_sdk.load_written(write)
     assert "\n" not in str(exc.value)
+
+
+@pytest.mark.docker
+def test_a_failing_writer_is_the_error_not_the_truncated_load(home):
+    def write(w) -> None:
+        w.write(b"not a tar " * 1000)  # the daemon refuses this truncated stream too; the cause is the writer's
+        raise OSError("the layer file vanished")
+
+    with pytest.raises(OSError, match="the layer file vanished"):
+        docker_sdk.load_written(write)

@@ -176,14 +176,19 @@ def load_written(write: Callable[[IO[bytes]], None]) -> list[str]:
 
     writer = threading.Thread(target=produce, name="docker-load-writer", daemon=True)
     writer.start()
+    failed: BaseException | None = None
     with open(rfd, "rb", buffering=0) as r:
         try:
             loaded = load(iter(lambda: _read_chunk(r), b""))
+        except WorldbuilderError as exc:
+            failed = exc
         finally:
             r.close()  # a refused load: the writer gets EPIPE instead of blocking forever
             writer.join(timeout=TIMEOUT)
-    if errors and not isinstance(errors[0], BrokenPipeError):
-        raise errors[0]
+    if errors and not isinstance(errors[0], BrokenPipeError):  # the cause of a truncated archive, if any
+        raise errors[0] from failed
+    if failed is not None:
+        raise failed
     return loaded
 
 
