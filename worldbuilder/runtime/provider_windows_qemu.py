@@ -107,7 +107,8 @@ class WindowsQemuProvider(ComputerProvider):
             try:
                 check_kvm(self.kvm_device)
             except (EngineUnavailable, OSError) as exc:
-                out.append(f"a working {self.kvm_device} ({str(exc).removeprefix('Windows VMs need KVM and ')})")
+                why = str(exc).removeprefix("Windows VMs need KVM and ").removeprefix("Windows VMs need KVM, ")
+                out.append(f"a working {self.kvm_device} ({why})")
         return out
 
     def boot(self, ref: ImageRef | str, name: str | None = None, limits: Limits | None = None) -> Computer:
