@@ -13,7 +13,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from worldbuilder.errors import CallFailed, ComputerNotRunning, SnapshotError, SnapshotNotFound
+from worldbuilder.errors import (
+    CallFailed,
+    ComputerNotRunning,
+    ComputerUnreachable,
+    SnapshotError,
+    SnapshotNotFound,
+)
 from worldbuilder.materialize.file_index import INITIAL
 from worldbuilder.runtime import windows_state
 from worldbuilder.runtime.computer import Computer, FileDiff, SnapshotInfo, Snapshots, validate_label
@@ -41,14 +47,7 @@ class WindowsSnapshots(Snapshots):
 
     def snapshot(self, label: str) -> SnapshotInfo:
         validate_label(label)
-        if self.computer is not None:
-            try:
-                res = self.computer.exec(FLUSH, timeout=300)
-            except CallFailed as exc:
-                raise SnapshotError(f"{self.name}: flushing the volumes before {label} failed: {exc}") from exc
-            if not res.ok:
-                raise SnapshotError(f"{self.name}: flushing the volumes before {label} failed: "
-                                    f"{res.stderr.strip()[-200:]}")
+        self._flush(label)
         try:
             vm = windows_state.load(self.name)
         except ComputerNotRunning as exc:
@@ -59,6 +58,22 @@ class WindowsSnapshots(Snapshots):
         windows_state.save(vm.model_copy(update={"generation": new}))
         rec = self.layers.record(label)
         return SnapshotInfo(label, snapshot_ref(self.build_dir, label), rec.created)
+
+    def _flush(self, label: str) -> None:
+        """Ask Windows to write its volumes' caches to disk (no handle given: nothing to ask, e.g. the tests)."""
+        if self.computer is None:
+            return
+        try:
+            try:
+                res = self.computer.exec(FLUSH, timeout=300)
+            except ComputerUnreachable:  # a closed handle (the CLI attaches, then closes): use a fresh one
+                with self.provider.attach(self.name) as fresh:
+                    res = fresh.exec(FLUSH, timeout=300)
+        except CallFailed as exc:
+            raise SnapshotError(f"{self.name}: flushing the volumes before {label} failed: {exc}") from exc
+        if not res.ok:
+            raise SnapshotError(f"{self.name}: flushing the volumes before {label} failed: "
+                                f"{res.stderr.strip()[-200:]}")
 
     def list(self) -> list[SnapshotInfo]:
         out = []
@@ -76,7 +91,10 @@ class WindowsSnapshots(Snapshots):
         self.layers.record(label)
         if self.computer is not None:
             self.computer.close()
-        self.provider.stop(self.name)
+        try:
+            self.provider.stop(self.name)
+        except ComputerNotRunning:  # already gone (a dead computer): just boot the snapshot
+            pass
         return self.provider.boot(snapshot_ref(self.build_dir, label), name=self.name)
 
     def files(self, label: str) -> dict[str, str]:
