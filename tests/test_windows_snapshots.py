@@ -15,7 +15,13 @@ from pathlib import Path
 import pytest
 
 from tests.windows_support import extract_partition, generate_windows_computer, read_gpt, require_tools
-from worldbuilder.errors import BootUnavailable, ComputerNotRunning, SnapshotError, SnapshotNotFound
+from worldbuilder.errors import (
+    BootUnavailable,
+    ComputerNotRunning,
+    SnapshotError,
+    SnapshotNotFound,
+    WorldbuilderError,
+)
 from worldbuilder.materialize.file_index import INITIAL
 from worldbuilder.runtime import windows_state
 from worldbuilder.runtime.ntfs_files import computer_files
@@ -199,8 +205,10 @@ def test_boot_from_a_snapshot_and_from_a_forked_copy(prepared, wb_home, tmp_path
         assert "D/day1-notes.txt" in files and "D/day2-notes.txt" not in files
     finally:
         provider.stop(vm.name, timeout=1)
-    fork = tmp_path / "fork" / build.name
-    shutil.copytree(build, fork, ignore=shutil.ignore_patterns("run"))
+    # a fork as the harness makes it (runs._fork_into): copy the run's provider folder, rewrite the refs
+    src_root, dst_root = provider.workdir.parent, tmp_path / "fork"
+    shutil.copytree(provider.workdir, dst_root / provider.workdir.name)
+    fork = Path(str(build).replace(str(src_root.resolve()), str(dst_root.resolve())))
     copy = Layers(fork)
     chain = _chain(copy.tops("day-02")["data"])
     assert all(p.startswith(str(fork)) for p in chain), chain
@@ -221,3 +229,20 @@ def test_snapshot_refs_and_errors_without_a_vm(prepared, tmp_path):
     with pytest.raises(SnapshotNotFound):
         provider.start(f"{ref.ref}@day-77")
     assert provider.ls() == []
+
+
+def test_the_os_disk_under_the_snapshots_is_never_swapped(prepared, tmp_path):
+    """A fresh boot with another prepared disk than the one os.qcow2 overlays: one line, nothing started."""
+    from worldbuilder.materialize.windows.boot import prepare_os_disk
+    from worldbuilder.materialize.windows.build import load_build
+
+    _, provider, ref = prepared
+    build = load_build(Path(ref.ref))
+    if not build.path("os.qcow2").exists():
+        prepare_os_disk(build, None, provider.base_qcow2)
+    other_base = tmp_path / "other.qcow2"
+    subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", str(other_base), "1G"], check=True)
+    other = WindowsQemuProvider(base_qcow2=other_base, accel="tcg")
+    with pytest.raises(WorldbuilderError, match=r"is an overlay of .*prepared\.qcow2, not an overlay of .*other\.qcow2"):
+        other.start(ref)
+    assert other.ls() == []

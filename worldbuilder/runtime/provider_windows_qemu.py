@@ -17,6 +17,7 @@ generation) is written to ``<build>/run/state.json`` at boot (:mod:`windows_stat
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import signal
 import subprocess
@@ -143,8 +144,11 @@ class WindowsQemuProvider(ComputerProvider):
         build_key_matches(build)
         name = name or self._default_name(build.computer_id)
         self._claim(name, build.dir)
-        if label is None and not build.path(build.os_disk).exists():
-            prepare_os_disk(build, self.install_iso, self.base_qcow2)
+        if label is None:
+            if build.path(build.os_disk).exists():
+                self._check_os_disk(build.path(build.os_disk))
+            else:
+                prepare_os_disk(build, self.install_iso, self.base_qcow2)
         layers = Layers(build.dir, {"os": build.os_disk, "data": build.data_disk}, build.ovmf_vars)
         gen, vars_name = layers.new_generation(label)
         limits = limits or self.limits
@@ -183,6 +187,21 @@ class WindowsQemuProvider(ComputerProvider):
             except ComputerError:
                 time.sleep(0.1)
         raise BootError(f"{vm.name}: QEMU did not answer on QMP within {timeout:g}s")
+
+    def _check_os_disk(self, os_disk: Path) -> None:
+        """The build's ``os.qcow2`` (the bottom of every snapshot's chain) must be what this boot asks for: an
+        overlay of the given prepared disk, or the empty install target; it is never re-created under snapshots."""
+        proc = subprocess.run(["qemu-img", "info", "-U", "--output=json", str(os_disk)], capture_output=True,
+                              text=True, timeout=60)
+        if proc.returncode != 0:
+            raise WorldbuilderError(f"{os_disk} is unreadable: {proc.stderr.strip()[-200:]}")
+        backing = json.loads(proc.stdout).get("backing-filename")
+        want = str(self.base_qcow2.absolute()) if self.base_qcow2 is not None else None
+        if backing != want:
+            have = f"an overlay of {backing}" if backing else "the Windows install target"
+            raise WorldbuilderError(f"{os_disk} is {have}, not " + (f"an overlay of {want}" if want else
+                                    "an install target") + "; boot with the source it was made from, or remove "
+                                    f"{os_disk.parent} and build again")
 
     def _default_name(self, computer_id: str) -> str:
         from worldbuilder.runtime.provider_qemu import vm_name
