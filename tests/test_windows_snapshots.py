@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.test_cli import wb
 from tests.windows_support import extract_partition, generate_windows_computer, read_gpt, require_tools
 from worldbuilder.errors import (
     BootUnavailable,
@@ -151,6 +152,9 @@ def test_day_overlays_snapshot_diff_and_cross_process_state(prepared, wb_home, t
             "import json; from worldbuilder.runtime.provider import make_provider as m; p = m('windows-qemu'); "
             "print(json.dumps([[r.name, r.extra['pid'], p.endpoint(r.name).port] for r in p.ls()]))", wb_home))
         assert listed == [[vm.name, str(vm.pid), vm.port]]
+        ps = wb("ps", "--backend", "windows-qemu")
+        assert ps.returncode == 0 and ps.stdout.split("\t")[:4] == [vm.name, "windows-qemu", str(build), "running"]
+        assert f"ssh=127.0.0.1:{vm.port}" in ps.stdout
 
         snaps = WindowsSnapshots(provider, vm.name, build, account)
         d = sorted(p for p in _tree_files(comp, account) if p.startswith("D/"))[0]
