@@ -226,6 +226,35 @@ def test_boot_from_a_snapshot_and_from_a_forked_copy(prepared, wb_home, tmp_path
         other.stop(vm2.name, timeout=1)
 
 
+@pytest.mark.vm
+def test_export_and_reap_by_the_run(prepared, tmp_path):
+    """``export`` flattens a day into standalone disks; the harness's provider of a run reaps its killed VM."""
+    from agent_harness.runtime import run_provider
+
+    comp, provider, ref = prepared
+    build = Path(ref.ref)
+    if "day-01" not in Layers(build).index():
+        pytest.skip("needs the snapshots of the earlier test")
+    account = json.loads((build / "windows.json").read_text())["account"]
+    snaps = WindowsSnapshots(provider, "unused", build, account)
+    out = snaps.export("day-01", tmp_path)
+    assert sorted(p.name for p in out.iterdir()) == ["data.qcow2", "os.qcow2", "vars.fd"]
+    assert len(_chain(out / "data.qcow2")) == 1  # no backing file
+    assert "D/day1-notes.txt" in computer_files({"data": out / "data.qcow2"}, account)
+    with pytest.raises(SnapshotError, match="exists"):
+        snaps.export("day-01", tmp_path)  # the same folder name again
+
+    run_root = provider.workdir.parent  # the run directory; its provider works in run_root/windows-qemu
+    rp = run_provider("windows-qemu", "r1", run_root)
+    rp.base_qcow2, rp.accel = provider.base_qcow2, "tcg"  # type: ignore[attr-defined]
+    vm = rp.start(f"{build}@day-02")  # type: ignore[attr-defined]
+    assert vm.name == "wb-r1"
+    run_provider("windows-qemu", "r1", tmp_path / "another-run").reap()  # not its run: untouched
+    assert windows_state.pid_alive(vm.pid)
+    run_provider("windows-qemu", "r1", run_root).reap()  # as `simulate --resume` does after a kill
+    assert not windows_state.pid_alive(vm.pid) and provider.ls() == []
+
+
 def test_snapshot_refs_and_errors_without_a_vm(prepared, tmp_path):
     comp, provider, ref = prepared
     with pytest.raises(BootUnavailable, match="a working .*kvm"):  # the default accel needs KVM

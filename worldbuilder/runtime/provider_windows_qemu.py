@@ -151,7 +151,20 @@ class WindowsQemuProvider(ComputerProvider):
                 prepare_os_disk(build, self.install_iso, self.base_qcow2)
         layers = Layers(build.dir, {"os": build.os_disk, "data": build.data_disk}, build.ovmf_vars)
         gen, vars_name = layers.new_generation(label)
-        limits = limits or self.limits
+        try:
+            for attempt in range(3):  # a free port can be taken between probing it and QEMU binding it
+                try:
+                    return self._launch(build, name, label, layers, gen, vars_name, limits or self.limits)
+                except _PortTaken:
+                    if attempt == 2:
+                        raise BootError(f"{name}: could not bind a host port for SSH") from None
+        except BaseException:
+            layers.discard(gen, vars_name)  # a generation that never ran
+            raise
+        raise AssertionError("unreachable")
+
+    def _launch(self, build, name: str, label: str | None, layers: Layers, gen: int, vars_name: str,
+                limits: Limits) -> WindowsVM:
         from worldbuilder.materialize.windows.boot import _free_port, start_machine
 
         m = dataclasses.replace(
@@ -179,7 +192,10 @@ class WindowsQemuProvider(ComputerProvider):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if qemu.poll() is not None:
-                tail = " | ".join((vm.run_dir / "qemu.log").read_text(errors="replace").strip().splitlines()[-2:])
+                log = (vm.run_dir / "qemu.log").read_text(errors="replace")
+                if "Could not set up host forwarding rule" in log:
+                    raise _PortTaken()
+                tail = " | ".join(log.strip().splitlines()[-2:])
                 raise BootError(f"{vm.name}: QEMU exited ({qemu.returncode}) at start: {tail}")
             try:
                 with QMP(vm.qmp, timeout=5):
@@ -312,3 +328,6 @@ class WindowsQemuProvider(ComputerProvider):
                 except WorldbuilderError:
                     pass
 
+
+class _PortTaken(Exception):
+    """QEMU could not bind the SSH forward: another process took the free port first."""

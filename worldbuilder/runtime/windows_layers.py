@@ -111,6 +111,14 @@ class Layers:
             raise SnapshotError(f"cannot copy the UEFI variable store {src}: {exc.strerror}") from exc
         return gen, vars_name
 
+    def discard(self, generation: int, vars_name: str) -> None:
+        """Remove a generation that never ran (a failed boot); frozen ones are never discarded."""
+        if any(r.generation == generation for r in self.index().values()):
+            return
+        for kind in self.bases:
+            self.disk(generation, kind).unlink(missing_ok=True)
+        self.vars_path(vars_name).unlink(missing_ok=True)
+
     def _overlays(self, gen: int, backing: dict[str, str]) -> list[Path]:
         created: list[Path] = []
         for kind, back in backing.items():
