@@ -7,6 +7,7 @@ cannot show: Windows flushing its volumes before a snapshot, and Windows booting
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -279,3 +280,25 @@ def test_the_os_disk_under_the_snapshots_is_never_swapped(prepared, tmp_path):
     with pytest.raises(WorldbuilderError, match=r"is an overlay of .*prepared\.qcow2, not an overlay of .*other\.qcow2"):
         other.start(ref)
     assert other.ls() == []
+
+
+def test_state_pointer_round_trip_and_stale_entries(wb_home, tmp_path):
+    """run/state.json + the registry pointer: written atomically, found by name; a dead VM's state and pointer go,
+    and a pointer whose build now runs under another name goes alone."""
+    from datetime import UTC, datetime
+
+    build = tmp_path / "build"
+    vm = windows_state.WindowsVM(name="wb-win-a", build_dir=build, pid=os.getpid(), port=2222, user="Laura",
+                                 home="C:\\Users\\Laura", key_path=tmp_path / "key", qmp=tmp_path / "q.sock",
+                                 generation=3, vars="g0003.vars.fd", accel="tcg", started_at=datetime.now(UTC))
+    windows_state.save(vm)
+    assert windows_state.WindowsVM.model_validate_json((build / "run" / "state.json").read_text()) == vm
+    assert not [p for p in (build / "run").iterdir() if ".tmp" in p.name]
+    (windows_state.registry() / "wb-win-b.json").write_text(json.dumps({"build_dir": str(build)}))
+    with pytest.raises(ComputerNotRunning, match="no running Windows computer wb-win-b"):
+        windows_state.load("wb-win-b")
+    assert not (windows_state.registry() / "wb-win-b.json").exists() and (build / "run" / "state.json").exists()
+    with pytest.raises(ComputerNotRunning, match="not running any more"):  # this pid is not a QEMU
+        windows_state.load("wb-win-a")
+    assert not (build / "run" / "state.json").exists() and not (windows_state.registry() / "wb-win-a.json").exists()
+    assert windows_state.running() == []

@@ -104,7 +104,10 @@ def load(name: str) -> WindowsVM:
     except (OSError, ValueError, KeyError):
         pointer.unlink(missing_ok=True)
         raise ComputerNotRunning(f"no running Windows computer {name}") from None
-    if vm.name != name or not pid_alive(vm.pid):
+    if vm.name != name:  # the build now runs under another name: only this pointer is stale
+        pointer.unlink(missing_ok=True)
+        raise ComputerNotRunning(f"no running Windows computer {name}")
+    if not pid_alive(vm.pid):
         forget(vm)
         raise ComputerNotRunning(f"the Windows computer {name} is not running any more")
     return vm
