@@ -52,6 +52,7 @@ bench: venv
 bench-windows: venv
 	@scripts/ensure-engine.sh windows
 	$(PY) benchmarks/windows_disk_bench.py
+	$(PY) benchmarks/windows_snapshot_bench.py
 
 clean:
 	rm -rf $(VENV) computers build .pytest_cache
