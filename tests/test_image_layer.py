@@ -75,6 +75,37 @@ def test_unknown_locale_needs_the_provisioner():
     assert by["etc/default/locale"].data == b"LANG=xx_YY.UTF-8\n"
 
 
+@pytest.mark.parametrize("kind", ["linux", "windows"])
+def test_build_view_reads_what_staging_needs_like_the_full_spec(tmp_path, kind):
+    from worldbuilder.materialize.build_view import BuildView, load_build_view
+    from worldbuilder.materialize.image_ref import ImageBuildError, computer_labels
+
+    comp = handmade_computer(tmp_path / "c", kind)
+    full, tree = staging.load_computer_for_build(comp, ImageBuildError)
+    view, vtree = load_build_view(comp, ImageBuildError)
+    assert isinstance(view, BuildView) and vtree == tree
+    members = [(i.get_info(), p) for i, p in staging.iter_home(full, tree)]
+    assert [(i.get_info(), p) for i, p in staging.iter_home(view, tree)] == members  # type: ignore[arg-type]
+    cfg = staging.provision_config(full, "ssh-ed25519 AAAA test")
+    assert staging.provision_config(view, "ssh-ed25519 AAAA test") == cfg  # type: ignore[arg-type]
+    assert computer_labels(view, "b", "h", "base", cfg, "s") == computer_labels(full, "b", "h", "base", cfg, "s")
+
+
+def test_build_view_falls_back_to_the_full_load_for_its_error(tmp_path):
+    from worldbuilder.materialize.build_view import load_build_view
+    from worldbuilder.materialize.image_ref import ImageBuildError
+
+    comp = handmade_computer(tmp_path / "c")
+    (comp / "spec.json").write_text('{"schema_version": "1.0", "id": "x"')
+    with pytest.raises(Exception, match="malformed spec"):
+        load_build_view(comp, ImageBuildError)
+    spec = handmade_spec(username="root")
+    comp2 = handmade_computer(tmp_path / "d")
+    spec.save(comp2 / "spec.json")
+    with pytest.raises(staging.StagingError, match="not a valid Linux user name"):
+        load_build_view(comp2, ImageBuildError)
+
+
 # ---------------------------------------------------------------- docker
 
 

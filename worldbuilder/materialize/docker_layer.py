@@ -30,6 +30,7 @@ from pathlib import Path
 from worldbuilder.materialize import docker_api, docker_cli, layer_files, staging
 from worldbuilder.materialize.base_facts import base_facts, locale_archive
 from worldbuilder.materialize.base_image import base_tag, ensure_base
+from worldbuilder.materialize.build_view import load_build_view
 from worldbuilder.materialize.docker_provision import provision_image
 from worldbuilder.materialize.image_ref import (
     CMD,
@@ -132,7 +133,7 @@ class _Batch:
 
 def _stage(computer_dir: Path, b: _Batch) -> tuple[_Staged | None, str]:
     """Stage one computer (None when an identical image already exists); returns (staged, tag)."""
-    spec, tree = staging.load_computer_for_build(computer_dir, ImageBuildError)
+    spec, tree = load_build_view(computer_dir, ImageBuildError)
     keys = ensure_keypair(spec.id)
     tag = image_tag(spec.id)
     spec_hash = _spec_hash(spec, computer_dir)
@@ -237,6 +238,11 @@ def docker_load(staged: list[_Staged], base_ids: list[str]) -> None:
     proc.wait(timeout=600)
     if proc.returncode != 0:
         raise docker_cli.classify(["load"], err.decode(errors="replace"))
+
+
+def inspect_tags(tags: list[str]) -> list[dict | None]:
+    """``docker image inspect`` of each tag (None where missing), without a CLI process when possible."""
+    return _inspect(tags)
 
 
 def _inspect(tags: list[str]) -> list[dict | None]:
