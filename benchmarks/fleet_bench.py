@@ -8,7 +8,8 @@
 
 Usage: python benchmarks/fleet_bench.py [--n 20] [--stages ...] [--size standard] [--workers 2]
        [--engine local|ray] [--address RAY_ADDRESS] [--keep DIR]
-Needs Docker for image/simulate. Images it built are removed at the end (unless --keep).
+Needs Docker for image/simulate. Images it built are removed at the end (unless --keep: then
+``worldbuilder gc --fleet DIR --keep-days 0`` removes them).
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ import importlib.util
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -77,7 +77,9 @@ def main() -> None:
         if not args.keep:
             tags = [json.loads(p.read_text())["tag"] for p in fleet_dir.glob("jobs/*/image.json")]
             if tags:
-                subprocess.run(["docker", "rmi", *tags], capture_output=True)
+                from agent_harness.fleet.gc import remove_images
+
+                remove_images(tags)
             shutil.rmtree(work, ignore_errors=True)
 
 

@@ -106,6 +106,32 @@ def test_build_view_falls_back_to_the_full_load_for_its_error(tmp_path):
         load_build_view(comp2, ImageBuildError)
 
 
+def test_base_generates_every_locale_the_generator_can_give():
+    """A profile locale the base lacks costs a locale-archive in every such computer's layer (and a
+    container once per base), so the base's locale.gen lists all of them that glibc has sources for."""
+    import re
+
+    from worldbuilder.generate.countries import COUNTRIES
+    from worldbuilder.generate.locale import locale_pack, pack_codes
+    from worldbuilder.materialize.paths import IMAGES_DIR
+
+    emitted = {v[2] for v in COUNTRIES.values()} | {locale_pack(c).faker_locale for c in pack_codes()}
+    script = (IMAGES_DIR / "base" / "finish-rootfs.sh").read_text()
+    listed = set(re.findall(r"^([a-z]{2,3}_[A-Z]{2})\.UTF-8 UTF-8$", script, re.M))
+    no_glibc_source = {"en_MS", "no_NO"}  # localedef cannot build these: profiles get C.UTF-8 either way
+    assert emitted - no_glibc_source <= listed, sorted(emitted - no_glibc_source - listed)
+
+
+def test_locale_without_a_glibc_source_is_c_utf8_without_a_container(monkeypatch):
+    from worldbuilder.materialize import docker_layer
+
+    monkeypatch.setattr(docker_layer, "locale_archive", lambda *a: pytest.fail("started a container"))
+    facts = {**fake_facts(), "locale_sources": ["en_US", "en_GB"], "image_id": "sha256:x"}
+    b = docker_layer._Batch("base", facts, {}, Path("."), "base", False, {})
+    got = docker_layer._with_locale(b, "en_MS.UTF-8")
+    assert got["locale_archives"] == {"en_MS.UTF-8": False}
+
+
 # ---------------------------------------------------------------- docker
 
 
@@ -211,12 +237,12 @@ def test_windows_layout_same_tree(env, tmp_path):
 
 @pytest.mark.docker
 def test_locale_the_base_lacks_same_tree(env, tmp_path):
-    """en_CA is not among the base's locales: the provisioner runs localedef; the layer path ships the
+    """en_ZW is not among the base's locales: the provisioner runs localedef; the layer path ships the
     same regenerated locale-archive (made once per base and locale, then cached)."""
-    both = _built_both_ways(handmade_computer(tmp_path / "ca"), tmp_path, "ca", locale="en_CA.UTF-8")
+    both = _built_both_ways(handmade_computer(tmp_path / "zw"), tmp_path, "zw", locale="en_ZW.UTF-8")
     assert_same_tree(both)
     archive = both["layer"][0]["usr/lib/locale/locale-archive"]
-    assert b"en_CA" in archive[7] and both["layer"][0]["etc/default/locale"][7] == b"LANG=en_CA.UTF-8\n"
+    assert b"en_ZW" in archive[7] and both["layer"][0]["etc/default/locale"][7] == b"LANG=en_ZW.UTF-8\n"
     assert _docker("image", "inspect", "-f", "{{index .Config.Labels \"org.worldbuilder.method\"}}",
                    both["layer"][3].tag, text=True).stdout.strip() == "layer"
 

@@ -69,6 +69,7 @@ def collect(fleet_dir: Path | None = None, keep_days: float = 7.0, dry_run: bool
     cutoff = time.time() - keep_days * 86400
     res = GcResult()
     base_sizes: dict[str, int] = {}
+    doomed: list[tuple[str, int]] = []
     for tag, info in _images():
         labels = info["Config"].get("Labels") or {}
         cid = labels.get(f"{LABEL}.computer-id", "")
@@ -85,9 +86,25 @@ def collect(fleet_dir: Path | None = None, keep_days: float = 7.0, dry_run: bool
         if base and base not in base_sizes:
             proc = docker_cli.docker("image", "inspect", "-f", "{{.Size}}", base, check=False)
             base_sizes[base] = int(proc.stdout or 0) if proc.returncode == 0 else 0
-        if not dry_run and docker_cli.docker("rmi", tag, check=False, timeout=120).returncode != 0:
+        doomed.append((tag, max(0, int(info.get("Size", 0)) - base_sizes.get(base, 0))))
+    gone = set(t for t, _ in doomed) if dry_run else remove_images([t for t, _ in doomed])
+    for tag, size in doomed:
+        if tag in gone:
+            res.removed.append(tag)
+            res.bytes += size
+        else:
             res.failed.append(tag)
-            continue
-        res.removed.append(tag)
-        res.bytes += max(0, int(info.get("Size", 0)) - base_sizes.get(base, 0))
     return res
+
+
+def remove_images(tags: list[str], chunk: int = 100) -> set[str]:
+    """``docker rmi`` of many tags, a hundred per call (a failing call is retried tag by tag)."""
+    gone: set[str] = set()
+    for i in range(0, len(tags), chunk):
+        part = tags[i:i + chunk]
+        if docker_cli.docker("rmi", *part, check=False, timeout=600).returncode == 0:
+            gone.update(part)
+            continue
+        gone.update(t for t in part if docker_cli.docker("rmi", t, check=False, timeout=120).returncode == 0
+                    or not docker_cli.image_exists(t))
+    return gone

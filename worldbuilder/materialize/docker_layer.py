@@ -156,7 +156,10 @@ def _with_locale(b: _Batch, locale: str) -> dict:
     charset = charset or "UTF-8"
     if f"{lang}.{charset}".lower().replace("-", "") in {x.lower().replace("-", "") for x in b.facts["locales"]}:
         return b.facts
-    archive = locale_archive(b.base, b.facts["image_id"], lang, charset)
+    if lang not in b.facts.get("locale_sources", [lang]):  # localedef would fail: C.UTF-8, no container
+        archive = None
+    else:
+        archive = locale_archive(b.base, b.facts["image_id"], lang, charset)
     return {**b.facts, "locale_archives": {f"{lang}.{charset}": archive if archive is not None else False}}
 
 
