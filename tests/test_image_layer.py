@@ -106,6 +106,29 @@ def test_build_view_falls_back_to_the_full_load_for_its_error(tmp_path):
         load_build_view(comp2, ImageBuildError)
 
 
+def test_streamed_layer_is_the_tar_tarfile_writes(tmp_path):
+    """TarStream knows its size up front and yields exactly what ``tarfile`` (PAX, stream mode) writes."""
+    from worldbuilder.materialize.docker_layer import layer_members
+    from worldbuilder.materialize.tar_stream import TarStream
+
+    spec = handmade_spec("windows")
+    comp = handmade_computer(tmp_path / "c", "windows")
+    (comp / "tree" / "C/Users/Jane/Documents/Weiß é.txt").write_bytes(b"x" * 1000)  # a PAX header
+    cfg = staging.provision_config(spec, "ssh-ed25519 AAAA test")
+    members, _ = layer_members(spec, comp / "tree", cfg, fake_facts())
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w|", format=tarfile.PAX_FORMAT) as tar:
+        for info, src in members:
+            tar.addfile(info, io.BytesIO(src.read_bytes() if isinstance(src, Path) else src) if src is not None
+                        else None)
+    stream = TarStream(members)
+    data = b"".join(stream.chunks())
+    assert stream.size == len(data) == len(buf.getvalue()) and data == buf.getvalue()
+    import hashlib
+
+    assert stream.sha.hexdigest() == hashlib.sha256(data).hexdigest()
+
+
 def test_base_generates_every_locale_the_generator_can_give():
     """A profile locale the base lacks costs a locale-archive in every such computer's layer (and a
     container once per base), so the base's locale.gen lists all of them that glibc has sources for."""
@@ -127,7 +150,7 @@ def test_locale_without_a_glibc_source_is_c_utf8_without_a_container(monkeypatch
 
     monkeypatch.setattr(docker_layer, "locale_archive", lambda *a: pytest.fail("started a container"))
     facts = {**fake_facts(), "locale_sources": ["en_US", "en_GB"], "image_id": "sha256:x"}
-    b = docker_layer._Batch("base", facts, {}, Path("."), "base", False, {})
+    b = docker_layer._Batch("base", facts, {}, "base", False, {})
     got = docker_layer._with_locale(b, "en_MS.UTF-8")
     assert got["locale_archives"] == {"en_MS.UTF-8": False}
 
