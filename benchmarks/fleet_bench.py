@@ -31,36 +31,27 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
 class Dropper:
-    """``on_record`` hook: once a job's last stage is done, measure its disk, then remove its tree and image
-    (in a background thread, so the driver never waits on ``docker rmi``)."""
+    """``on_record`` hook: once a job's last stage is done, measure its disk, then remove its tree and image.
+
+    Runs in the driver's thread: a helper thread alive while the pool forks its workers could hand them a
+    held lock (an import in progress) and hang them."""
 
     def __init__(self, fleet_dir: Path, last_stage: str) -> None:
-        import queue
-        import threading
-
-        self.fleet_dir, self.last, self.disk = fleet_dir, last_stage, []
-        self.q: queue.Queue = queue.Queue()
-        self.thread = threading.Thread(target=self._work, daemon=True)
-        self.thread.start()
-
-    def __call__(self, rec) -> None:
-        if rec.stage == self.last and rec.state == "done":
-            self.q.put(self.fleet_dir / "jobs" / rec.job)
-
-    def _work(self) -> None:
         from agent_harness.fleet.gc import remove_images
         from agent_harness.fleet.report import _du
 
-        while (jd := self.q.get()) is not None:
-            image = json.loads((jd / "image.json").read_text()) if (jd / "image.json").is_file() else {}
-            self.disk.append({"computer": _du(jd / "computer"), "image_layer": image.get("layer_size")})
-            shutil.rmtree(jd / "computer" / "tree", ignore_errors=True)
-            if image.get("tag"):
-                remove_images([image["tag"]])
+        self.fleet_dir, self.last, self.disk = fleet_dir, last_stage, []
+        self.remove_images, self.du = remove_images, _du
 
-    def close(self) -> None:
-        self.q.put(None)
-        self.thread.join()
+    def __call__(self, rec) -> None:
+        if rec.stage != self.last or rec.state != "done":
+            return
+        jd = self.fleet_dir / "jobs" / rec.job
+        image = json.loads((jd / "image.json").read_text()) if (jd / "image.json").is_file() else {}
+        self.disk.append({"computer": self.du(jd / "computer"), "image_layer": image.get("layer_size")})
+        shutil.rmtree(jd / "computer" / "tree", ignore_errors=True)
+        if image.get("tag"):
+            self.remove_images([image["tag"]])
 
 
 def main() -> None:
@@ -100,8 +91,6 @@ def main() -> None:
         res = driver.run_fleet(fleet_dir, engine=args.engine, workers=args.workers, address=args.address,
                                on_record=dropper)
         wall = time.monotonic() - t
-        if dropper is not None:
-            dropper.close()
         rep = build_report(fleet_dir)
         print(f"fleet of {args.n} ({args.size}), stages {','.join(stages)}, engine {args.engine}, "
               f"{args.workers} workers, {os.cpu_count()} cores")
