@@ -7,8 +7,12 @@
   when agent_harness.judge is importable).
 
 Usage: python benchmarks/fleet_bench.py [--n 20] [--stages ...] [--size standard] [--workers 2]
-       [--engine local|ray] [--address RAY_ADDRESS] [--keep DIR]
-Needs Docker for image/simulate. Images it built are removed at the end (unless --keep).
+       [--engine local|ray] [--address RAY_ADDRESS] [--keep DIR] [--drop]
+
+A standard computer takes ~100 MB (tree, spec, image layer): ``--n 1000`` needs ``--drop`` (each job's
+tree and image are measured, then removed as soon as its last stage is done) unless ~100 GB are free.
+Needs Docker for image/simulate. Images it built are removed at the end (unless --keep: then
+``worldbuilder gc --fleet DIR --keep-days 0`` removes them).
 """
 
 from __future__ import annotations
@@ -18,13 +22,36 @@ import importlib.util
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+class Dropper:
+    """``on_record`` hook: once a job's last stage is done, measure its disk, then remove its tree and image.
+
+    Runs in the driver's thread: a helper thread alive while the pool forks its workers could hand them a
+    held lock (an import in progress) and hang them."""
+
+    def __init__(self, fleet_dir: Path, last_stage: str) -> None:
+        from agent_harness.fleet.gc import remove_images
+        from agent_harness.fleet.report import _du
+
+        self.fleet_dir, self.last, self.disk = fleet_dir, last_stage, []
+        self.remove_images, self.du = remove_images, _du
+
+    def __call__(self, rec) -> None:
+        if rec.stage != self.last or rec.state != "done":
+            return
+        jd = self.fleet_dir / "jobs" / rec.job
+        image = json.loads((jd / "image.json").read_text()) if (jd / "image.json").is_file() else {}
+        self.disk.append({"computer": self.du(jd / "computer"), "image_layer": image.get("layer_size")})
+        shutil.rmtree(jd / "computer" / "tree", ignore_errors=True)
+        if image.get("tag"):
+            self.remove_images([image["tag"]])
 
 
 def main() -> None:
@@ -38,6 +65,9 @@ def main() -> None:
     ap.add_argument("--address")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--keep", type=Path, help="Fleet directory to keep (default: a temp dir, removed).")
+    ap.add_argument("--drop", action="store_true",
+                    help="free each job's disk as soon as its last stage is done (its computer's tree and image, "
+                         "measured first): a 1,000-computer run needs ~100 GB otherwise")
     args = ap.parse_args()
     from agent_harness.fleet import driver
     from agent_harness.fleet.report import build_report
@@ -52,8 +82,14 @@ def main() -> None:
     try:
         driver.create_fleet(fleet_dir, driver.sampled(args.n, args.seed), f"sample:{args.n}:{args.seed}", stages,
                             seed=args.seed, size=args.size, days=args.days, engine=args.engine)
+        need = args.n * 110e6  # ~45 MB tree + ~7 MB spec + ~45 MB image layer per standard computer
+        free = shutil.disk_usage(fleet_dir).free
+        if not args.drop and not args.keep and need > free:
+            print(f"note: ~{need / 1e9:.0f} GB needed, {free / 1e9:.0f} GB free: use --drop")
+        dropper = Dropper(fleet_dir, stages[-1]) if args.drop else None
         t = time.monotonic()
-        res = driver.run_fleet(fleet_dir, engine=args.engine, workers=args.workers, address=args.address)
+        res = driver.run_fleet(fleet_dir, engine=args.engine, workers=args.workers, address=args.address,
+                               on_record=dropper)
         wall = time.monotonic() - t
         rep = build_report(fleet_dir)
         print(f"fleet of {args.n} ({args.size}), stages {','.join(stages)}, engine {args.engine}, "
@@ -68,7 +104,7 @@ def main() -> None:
                   f"{v['busy_s'] / busy:>6.0%} {alone:>9.1f}")
         print(f"total wall {wall:.1f} s = {wall / args.n:.2f} s per computer; {res.done} stages done, "
               f"{len(res.quarantined)} quarantined, {res.failed} retried; causes {rep['failures']['by_cause']}")
-        disk = [j["disk"] for j in rep["jobs"]]
+        disk = dropper.disk if dropper is not None else [j["disk"] for j in rep["jobs"]]
         if disk:
             comp = sorted(d["computer"] for d in disk)[len(disk) // 2]
             layers = sorted(d["image_layer"] or 0 for d in disk)[len(disk) // 2]
@@ -77,7 +113,9 @@ def main() -> None:
         if not args.keep:
             tags = [json.loads(p.read_text())["tag"] for p in fleet_dir.glob("jobs/*/image.json")]
             if tags:
-                subprocess.run(["docker", "rmi", *tags], capture_output=True)
+                from agent_harness.fleet.gc import remove_images
+
+                remove_images(tags)
             shutil.rmtree(work, ignore_errors=True)
 
 

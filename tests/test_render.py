@@ -384,3 +384,38 @@ def test_edge_content_renders(spec: ComputerSpec, ftype: str) -> None:
     when = datetime(2024, 5, 1, 12, 0)
     f = FileSpec(path=f"edge/file.{ftype}", type=ftype, created=when, modified=when, content=_nasty())
     assert render_file(f, spec) == render_file(f, spec)
+
+
+def _both_sheet_writers(ws) -> tuple[bytes, bytes]:
+    from openpyxl.worksheet._writer import WorksheetWriter
+
+    from worldbuilder.render.xlsx_rows import FastRowsWriter
+
+    slow = WorksheetWriter(ws, out=io.BytesIO())
+    slow.write()
+    fast = FastRowsWriter(ws, out=io.BytesIO())
+    fast.write()
+    return fast.xml(), slow.read()
+
+
+def test_fast_sheet_rows_are_openpyxl_bytes() -> None:
+    """The xlsx row writer is byte-identical to openpyxl's on awkward values, and defers to it otherwise."""
+    from openpyxl.styles import Font
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    values = ["plain", " lead", "trail ", "a & b < c > d", "cr\rlf\n\ttab", "Weiß Ümlaut", "emoji 😀 ok", "",
+              None, 0, -1.5, 1e-9, 12345678901234567890, True, False, float("nan"), "#N/A", "=SUM(A1:A2)&\"<x>\"",
+              date(2024, 3, 4), datetime(2024, 3, 4, 9, 30, 15), "=A1"]
+    for i, v in enumerate(values, start=1):
+        c = ws.cell(row=i, column=1 + i % 3, value=v)
+        if i % 4 == 0:
+            c.font = Font(bold=True)
+        if i % 5 == 0:
+            c.number_format = "0.00"
+    ws.cell(row=30, column=2).font = Font(italic=True)  # styled, empty
+    fast, slow = _both_sheet_writers(ws)
+    assert fast == slow and b"<sheetData><row" in fast
+    ws.row_dimensions[3].height = 30  # row dimensions: openpyxl's own writer
+    fast, slow = _both_sheet_writers(ws)
+    assert fast == slow

@@ -1,9 +1,10 @@
 """What the host-side layer builder needs to know about a shared base image, read once per base.
 
 One ``docker run --rm --network none`` of the base dumps (as JSON) the account databases, the skeleton
-files, the metadata of the directories the provisioner touches, the time-zone names and the generated
-locales. The result is cached under ``$WORLDBUILDER_CACHE/base-facts/<image-id>.json`` so every later
-computer over the same base is built without starting any container.
+files, the metadata of the directories the provisioner touches, the time-zone names, the generated
+locales and the locale sources ``localedef`` can compile. The result is cached under
+``$WORLDBUILDER_CACHE/base-facts/<image-id>.json`` so every later computer over the same base is built
+without starting any container.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ STAT_PATHS = ("/etc", "/etc/ssh", "/etc/ssh/sshd_config.d", "/etc/worldbuilder",
               "/home", "/mnt", "/run", "/run/sshd", "/var", "/var/log", "/var/log/lastlog", "/var/log/faillog",
               "/etc/localtime", "/etc/ssh/ssh_host_ed25519_key", *(f"/etc/{n}" for n in ACCOUNT_FILES),
               "/usr", "/usr/lib", "/usr/lib/locale", "/usr/lib/locale/locale-archive")
-FACTS_VERSION = "2"
+FACTS_VERSION = "3"
 
 _SCRIPT = r"""
 import base64, json, os, stat, subprocess
@@ -50,6 +51,8 @@ for d, _, fs in os.walk(zi):
     out["zoneinfo"] += [os.path.relpath(os.path.join(d, f), zi) for f in fs]
 loc = subprocess.run(["locale", "-a"], capture_output=True, text=True).stdout.split()
 out["locales"] = loc
+src = "/usr/share/i18n/locales"
+out["locale_sources"] = sorted(os.listdir(src)) if os.path.isdir(src) else []
 print(json.dumps(out))
 """
 

@@ -1,7 +1,8 @@
 """Fast per-computer images: the one layer is built on the host and loaded with ``docker load``.
 
 For each computer: the home tar (owners and mtimes from the spec, as staging writes it) plus the files
-the provisioner would write (:mod:`layer_files`) go into ONE layer tar whose sha256 is its diff_id. An
+the provisioner would write (:mod:`layer_files`) go into ONE layer tar whose sha256 is its diff_id,
+streamed from the source files straight into the archive (:mod:`tar_stream`, no temporary file). An
 image config lists the shared base's diff_ids followed by that one, and a docker-archive holding only
 the new layers, the configs and ``manifest.json`` is streamed into a single ``docker load``: the daemon
 skips layers it already has (the base's), so no container starts and nothing is committed. The archive
@@ -14,20 +15,18 @@ reproduce raise :class:`NeedsProvisioner` and are built by the provisioner path 
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import re
-import shutil
 import tarfile
-import tempfile
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from worldbuilder.materialize import docker_sdk, layer_files, staging
+from worldbuilder.materialize import docker_sdk, layer_files, staging, tar_stream
 from worldbuilder.materialize.base_facts import base_facts, locale_archive
 from worldbuilder.materialize.base_image import base_tag, ensure_base
+from worldbuilder.materialize.build_view import load_build_view
 from worldbuilder.materialize.docker_provision import provision_image
 from worldbuilder.materialize.image_ref import (
     CMD,
@@ -39,7 +38,7 @@ from worldbuilder.materialize.image_ref import (
     image_tag,
 )
 from worldbuilder.materialize.keys import ensure_keypair
-from worldbuilder.materialize.paths import cache_home
+from worldbuilder.materialize.tar_stream import Source, TarStream
 from worldbuilder.spec import ComputerSpec
 
 CONFIG_KEYS = ("User", "Env", "Entrypoint", "ExposedPorts", "Volumes", "StopSignal")
@@ -48,23 +47,19 @@ CONFIG_KEYS = ("User", "Env", "Entrypoint", "ExposedPorts", "Volumes", "StopSign
 @dataclass
 class _Staged:
     tag: str
-    layer: Path
-    diff_id: str
-    config: bytes
+    layer: TarStream  # produced while the archive streams to the daemon; its sha256 is the diff_id
+    labels: dict[str, str]
 
 
-class _HashingWriter(io.RawIOBase):
-    """A write-only file that hashes what passes through it."""
+class _Counting:
+    """A write-only file that counts what passes through it."""
 
     def __init__(self, fh) -> None:
-        self.fh, self.sha = fh, hashlib.sha256()
+        self.fh, self.n = fh, 0
 
-    def writable(self) -> bool:
-        return True
-
-    def write(self, b) -> int:  # type: ignore[override]
-        self.sha.update(b)
-        return self.fh.write(b)
+    def write(self, b: bytes) -> None:
+        self.n += len(b)
+        self.fh.write(b)
 
 
 def build_hash(spec: ComputerSpec, computer_dir: Path, base: str, pubkey: str, sudo: bool, variant: str,
@@ -75,9 +70,12 @@ def build_hash(spec: ComputerSpec, computer_dir: Path, base: str, pubkey: str, s
     return h.hexdigest()
 
 
-def write_layer(spec: ComputerSpec, tree: Path, cfg: dict, facts: dict, out: Path) -> tuple[str, str]:
-    """Write the computer's single layer to ``out``; returns (diff_id, host public key)."""
-    home: dict[str, tuple[tarfile.TarInfo, Path | None]] = {}
+Members = list[tuple[tarfile.TarInfo, Source]]
+
+
+def layer_members(spec: ComputerSpec, tree: Path, cfg: dict, facts: dict) -> tuple[Members, str]:
+    """The computer's single layer (the home, then the provisioned files) and the host public key."""
+    home: dict[str, tuple[tarfile.TarInfo, Source]] = {}
     for info, path in staging.iter_home(spec, tree):
         info.uname = info.gname = ""
         home[info.name] = (info, path)  # a later entry for the same dir wins, as when extracting
@@ -85,18 +83,14 @@ def write_layer(spec: ComputerSpec, tree: Path, cfg: dict, facts: dict, out: Pat
     home_dir = home.get(cfg["user"]["home"].strip("/"))
     if home_dir is not None:  # the provisioner adds entries to the home: its mtime is the build's
         home_dir[0].mtime = extra[-1].info.mtime
-    with open(out, "wb") as raw:
-        hw = _HashingWriter(raw)
-        with tarfile.open(fileobj=hw, mode="w|", format=tarfile.PAX_FORMAT) as tar:  # type: ignore[call-overload]
-            for info, path in home.values():
-                if path is None:
-                    tar.addfile(info)
-                else:
-                    with open(path, "rb") as fh:
-                        tar.addfile(info, fh)
-            for m in extra:
-                tar.addfile(m.info, io.BytesIO(m.data) if m.data is not None else None)
-    return "sha256:" + hw.sha.hexdigest(), host_pub
+    return [*home.values(), *((m.info, m.data) for m in extra)], host_pub
+
+
+def write_layer(spec: ComputerSpec, tree: Path, cfg: dict, facts: dict, out: Path) -> tuple[str, str]:
+    """Write the computer's single layer to ``out``; returns (diff_id, host public key)."""
+    members, host_pub = layer_members(spec, tree, cfg, facts)
+    with open(out, "wb") as fh:
+        return TarStream(members).write_to(fh), host_pub
 
 
 def image_config(facts: dict, diff_id: str, labels: dict[str, str]) -> bytes:
@@ -122,7 +116,6 @@ class _Batch:
     base: str
     facts: dict
     labels: dict[str, dict[str, str]]  # existing images' labels by tag
-    work: Path
     variant: str
     sudo: bool
     extra: dict[str, str]  # extra labels (e.g. the fleet that built the image); part of the build hash
@@ -130,7 +123,7 @@ class _Batch:
 
 def _stage(computer_dir: Path, b: _Batch) -> tuple[_Staged | None, str]:
     """Stage one computer (None when an identical image already exists); returns (staged, tag)."""
-    spec, tree = staging.load_computer_for_build(computer_dir, ImageBuildError)
+    spec, tree = load_build_view(computer_dir, ImageBuildError)
     keys = ensure_keypair(spec.id)
     tag = image_tag(spec.id)
     spec_hash = _spec_hash(spec, computer_dir)
@@ -138,13 +131,12 @@ def _stage(computer_dir: Path, b: _Batch) -> tuple[_Staged | None, str]:
     if b.labels.get(tag, {}).get(f"{LABEL}.build-hash") == bhash:
         return None, tag
     cfg = staging.provision_config(spec, keys.public, sudo=b.sudo)
-    layer = b.work / f"{spec.id}.tar"
-    diff_id, host_pub = write_layer(spec, tree, cfg, _with_locale(b, cfg.get("locale") or "C.UTF-8"), layer)
+    members, host_pub = layer_members(spec, tree, cfg, _with_locale(b, cfg.get("locale") or "C.UTF-8"))
     labels = computer_labels(spec, b.base, bhash, b.variant, cfg, spec_hash)
     labels[f"{LABEL}.host-key"] = " ".join(host_pub.split()[:2])
     labels[f"{LABEL}.method"] = "layer"
     labels.update(b.extra)
-    return _Staged(tag, layer, diff_id, image_config(b.facts, diff_id, labels)), tag
+    return _Staged(tag, TarStream(members), labels), tag
 
 
 def _with_locale(b: _Batch, locale: str) -> dict:
@@ -153,7 +145,10 @@ def _with_locale(b: _Batch, locale: str) -> dict:
     charset = charset or "UTF-8"
     if f"{lang}.{charset}".lower().replace("-", "") in {x.lower().replace("-", "") for x in b.facts["locales"]}:
         return b.facts
-    archive = locale_archive(b.base, b.facts["image_id"], lang, charset)
+    if lang not in b.facts.get("locale_sources", [lang]):  # localedef would fail: C.UTF-8, no container
+        archive = None
+    else:
+        archive = locale_archive(b.base, b.facts["image_id"], lang, charset)
     return {**b.facts, "locale_archives": {f"{lang}.{charset}": archive if archive is not None else False}}
 
 
@@ -168,41 +163,37 @@ def _existing_labels(tags: list[str]) -> dict[str, dict[str, str]]:
     return {t: (info["Config"].get("Labels") or {}) for t, info in zip(tags, _inspect(tags), strict=True) if info}
 
 
-def _tar_add(tar: tarfile.TarFile, name: str, data: bytes | None = None, path: Path | None = None) -> None:
-    info = tarfile.TarInfo(name)
-    info.mtime = int(time.time())
-    info.mode = 0o644
-    if path is not None:
-        info.size = path.stat().st_size
-        with open(path, "rb") as fh:
-            tar.addfile(info, fh)
-    else:
-        info.size = len(data or b"")
-        tar.addfile(info, io.BytesIO(data or b""))
+def _write_archive(fileobj, staged: list[_Staged], facts: dict) -> None:
+    """A docker-archive with the staged images' own layers and configs (the base's layers are left out).
+
+    Each layer streams from its source files straight into the archive; its config (which names the
+    layer's diff_id) follows it."""
+    out, now, manifest = _Counting(fileobj), int(time.time()), []
+    base_layers = [f"{d.split(':')[1]}/layer.tar" for d in facts["inspect"]["RootFS"]["Layers"]]
+    for i, s in enumerate(staged):
+        layer_name = f"wb-layer-{i}/layer.tar"  # docker load opens the paths the manifest names
+        tar_stream.member(out, layer_name, s.layer.size, now, s.layer.chunks())
+        config = image_config(facts, "sha256:" + s.layer.sha.hexdigest(), s.labels)
+        config_name = hashlib.sha256(config).hexdigest() + ".json"
+        tar_stream.member(out, config_name, len(config), now, config)
+        manifest.append({"Config": config_name, "RepoTags": [s.tag], "Layers": [*base_layers, layer_name]})
+    data = json.dumps(manifest).encode()
+    tar_stream.member(out, "manifest.json", len(data), now, data)
+    tar_stream.end(out, out.n)
 
 
-def _write_archive(fileobj, staged: list[_Staged], base_ids: list[str]) -> None:
-    """A docker-archive with the staged images' own layers and configs (the base's layers are left out)."""
-    manifest = []
-    with tarfile.open(fileobj=fileobj, mode="w|") as tar:  # type: ignore[call-overload]
-        for s in staged:
-            layer_dir = s.diff_id.split(":")[1]
-            config_name = hashlib.sha256(s.config).hexdigest() + ".json"
-            _tar_add(tar, f"{layer_dir}/layer.tar", path=s.layer)
-            _tar_add(tar, config_name, s.config)
-            base_layers = [f"{d.split(':')[1]}/layer.tar" for d in base_ids]
-            manifest.append({"Config": config_name, "RepoTags": [s.tag],
-                             "Layers": [*base_layers, f"{layer_dir}/layer.tar"]})
-        _tar_add(tar, "manifest.json", json.dumps(manifest).encode())
-
-
-def docker_load(staged: list[_Staged], base_ids: list[str]) -> None:
+def docker_load(staged: list[_Staged], facts: dict) -> None:
     """Stream one docker-archive with every staged image into ONE ``docker load`` (Docker SDK): the archive
     is sent as it is written, never held in memory or on disk whole."""
     try:
-        docker_sdk.load_written(lambda w: _write_archive(w, staged, base_ids))
+        docker_sdk.load_written(lambda w: _write_archive(w, staged, facts))
     except (OSError, tarfile.TarError) as exc:  # the writer failed (daemon refusals are DockerError)
         raise ImageBuildError(f"writing the image archive failed: {exc}") from exc
+
+
+def inspect_tags(tags: list[str]) -> list[dict | None]:
+    """``docker image inspect`` of each tag (None where missing), without a CLI process when possible."""
+    return _inspect(tags)
 
 
 def _inspect(tags: list[str]) -> list[dict | None]:
@@ -228,30 +219,26 @@ def build_layer_images(computer_dirs: list[Path], variant: str = "base", sudo: b
     if any(not k.startswith(f"{LABEL}.") for k in extra):
         raise ImageBuildError(f"extra image labels must start with {LABEL}.")
     base, base_image_id = _base(variant)
-    work = Path(tempfile.mkdtemp(prefix="wb-layer-", dir=cache_home()))
     wanted = [image_tag(_computer_id(Path(d))) for d in computer_dirs]
-    batch = _Batch(base, base_facts(base, base_image_id), _existing_labels(wanted), work, variant, sudo, extra)
-    try:
-        staged: list[_Staged] = []
-        tags: list[str | None] = []
-        cached: set[str] = set()
-        fallback: list[Path] = []
-        for d in computer_dirs:
-            try:
-                s, tag = _stage(Path(d), batch)
-            except layer_files.NeedsProvisioner:
-                fallback.append(Path(d))
-                tags.append(None)
-                continue
-            tags.append(tag)
-            if s is None:
-                cached.add(tag)
-            else:
-                staged.append(s)
-        if staged:
-            docker_load(staged, json.loads(staged[0].config)["rootfs"]["diff_ids"][:-1])
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    batch = _Batch(base, base_facts(base, base_image_id), _existing_labels(wanted), variant, sudo, extra)
+    staged: list[_Staged] = []
+    tags: list[str | None] = []
+    cached: set[str] = set()
+    fallback: list[Path] = []
+    for d in computer_dirs:
+        try:
+            s, tag = _stage(Path(d), batch)
+        except layer_files.NeedsProvisioner:
+            fallback.append(Path(d))
+            tags.append(None)
+            continue
+        tags.append(tag)
+        if s is None:
+            cached.add(tag)
+        else:
+            staged.append(s)
+    if staged:
+        docker_load(staged, batch.facts)
     slow = iter([provision_image(d, variant=variant, sudo=sudo, extra_labels=extra)
                  for d in fallback])
     fast = iter(inspect_many([t for t in tags if t is not None], cached))

@@ -12,12 +12,12 @@ from openpyxl.chart import BarChart, LineChart, PieChart, Reference
 from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._writer import WorksheetWriter
 from openpyxl.writer.excel import ExcelWriter
 
 from worldbuilder.render import ooxml
 from worldbuilder.render.base import RenderContext, clean_chart, raw_value, text_value, typed_value
 from worldbuilder.render.data import payload
+from worldbuilder.render.xlsx_rows import FastRowsWriter
 from worldbuilder.spec import Cell, Chart, FileSpec, Sheet, Table
 
 HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
@@ -203,10 +203,10 @@ class _MemoryWriter(ExcelWriter):
         ws._drawing = SpreadsheetDrawing()
         ws._drawing.charts = ws._charts
         ws._drawing.images = ws._images
-        writer = WorksheetWriter(ws, out=io.BytesIO())
+        writer = FastRowsWriter(ws, out=io.BytesIO())
         writer.write()
         ws._rels = writer._rels
-        xml = writer.read()
+        xml = writer.xml()
         if self.cached.get(ws.title):
             xml = _inject_cached(xml, self.cached[ws.title])
         self._archive.writestr(ws.path[1:], xml)
