@@ -112,19 +112,11 @@ def _key(src: str, tag: str, pubkey: str, labels: dict[str, str]) -> None:
     script = (f"ssh-keygen -A >/dev/null && install -d -m 700 -o {user} -g $(id -g {user}) {home}/.ssh && "
               f"cat /tmp/wb-authorized-keys > {home}/.ssh/authorized_keys && rm /tmp/wb-authorized-keys && "
               f"chown {user}:$(id -g {user}) {home}/.ssh/authorized_keys && chmod 600 {home}/.ssh/authorized_keys")
-    a = docker_sdk.api()
     try:
-        with docker_sdk.translated("create", subject=src):
-            a.create_container(src, command=["/bin/sh", "-c", script], name=name, user="0",
-                               host_config=a.create_host_config(network_mode="none"))
-        docker_sdk.put_archive(name, "/tmp", _one_file_tar("wb-authorized-keys", pubkey + "\n"), keep_owners=False)
-        with docker_sdk.translated("start", subject=name):
-            a.start(name)
-            code = a.wait(name, timeout=300)["StatusCode"]
-            logs = a.logs(name, stdout=True, stderr=True, tail=5) if code != 0 else b""
-        if code != 0:
-            detail = logs.decode(errors="replace").strip().splitlines()[-1:] or ["?"]
-            raise BenchError(f"keying {src} failed: {detail[0]}")
+        failed = docker_sdk.run_script(name, src, script, "/tmp", _one_file_tar("wb-authorized-keys", pubkey + "\n"),
+                                       keep_owners=False, timeout=300, user="0")
+        if failed is not None:
+            raise BenchError(f"keying {src} failed: {failed}")
         labels = {**labels, f"{LABEL}.host-key": _host_key(name)}
         docker_sdk.commit(name, tag, [f"CMD {CMD}", *(f"LABEL {k}={json.dumps(v)}" for k, v in labels.items())],
                           pause=False)

@@ -58,19 +58,10 @@ def provision_image(computer_dir: Path, variant: str = "base", sudo: bool = Fals
 def _provision_and_commit(name: str, base: str, layer: Path, labels: dict[str, str], tag: str) -> None:
     prov = f"/{staging.PROVISION_DIR}"
     script = f"python3 {prov}/provision.py {prov}/computer.json && rm -rf {prov}"
-    a = docker_sdk.api()
-    with docker_sdk.translated("create", subject=base):
-        a.create_container(base, command=["/bin/sh", "-c", script], name=name,
-                           host_config=a.create_host_config(network_mode="none"))
     with open(layer, "rb") as fh:  # streamed from the file, never read whole
-        docker_sdk.put_archive(name, "/", fh, keep_owners=True)
-    with docker_sdk.translated("start", subject=name):
-        a.start(name)
-        code = a.wait(name, timeout=600)["StatusCode"]
-        logs = a.logs(name, stdout=True, stderr=True, tail=5) if code != 0 else b""
-    if code != 0:
-        detail = logs.decode(errors="replace").strip().splitlines()[-1:] or ["?"]
-        raise ImageBuildError(f"provisioning failed: {detail[0]}")
+        failed = docker_sdk.run_script(name, base, script, "/", fh, keep_owners=True, timeout=600)
+    if failed is not None:
+        raise ImageBuildError(f"provisioning failed: {failed}")
     labels = {**labels, f"{LABEL}.host-key": _host_key(name)}
     changes = [f"CMD {CMD}", "WORKDIR /", *(f"LABEL {k}={json.dumps(v)}" for k, v in labels.items())]
     docker_sdk.commit(name, tag, changes, pause=False)

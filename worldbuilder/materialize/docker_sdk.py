@@ -326,6 +326,23 @@ def run_capture(image: str, command: list[str], entrypoint: list[str] | None = N
         remove_container(cid)
 
 
+def run_script(name: str, image: str, script: str, dest: str, archive: IO[bytes] | bytes,
+               keep_owners: bool = True, timeout: float = 600.0, user: str | None = None) -> str | None:
+    """Create container NAME from IMAGE (no network) for ``sh -c SCRIPT``, unpack ARCHIVE at DEST, run it to
+    its end: None when it exits 0, else its last log line. The container is kept for the caller to commit;
+    the caller removes it (:func:`remove_container`) either way."""
+    a = api()
+    with translated("create", subject=image):
+        a.create_container(image, command=["/bin/sh", "-c", script], name=name, user=user or "",
+                           host_config=a.create_host_config(network_mode="none"))
+    put_archive(name, dest, archive, keep_owners=keep_owners)
+    with translated("start", subject=name):
+        a.start(name)
+        code = a.wait(name, timeout=timeout)["StatusCode"]
+        logs = a.logs(name, stdout=True, stderr=True, tail=5) if code != 0 else b""
+    return None if code == 0 else (logs.decode(errors="replace").strip().splitlines()[-1:] or ["?"])[0]
+
+
 def remove_container(name: str) -> None:
     """``docker rm -f NAME``; a container that is already gone is fine."""
     try:

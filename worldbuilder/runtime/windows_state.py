@@ -20,6 +20,7 @@ from pydantic import BaseModel
 
 from worldbuilder.errors import ComputerNotRunning
 from worldbuilder.materialize.paths import state_home
+from worldbuilder.runtime.qemu_backend import pid_alive
 
 STATE_FILE = "state.json"
 
@@ -72,16 +73,6 @@ def save(vm: WindowsVM) -> None:
     """Write the state, then the pointer (a reader that finds the pointer always finds the state)."""
     _atomic_json(vm.run_dir / STATE_FILE, vm.model_dump_json(indent=1) + "\n")
     _atomic_json(registry() / f"{vm.name}.json", json.dumps({"build_dir": str(vm.build_dir)}) + "\n")
-
-
-def pid_alive(pid: int) -> bool:
-    """True while ``pid`` is a live, non-zombie QEMU process."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[-1].split()[0] not in ("Z", "X") and b"qemu-system" in cmdline
 
 
 def forget(vm: WindowsVM) -> None:
