@@ -51,7 +51,10 @@ def _images() -> list[tuple[str, dict]]:
     tags = [t for t in tags if t.startswith(REPO_PREFIX)]
     if not tags:
         return []
-    return list(zip(tags, json.loads(docker_cli.docker("image", "inspect", *tags, timeout=120).stdout), strict=True))
+    from worldbuilder.materialize.docker_layer import inspect_tags
+
+    # an image removed meanwhile (by anyone sharing the daemon) is simply not there any more
+    return [(t, info) for t, info in zip(tags, inspect_tags(tags), strict=True) if info is not None]
 
 
 def _in_use() -> set[str]:
@@ -98,7 +101,13 @@ def collect(fleet_dir: Path | None = None, keep_days: float = 7.0, dry_run: bool
 
 
 def remove_images(tags: list[str], chunk: int = 100) -> set[str]:
-    """``docker rmi`` of many tags, a hundred per call (a failing call is retried tag by tag)."""
+    """``docker rmi`` of many tags: over the API socket, else a hundred per CLI call (a failing call is
+    retried tag by tag)."""
+    from worldbuilder.materialize import docker_api
+
+    api = docker_api.client()
+    if api is not None:
+        return {t for t in tags if api.remove_image(t) or not api.inspect_image(t)}
     gone: set[str] = set()
     for i in range(0, len(tags), chunk):
         part = tags[i:i + chunk]

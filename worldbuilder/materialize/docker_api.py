@@ -57,6 +57,11 @@ class DockerAPI:
             raise DockerError(f"docker API image inspect failed: {_message(data)}")
         return json.loads(data)
 
+    def remove_image(self, ref: str) -> bool:
+        """``docker rmi`` of one reference (no force); False if it is missing or still in use."""
+        status, _ = self._request("DELETE", f"/images/{quote(ref, safe='')}")
+        return status == 200
+
     def load(self, tar: IO[bytes]) -> list[str]:
         """``docker load`` of a docker-archive read from ``tar``; returns the loaded image names."""
         status, data = self._request("POST", "/images/load?quiet=1", body=tar,
