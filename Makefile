@@ -32,10 +32,11 @@ engines:
 	@scripts/ensure-engine.sh docker build office vm windows browser
 
 ## The full test suite, as CI runs it (Docker, QEMU, LibreOffice and the Windows-disk tools included).
+## The VM tests run in a second pytest process alongside the rest (scripts/run-tests.sh); PYTEST_ARGS runs one.
 test: venv engines
 	@EXTRAS=dev,vm,windows,browser,bench,fleet,gdpval scripts/bootstrap.sh
 	@scripts/harbor-venv.sh
-	$(PY) -m pytest $(PYTEST_ARGS)
+	PY=$(PY) scripts/run-tests.sh $(PYTEST_ARGS)
 
 ## Fast local loop: skips tests that need Docker, QEMU, LibreOffice or the Windows-disk tools.
 test-fast: venv
@@ -51,6 +52,7 @@ bench: venv
 bench-windows: venv
 	@scripts/ensure-engine.sh windows
 	$(PY) benchmarks/windows_disk_bench.py
+	$(PY) benchmarks/windows_snapshot_bench.py
 
 clean:
 	rm -rf $(VENV) computers build .pytest_cache

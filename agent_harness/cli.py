@@ -136,17 +136,28 @@ def runs() -> None:
 @runs.command("ls")
 @click.argument("directory", default="runs", type=click.Path(file_okay=False, path_type=Path))
 def runs_ls(directory):
-    """List runs (directories with run.json) under DIRECTORY."""
-    from agent_harness.runlog import RunDir
+    """List runs (directories with run.json) under DIRECTORY.
+
+    A run whose run.json or summary.json cannot be read is reported on stderr, one line each, and the rest
+    are still listed; the exit status is then 1."""
+    from agent_harness.runlog import RunDir, RunDirError
 
     if not Path(directory).is_dir() and directory != Path("runs"):  # the default may not exist yet
         raise click.BadParameter(f"{directory} is not a directory", param_hint="DIRECTORY")
+    broken = 0
     for p in sorted(Path(directory).glob("**/run.json")):
         r = RunDir(p.parent)
-        s = r.summary()
-        cfg = r.config()
+        try:
+            s = r.summary()
+            cfg = r.config()
+        except (RunDirError, OSError) as exc:
+            broken += 1
+            click.echo(f"error: {r.root}: unreadable run ({exc})", err=True)
+            continue
         click.echo(f"{r.root}\t{cfg.agent}\t{s.status if s else '?'}\tdays {s.days_completed if s else 0}/"
                    f"{cfg.days}\tturns {s.turns if s else 0}")
+    if broken:
+        sys.exit(1)
 
 @runs.command("show")
 @click.argument("run", type=click.Path(exists=True, file_okay=False, path_type=Path))

@@ -28,26 +28,28 @@ def owned_refs(cfg: RunConfig, idx: SnapshotIndex, root: Path) -> list[str]:
     ``forked_from`` directory. Nothing is taken from a file without that check."""
     if cfg.runtime != "docker":
         return []
-    from worldbuilder.materialize import docker_cli
+    from worldbuilder.materialize import docker_sdk
     from worldbuilder.materialize.docker_image import LABEL, REPO_PREFIX
 
     here = str(root.resolve())
     src = cfg.forked_from.rsplit("@", 1)[0] if cfg.forked_from else None
     src_dir = str(Path(src).resolve()) if src else None
     src_gone = bool(src) and not (Path(src) / "run.json").exists()
-    mine = {ln for ln in docker_cli.out("images", "--filter", f"label={LABEL}.run={cfg.run_id}", "--format",
-                                         "{{.Repository}}:{{.Tag}}").splitlines() if ln.startswith(REPO_PREFIX)}
+    with docker_sdk.translated("images"):
+        found = docker_sdk.api().images(filters={"label": f"{LABEL}.run={cfg.run_id}"})
+    mine = {t for img in found for t in img.get("RepoTags") or [] if t.startswith(REPO_PREFIX)}
     out = []
     for s in sorted(idx.snapshots, key=lambda s: -s.day):
-        if not s.ref.startswith(REPO_PREFIX) or not docker_cli.image_exists(s.ref):
+        info = docker_sdk.image_info(s.ref) if s.ref.startswith(REPO_PREFIX) else None
+        if info is None:
             continue
-        labels = docker_cli.image_labels(s.ref)
+        labels = (info.get("Config") or {}).get("Labels") or {}
         run_dir = labels.get(f"{LABEL}.run-dir")
         if (s.ref in mine and run_dir == here) or (src_gone and run_dir == src_dir and labels.get(f"{LABEL}.run")):
             out.append(s.ref)
     listed = set(out)
     for ref in sorted(mine - listed):  # this run's images not (or no longer) in snapshots.json
-        if docker_cli.image_labels(ref).get(f"{LABEL}.run-dir") == here:
+        if docker_sdk.image_labels(ref).get(f"{LABEL}.run-dir") == here:
             out.append(ref)
     return out
 
@@ -96,10 +98,17 @@ def remove_run(root: Path, keep_dir: bool = False, quiet: bool = False) -> Remov
 
 
 def _rmi(ref: str) -> bool:
-    from worldbuilder.materialize import docker_cli
+    from worldbuilder.errors import ImageNotFound, WorldbuilderError
+    from worldbuilder.materialize import docker_sdk
 
-    proc = docker_cli.docker("rmi", ref, check=False, timeout=120)
-    return proc.returncode == 0 or b"no such image" in proc.stderr.lower()
+    try:
+        with docker_sdk.translated("rmi", subject=ref):
+            docker_sdk.api().remove_image(ref)
+    except ImageNotFound:
+        return True
+    except WorldbuilderError as exc:
+        return getattr(exc, "status", None) == 404
+    return True
 
 
 def _remove_tree(root: Path, keep_dir: bool) -> None:

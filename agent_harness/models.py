@@ -199,7 +199,7 @@ class RunConfig(Rec):
     format: str = HARNESS_FORMAT
     run_id: str
     computer: str  # computer directory
-    runtime: Literal["docker", "qemu", "libvirt", "local"]
+    runtime: Literal["docker", "qemu", "libvirt", "local", "windows-qemu"]
     image: str  # image ref (docker) or tree dir (local) the run started from
     days: int
     turns_per_day: int

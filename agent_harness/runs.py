@@ -40,7 +40,7 @@ class SimOptions:
     turns_per_day: int = 250
     agent: str = "offline"  # offline | openai:MODEL | external
     collaborators: str = "offline"
-    runtime: str = "docker"  # docker | qemu | libvirt | local (the ComputerProvider name)
+    runtime: str = "docker"  # docker | qemu | libvirt | local | windows-qemu (the ComputerProvider name)
     image: str | None = None  # docker image ref (default: build/resolve from the computer dir)
     limits: Limits | None = None
     command_timeout: float = 60.0

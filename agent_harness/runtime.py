@@ -12,7 +12,7 @@ from worldbuilder.runtime.computer import Computer
 from worldbuilder.runtime.limits import Limits
 from worldbuilder.runtime.provider import ComputerProvider, make_provider
 
-BACKENDS = ("docker", "qemu", "libvirt", "local")
+BACKENDS = ("docker", "qemu", "libvirt", "local", "windows-qemu")
 
 
 def run_provider(backend: str, run_id: str, run_root: Path, disk_quota: str | None = None) -> ComputerProvider:

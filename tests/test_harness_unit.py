@@ -467,3 +467,20 @@ def test_cli_runs_rm(cli_run, tmp_path):
     r = _cli("runs", "rm", str(fork_dir))
     assert r.returncode == 0 and r.stdout.startswith("removed ") and not fork_dir.exists()
     assert run.exists() and not list(tmp_path.glob(".fork.rm-*"))
+
+
+def test_cli_runs_ls_lists_the_readable_runs_and_names_a_broken_one(cli_run, tmp_path):
+    import shutil
+
+    _, run = cli_run
+    root = tmp_path / "runs"
+    shutil.copytree(run, root / "good")
+    shutil.copytree(run, root / "torn")
+    (root / "torn" / "run.json").write_text('{"format": "1.0", "run_id": ')
+    r = _cli("runs", "ls", str(root))
+    assert r.returncode == 1
+    assert [line.split("\t")[0] for line in r.stdout.splitlines()] == [str(root / "good")]
+    err = r.stderr.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(f"error: {root / 'torn'}: unreadable run (malformed "), err
+    ok = _cli("runs", "ls", str(root / "good"))
+    assert ok.returncode == 0 and ok.stdout.startswith(str(root / "good")) and not ok.stderr

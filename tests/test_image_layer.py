@@ -312,24 +312,29 @@ def test_many_computers_in_one_docker_load(env, tmp_path):
 
 
 @pytest.mark.docker
-def test_cli_fallback_when_the_api_socket_is_not_local(env, tmp_path, monkeypatch):
-    from worldbuilder.materialize import docker_api
+def test_load_goes_to_the_daemon_docker_host_names(env, tmp_path, monkeypatch):
+    """The SDK client honours DOCKER_HOST: a build through a second path to the socket works, and one through
+    a path where nothing answers fails with one EngineUnavailable line, leaving no image behind."""
+    from worldbuilder.errors import EngineUnavailable
+    from worldbuilder.materialize import docker_sdk
     from worldbuilder.materialize.docker_layer import build_layer_images
 
-    monkeypatch.setattr(docker_api, "client", lambda: None)  # e.g. DOCKER_HOST=tcp://...: docker CLI only
-    comp = handmade_computer(tmp_path / "cli")
+    host = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
+    if not host.startswith("unix://"):
+        pytest.skip("the daemon is not on a unix socket")
+    comp = handmade_computer(tmp_path / "host")
     spec = ComputerSpec.load(comp)
-    spec.id = f"{PREFIX}-cli"
+    spec.id = f"{PREFIX}-host"
     spec.save(comp / "spec.json")
+    dead = tmp_path / "dead.sock"
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{dead}")
+    with pytest.raises(EngineUnavailable, match=f"no Docker daemon answers at unix://{dead}") as exc:
+        build_layer_images([comp])
+    assert "\n" not in str(exc.value)
+    link = tmp_path / "docker.sock"
+    link.symlink_to(host.removeprefix("unix://"))
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{link}")
+    assert not docker_sdk.image_exists(f"worldbuilder/computer-{spec.id}:latest")
     ref = build_layer_images([comp])[0]
     assert not ref.cached and ref.user == "jdoe"
     assert build_layer_images([comp])[0].cached
-
-
-def test_api_client_only_for_a_local_unix_socket(monkeypatch):
-    from worldbuilder.materialize import docker_api
-
-    monkeypatch.setenv("DOCKER_HOST", "tcp://127.0.0.1:2375")
-    assert docker_api.client() is None
-    monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
-    assert docker_api.client() is None

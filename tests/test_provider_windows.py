@@ -9,7 +9,7 @@ import pytest
 
 from tests.test_cli import assert_one_line_error, wb
 from tests.windows_support import generate_windows_computer, require_tools
-from worldbuilder.errors import BootUnavailable, ComputerNotRunning, SnapshotError
+from worldbuilder.errors import BootUnavailable, ComputerNotRunning
 from worldbuilder.runtime.provider import PROVIDERS, ImageRef, make_provider
 from worldbuilder.runtime.provider_windows_qemu import WindowsQemuProvider
 
@@ -83,5 +83,17 @@ def test_no_running_computers_and_typed_errors(prepared):
         provider.stop("wb-win-none")
     with pytest.raises(ComputerNotRunning):
         provider.attach("wb-win-none")
-    with pytest.raises(SnapshotError):
+    with pytest.raises(ComputerNotRunning):  # snapshots belong to a running computer of this provider
         provider.snapshots(type("C", (), {"name": "wb-win-x"})())  # type: ignore[arg-type]
+
+
+def test_simulate_on_windows_stops_at_boot_in_one_line(prepared, tmp_path):
+    """`simulate --backend windows-qemu` builds the Windows computer into the run, then stops at the boot with one
+    line naming what this host lacks, and leaves no run directory behind."""
+    comp, _, _ = prepared
+    run = tmp_path / "run"
+    proc = wb("simulate", str(comp), "--backend", "windows-qemu", "--days", "2", "--run-dir", str(run),
+              env={"WB_WINDOWS_ISO": "", "WB_WINDOWS_BASE_QCOW2": ""})
+    assert_one_line_error(proc, "cannot boot the Windows computer")
+    assert "a Windows install ISO (--iso or $WB_WINDOWS_ISO)" in proc.stderr
+    assert not run.exists() or not any(run.iterdir())

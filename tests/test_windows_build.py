@@ -185,19 +185,22 @@ def test_contradicting_options_and_boot_preconditions(tmp_path, wb_home, built):
 @pytest.mark.windows
 @pytest.mark.slow
 def test_install_windows_and_log_in_over_ssh(built):
-    """Real Windows: install from WB_WINDOWS_ISO under KVM, log in as the user, files and times present."""
+    """Real Windows through the windows-qemu provider: install from WB_WINDOWS_ISO under KVM, log in as the user,
+    files and times present; then day snapshots (overlays), diff, restore and attach from another provider."""
     iso = os.environ.get("WB_WINDOWS_ISO")
     if not iso:
         pytest.skip("set WB_WINDOWS_ISO to a Windows 10/11 install ISO (and have a working /dev/kvm)")
-    from worldbuilder.materialize.windows.boot import boot_windows, check_kvm
+    from worldbuilder.materialize.windows.boot import check_kvm
     from worldbuilder.materialize.windows.build import load_build
+    from worldbuilder.runtime.provider import make_provider
     from worldbuilder.spec import ComputerSpec
 
     check_kvm()  # fails with one line where KVM does not work
     comp_dir, out = built
     build = load_build(out)
     spec = ComputerSpec.load(comp_dir)
-    comp = boot_windows(build, install_iso=Path(iso))
+    provider = make_provider("windows-qemu", install_iso=Path(iso))
+    comp = provider.boot(str(out))
     try:
         assert comp.exec("whoami").stdout.strip().lower().endswith("\\" + build.account.lower())
         for f in spec.files[:40]:
@@ -207,8 +210,19 @@ def test_install_windows_and_log_in_over_ssh(built):
             got = comp.exec(f"(Get-Item -LiteralPath '{win}').LastWriteTimeUtc.ToFileTimeUtc()").stdout.strip()
             assert int(got) == local.stat().st_mtime_ns // 100 + 116444736000000000, f.path
             assert comp.read(win) == local.read_bytes(), f.path
+        snaps = provider.snapshots(comp)
+        snaps.snapshot("day-00")
+        comp.write("Documents/wb-day-one.txt", b"day one\n")
+        snaps.snapshot("day-01")
+        assert snaps.diff("day-00", "day-01").added == [f"C/Users/{build.account}/Documents/wb-day-one.txt"]
+        comp = snaps.restore("day-00")  # Windows boots again on day-00's disks
+        assert comp.exec("Test-Path Documents/wb-day-one.txt").stdout.strip() == "False"
+        other = make_provider("windows-qemu").attach(comp.name)  # the state in run/ is enough
+        assert other.exec("whoami").ok
+        other.close()
     finally:
         comp.close()
+        provider.stop(comp.name)
 
 
 def test_boot_machinery_under_tcg_times_out_cleanly(built, tmp_path):

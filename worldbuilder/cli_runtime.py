@@ -197,19 +197,18 @@ def _snaps_for(target: str, backend: str = "docker"):
     """Snapshots of a running computer (by container name) or of a computer id."""
     if backend != "docker":
         return cli_provider.snapshots(backend, target)
-    from worldbuilder.materialize import docker_cli
+    from worldbuilder.materialize import docker_sdk
     from worldbuilder.materialize.docker_image import image_tag
     from worldbuilder.runtime.docker_backend import NAME_RE
     from worldbuilder.runtime.docker_snapshots import DockerSnapshots
 
     if not NAME_RE.match(target):
         raise WorldbuilderError(f"invalid computer name or id {target!r} (letters, digits, '_', '.', '-')")
-    proc = docker_cli.docker("inspect", "--type", "container", "-f",
-                             '{{index .Config.Labels "org.worldbuilder.computer-id"}}', target, check=False)
-    if proc.returncode == 0 and proc.stdout.strip():
-        return DockerSnapshots(proc.stdout.decode().strip(), container=target)
-    docker_cli.ensure_daemon()
-    if not docker_cli.image_exists(image_tag(target)):
+    cid = ((docker_sdk.container_info(target) or {}).get("Config", {}).get("Labels") or {}).get(
+        "org.worldbuilder.computer-id", "")
+    if cid:
+        return DockerSnapshots(cid, container=target)
+    if not docker_sdk.image_exists(image_tag(target)):
         raise WorldbuilderError(f"no running computer named {target!r} and no image of a computer with that id "
                                 "(see `worldbuilder ps` and `worldbuilder image ls`)")
     return DockerSnapshots(target)

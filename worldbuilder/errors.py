@@ -11,6 +11,16 @@ class EngineUnavailable(WorldbuilderError):
     """The Docker daemon / QEMU / libvirt is missing or not answering."""
 
 
+class DockerError(WorldbuilderError):
+    """The Docker daemon answered but refused or failed a call (a conflict, a bad argument, a build or load
+    that failed, a call that timed out); the message is the daemon's one-line reason. ``status`` is the
+    Engine API's HTTP status when there was one (409: a name in use, 500: a daemon error), else None."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
 class BootUnavailable(EngineUnavailable):
     """This host lacks what a computer needs to boot, e.g. a Windows computer without an install ISO or prepared
     disk, or without a working /dev/kvm; the one-line message names every missing piece. Nothing was started."""

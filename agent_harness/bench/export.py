@@ -21,7 +21,8 @@ from agent_harness.objectives import briefing
 from agent_harness.paths import home_rel
 from worldbuilder import __version__
 from worldbuilder.computer_dir import TREE_DIR
-from worldbuilder.materialize import docker_cli
+from worldbuilder.errors import ImageNotFound
+from worldbuilder.materialize import docker_sdk
 
 
 def task_id(src: Source, taken: set[str], deliverable: str | None = None) -> str:
@@ -35,7 +36,10 @@ def task_id(src: Source, taken: set[str], deliverable: str | None = None) -> str
 
 
 def bundle_tag(src: Source) -> str:
-    image_id = docker_cli.out("image", "inspect", "-f", "{{.Id}}", src.image).split(":")[-1]
+    info = docker_sdk.image_info(src.image)
+    if info is None:
+        raise ImageNotFound(f"image not found: {src.image}")
+    image_id = info["Id"].split(":")[-1]
     return f"worldbuilder/bench-{src.spec.id.lower()}:day-{src.day:02d}-{image_id[:12]}"
 
 

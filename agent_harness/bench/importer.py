@@ -24,7 +24,8 @@ from agent_harness.bench.errors import BenchError
 from agent_harness.bench.layers import image_loaded, load_image
 from agent_harness.bench.model import Manifest, TaskEntry
 from agent_harness.bench.verify import verify
-from worldbuilder.materialize import docker_cli
+from worldbuilder.errors import WorldbuilderError
+from worldbuilder.materialize import docker_sdk
 from worldbuilder.materialize.docker_image import CMD, LABEL, image_tag
 from worldbuilder.materialize.keys import ensure_keypair
 from worldbuilder.materialize.paths import cache_home
@@ -59,13 +60,17 @@ def import_bundle(bundle: Path, log=None) -> dict[str, str]:
 
 
 def install_tasks(root: Path, manifest: Manifest, tasks: list[TaskEntry], log=None) -> dict[str, str]:
-    docker_cli.ensure_daemon()
+    docker_sdk.ensure_daemon()
     created: list[str] = []
     try:
         return {t.id: _install(root, t, created, log) for t in tasks}
     except BaseException:
         for ref in reversed(created):
-            docker_cli.docker("rmi", "-f", ref, check=False, timeout=120)
+            try:
+                with docker_sdk.translated("rmi", subject=ref):
+                    docker_sdk.api().remove_image(ref, force=True)
+            except WorldbuilderError:
+                pass
         raise
 
 
@@ -76,16 +81,16 @@ def _install(root: Path, task: TaskEntry, created: list[str], log) -> str:
             log(f"loading {img.tag}")
         load_image(img, root)
         created.append(img.tag)
-    elif not docker_cli.image_exists(img.tag) or _id(img.tag) != img.config:
-        docker_cli.docker("tag", img.config, img.tag, timeout=60)
+    elif not docker_sdk.image_exists(img.tag) or _id(img.tag) != img.config:
+        docker_sdk.tag(img.config, img.tag)
         created.append(img.tag)
     if _id(img.tag) != img.config:
         raise BenchError(f"task {task.id}: the loaded image's id does not match its config digest")
     tag = runtime_tag(task)
     keys = ensure_keypair(task.computer_id)
     fingerprint = hashlib.sha256(keys.public.encode()).hexdigest()[:16]
-    if docker_cli.image_exists(tag):
-        labels = docker_cli.image_labels(tag)
+    if docker_sdk.image_exists(tag):
+        labels = docker_sdk.image_labels(tag)
         if labels.get(f"{LABEL}.bench-source") == img.config and labels.get(f"{LABEL}.bench-key") == fingerprint:
             return tag
     _key(img.tag, tag, keys.public, {f"{LABEL}.bench-source": img.config, f"{LABEL}.bench-key": fingerprint})
@@ -94,12 +99,12 @@ def _install(root: Path, task: TaskEntry, created: list[str], log) -> str:
 
 
 def _id(ref: str) -> str:
-    return docker_cli.out("image", "inspect", "-f", "{{.Id}}", ref)
+    return (docker_sdk.image_info(ref) or {}).get("Id", "")
 
 
 def _key(src: str, tag: str, pubkey: str, labels: dict[str, str]) -> None:
     """Commit ``src`` + fresh host keys + this machine's public key (authorized_keys) as ``tag``."""
-    info = docker_cli.image_labels(src)
+    info = docker_sdk.image_labels(src)
     user, home = info.get(f"{LABEL}.user"), info.get(f"{LABEL}.home")
     if not user or not home:
         raise BenchError(f"{src} is not a worldbuilder computer image (no user/home labels)")
@@ -107,22 +112,24 @@ def _key(src: str, tag: str, pubkey: str, labels: dict[str, str]) -> None:
     script = (f"ssh-keygen -A >/dev/null && install -d -m 700 -o {user} -g $(id -g {user}) {home}/.ssh && "
               f"cat /tmp/wb-authorized-keys > {home}/.ssh/authorized_keys && rm /tmp/wb-authorized-keys && "
               f"chown {user}:$(id -g {user}) {home}/.ssh/authorized_keys && chmod 600 {home}/.ssh/authorized_keys")
+    a = docker_sdk.api()
     try:
-        docker_cli.docker("create", "--name", name, "--network", "none", "--user", "0", src, "/bin/sh", "-c",
-                          script, timeout=60)
-        docker_cli.docker("cp", "-", f"{name}:/tmp", input=_one_file_tar("wb-authorized-keys", pubkey + "\n"),
-                          timeout=60)
-        proc = docker_cli.docker("start", "-a", name, check=False, timeout=300)
-        if proc.returncode != 0:
-            detail = (proc.stderr or proc.stdout).decode(errors="replace").strip().splitlines()[-1:] or ["?"]
+        with docker_sdk.translated("create", subject=src):
+            a.create_container(src, command=["/bin/sh", "-c", script], name=name, user="0",
+                               host_config=a.create_host_config(network_mode="none"))
+        docker_sdk.put_archive(name, "/tmp", _one_file_tar("wb-authorized-keys", pubkey + "\n"), keep_owners=False)
+        with docker_sdk.translated("start", subject=name):
+            a.start(name)
+            code = a.wait(name, timeout=300)["StatusCode"]
+            logs = a.logs(name, stdout=True, stderr=True, tail=5) if code != 0 else b""
+        if code != 0:
+            detail = logs.decode(errors="replace").strip().splitlines()[-1:] or ["?"]
             raise BenchError(f"keying {src} failed: {detail[0]}")
         labels = {**labels, f"{LABEL}.host-key": _host_key(name)}
-        changes = ["--change", f"CMD {CMD}"]
-        for k, v in labels.items():
-            changes += ["--change", f"LABEL {k}={json.dumps(v)}"]
-        docker_cli.docker("commit", *changes, name, tag, timeout=600)
+        docker_sdk.commit(name, tag, [f"CMD {CMD}", *(f"LABEL {k}={json.dumps(v)}" for k, v in labels.items())],
+                          pause=False)
     finally:
-        docker_cli.docker("rm", "-f", name, check=False, timeout=60)
+        docker_sdk.remove_container(name)
 
 
 def _one_file_tar(name: str, text: str) -> bytes:
@@ -136,7 +143,5 @@ def _one_file_tar(name: str, text: str) -> bytes:
 
 
 def _host_key(container: str) -> str:
-    raw = docker_cli.docker("cp", f"{container}:/etc/ssh/ssh_host_ed25519_key.pub", "-", timeout=60).stdout
-    with tarfile.open(fileobj=io.BytesIO(raw)) as tar:
-        data = tar.extractfile(tar.getmembers()[0]).read().decode()  # type: ignore[union-attr]
+    data = docker_sdk.get_file(container, "/etc/ssh/ssh_host_ed25519_key.pub").decode()
     return " ".join(data.split()[:2])

@@ -32,7 +32,8 @@ from agent_harness.models import Objectives, RunConfig, SnapshotIndex, SnapshotR
 from agent_harness.paths import home_of
 from agent_harness.runlog import RunDir, write_model
 from worldbuilder.computer_dir import TREE_DIR
-from worldbuilder.materialize import docker_cli
+from worldbuilder.errors import WorldbuilderError
+from worldbuilder.materialize import docker_sdk
 from worldbuilder.materialize.paths import cache_home
 from worldbuilder.spec import ComputerSpec
 
@@ -102,7 +103,11 @@ def judge_computer(bundle: Path, task_id: str, deliverable: str, computer, judge
         return json.loads(judge_run(work / "run", judge=judge).model_dump_json())
     finally:
         if snap is not None:
-            docker_cli.docker("rmi", snap.ref, check=False, timeout=120)
+            try:
+                with docker_sdk.translated("rmi", subject=snap.ref):
+                    docker_sdk.api().remove_image(snap.ref)
+            except WorldbuilderError:  # already gone or in use: left for `fleet gc`
+                pass
         shutil.rmtree(work, ignore_errors=True)
 
 

@@ -16,7 +16,6 @@ import json
 import os
 import secrets
 import shutil
-import subprocess
 import tarfile
 import tempfile
 from dataclasses import dataclass, field
@@ -25,7 +24,8 @@ from pathlib import Path
 from agent_harness.bench.errors import BenchError, KeyMaterialFound
 from agent_harness.bench.keyscan import PRIVATE_KEY_RE, env_secrets, is_key_path
 from agent_harness.bench.model import ImageSet, blob_path
-from worldbuilder.materialize import docker_cli
+from worldbuilder.errors import ImageNotFound
+from worldbuilder.materialize import docker_sdk
 
 BOOT_CMD = ["/bin/sh", "-c", "ssh-keygen -A >/dev/null 2>&1; mkdir -p /run/sshd; exec /usr/sbin/sshd -D -e"]
 DROP_LABELS = ("org.worldbuilder.host-key", "org.worldbuilder.build-hash")
@@ -125,10 +125,11 @@ def export_images(refs: dict[str, str], root: Path, log=None) -> Exported:
     try:
         archive = work / "images.tar"
         srcs = list(dict.fromkeys(refs))
-        ids = {r: docker_cli.out("image", "inspect", "-f", "{{.Id}}", r) for r in srcs}
+        ids = {r: _image_id(r) for r in srcs}
         if log:
             log(f"saving {len(srcs)} image(s)")
-        docker_cli.docker("save", "-o", str(archive), *srcs, timeout=3600)
+        with open(archive, "wb") as fh:  # streamed from the daemon
+            docker_sdk.save(srcs, fh)
         with tarfile.open(archive, "r:") as tar:
             _store(tar, srcs, ids, refs, root, result, log)
         return result
@@ -165,32 +166,28 @@ def _store(tar: tarfile.TarFile, srcs: list[str], ids: dict[str, str], refs: dic
 
 def image_loaded(image: ImageSet) -> bool:
     """True when the image (its id is the config digest) is already in the daemon."""
-    return docker_cli.image_exists(image.config)
+    return docker_sdk.image_exists(image.config)
+
+
+def _image_id(ref: str) -> str:
+    info = docker_sdk.image_info(ref)
+    if info is None:
+        raise ImageNotFound(f"image not found: {ref}")
+    return info["Id"]
 
 
 def load_image(image: ImageSet, root: Path) -> None:
     """Stream a docker-archive of ``image`` (from verified blobs under ``root``) into ``docker load``."""
-    exe = shutil.which("docker")
-    if exe is None:
-        raise BenchError("the docker CLI is not installed; start it with: scripts/ensure-engine.sh docker")
     manifest = [{"Config": blob_path(image.config), "RepoTags": [image.tag],
                  "Layers": [blob_path(d) for d in image.layers]}]
-    errf = tempfile.TemporaryFile()
-    proc = subprocess.Popen([exe, "load", "-q"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=errf)
-    try:
-        with tarfile.open(fileobj=proc.stdin, mode="w|", format=tarfile.PAX_FORMAT) as tar:  # type: ignore[arg-type]
+
+    def write(w) -> None:
+        with tarfile.open(fileobj=w, mode="w|", format=tarfile.PAX_FORMAT) as tar:
             data = json.dumps(manifest).encode()
             info = tarfile.TarInfo("manifest.json")
             info.size = len(data)
             tar.addfile(info, io.BytesIO(data))
             for d in dict.fromkeys([image.config, *image.layers]):
                 tar.add(root / blob_path(d), arcname=blob_path(d), recursive=False)
-        proc.stdin.close()  # type: ignore[union-attr]
-    except BrokenPipeError:
-        pass
-    proc.wait(timeout=3600)
-    errf.seek(0)
-    err = errf.read().decode(errors="replace")
-    errf.close()
-    if proc.returncode != 0:
-        raise docker_cli.classify(["load"], err)
+
+    docker_sdk.load_written(write)

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from worldbuilder.materialize import docker_cli
+from worldbuilder.errors import WorldbuilderError
+from worldbuilder.materialize import docker_sdk
 from worldbuilder.materialize.docker_image import LABEL, REPO_PREFIX
 
 
@@ -46,24 +47,18 @@ def _fleet_scope(fleet_dir: Path) -> tuple[str, set[str]]:
 
 
 def _images() -> list[tuple[str, dict]]:
-    fmt = "{{.Repository}}:{{.Tag}}"
-    tags = sorted(set(docker_cli.out("images", "--filter", f"label={LABEL}.computer-id", "--format", fmt).split()))
-    tags = [t for t in tags if t.startswith(REPO_PREFIX)]
-    if not tags:
-        return []
-    from worldbuilder.materialize.docker_layer import inspect_tags
-
-    # an image removed meanwhile (by anyone sharing the daemon) is simply not there any more
-    return [(t, info) for t, info in zip(tags, inspect_tags(tags), strict=True) if info is not None]
+    with docker_sdk.translated("images"):
+        found = docker_sdk.api().images(filters={"label": f"{LABEL}.computer-id"})
+    tags = sorted({t for img in found for t in img.get("RepoTags") or [] if t.startswith(REPO_PREFIX)})
+    infos = [(t, docker_sdk.image_info(t)) for t in tags]
+    return [(t, info) for t, info in infos if info is not None]
 
 
 def _in_use() -> set[str]:
-    out = docker_cli.out("ps", "-a", "--format", "{{.Image}}").split()
-    ids = docker_cli.out("ps", "-aq").split()
-    if ids:
-        images = docker_cli.out("inspect", "--format", "{{.Image}}", *ids).split()
-        out += images
-    return set(out)
+    """Images (as named and by id) of every container, running or not."""
+    with docker_sdk.translated("ps"):
+        found = docker_sdk.api().containers(all=True)
+    return {x for c in found for x in (c.get("Image", ""), c.get("ImageID", "")) if x}
 
 
 def collect(fleet_dir: Path | None = None, keep_days: float = 7.0, dry_run: bool = False) -> GcResult:
@@ -87,8 +82,7 @@ def collect(fleet_dir: Path | None = None, keep_days: float = 7.0, dry_run: bool
             continue
         base = labels.get(f"{LABEL}.base", "")
         if base and base not in base_sizes:
-            proc = docker_cli.docker("image", "inspect", "-f", "{{.Size}}", base, check=False)
-            base_sizes[base] = int(proc.stdout or 0) if proc.returncode == 0 else 0
+            base_sizes[base] = int((docker_sdk.image_info(base) or {}).get("Size", 0))
         doomed.append((tag, max(0, int(info.get("Size", 0)) - base_sizes.get(base, 0))))
     gone = set(t for t, _ in doomed) if dry_run else remove_images([t for t, _ in doomed])
     for tag, size in doomed:
@@ -100,20 +94,15 @@ def collect(fleet_dir: Path | None = None, keep_days: float = 7.0, dry_run: bool
     return res
 
 
-def remove_images(tags: list[str], chunk: int = 100) -> set[str]:
-    """``docker rmi`` of many tags: over the API socket, else a hundred per CLI call (a failing call is
-    retried tag by tag)."""
-    from worldbuilder.materialize import docker_api
-
-    api = docker_api.client()
-    if api is not None:
-        return {t for t in tags if api.remove_image(t) or not api.inspect_image(t)}
+def remove_images(tags: list[str]) -> set[str]:
+    """Remove many image tags through the daemon's API (one request each, no process); the tags gone."""
     gone: set[str] = set()
-    for i in range(0, len(tags), chunk):
-        part = tags[i:i + chunk]
-        if docker_cli.docker("rmi", *part, check=False, timeout=600).returncode == 0:
-            gone.update(part)
-            continue
-        gone.update(t for t in part if docker_cli.docker("rmi", t, check=False, timeout=120).returncode == 0
-                    or not docker_cli.image_exists(t))
+    for tag in tags:
+        try:
+            with docker_sdk.translated("rmi", subject=tag):
+                docker_sdk.api().remove_image(tag)
+        except WorldbuilderError:
+            if docker_sdk.image_info(tag) is not None:
+                continue
+        gone.add(tag)
     return gone

@@ -56,14 +56,13 @@ def generate(ctx: StageContext) -> str:
 
 
 def image(ctx: StageContext) -> str:
-    from worldbuilder.materialize.docker_layer import build_layer_images, inspect_tags
+    from worldbuilder.materialize import docker_sdk
+    from worldbuilder.materialize.docker_layer import build_layer_images
 
     labels = {f"{LABEL}.fleet": ctx.config.fleet_id, f"{LABEL}.fleet-job": ctx.job.job}
     ref = build_layer_images([ctx.computer], labels=labels)[0]
-    info = inspect_tags([ref.tag])[0] or {}
-    base = ((info.get("Config") or {}).get("Labels") or {}).get(f"{LABEL}.base", "")
-    base_info = inspect_tags([base])[0] if base else None
-    base_size = int(base_info.get("Size", 0)) if base_info else 0
+    base = docker_sdk.image_labels(ref.tag).get(f"{LABEL}.base", "")
+    base_size = int((docker_sdk.image_info(base) or {}).get("Size", 0)) if base else 0
     out = ctx.job_dir / "image.json"
     _write_json(out, {"tag": ref.tag, "id": ref.id, "size": ref.size, "layer_size": ref.size - base_size,
                       "computer_id": ref.computer_id, "cached": ref.cached})

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import io
-import shutil
-import subprocess
 import tarfile
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
@@ -67,32 +65,43 @@ class SnapshotFiles:
         return self._docker_read(ab)
 
     def _docker_read(self, ab: str) -> bytes | None:
+        """One file of the snapshot image, read from a network-less container of it (Docker SDK, get_archive)."""
+        from worldbuilder.errors import WorldbuilderError
+        from worldbuilder.materialize import docker_sdk
+
         if self.error:
             return None
-        docker = shutil.which("docker")
         try:
+            a = docker_sdk.api()
             if self._cid is None:
-                if docker is None:
-                    raise OSError("docker not found")
-                r = subprocess.run([docker, "create", "--network", "none", self.snap.ref, "true"],  # type: ignore[union-attr]
-                                   capture_output=True, text=True, timeout=60)
-                if r.returncode:
-                    raise OSError(r.stderr.strip().splitlines()[-1] if r.stderr.strip() else "docker create failed")
-                self._cid = r.stdout.strip()
-            r2 = subprocess.run([docker, "cp", f"{self._cid}:{ab}", "-"], capture_output=True, timeout=60)  # type: ignore[list-item]
-            if r2.returncode:
-                return None
-            with tarfile.open(fileobj=io.BytesIO(r2.stdout)) as tf:
+                with docker_sdk.translated("create", subject=self.snap.ref):  # type: ignore[union-attr]
+                    self._cid = a.create_container(self.snap.ref, command=["true"],  # type: ignore[union-attr]
+                                                   host_config=a.create_host_config(network_mode="none"))["Id"]
+            try:
+                with docker_sdk.translated("cp", subject=ab):
+                    stream, _ = a.get_archive(self._cid, ab, chunk_size=1 << 20)
+                    raw = b"".join(stream)
+            except WorldbuilderError as exc:
+                if getattr(exc, "status", None) == 404:  # no such file in the snapshot
+                    return None
+                raise
+            with tarfile.open(fileobj=io.BytesIO(raw)) as tf:
                 member = next((m for m in tf.getmembers() if m.isfile()), None)
                 fh = tf.extractfile(member) if member else None
                 return fh.read() if fh else None
-        except (OSError, subprocess.SubprocessError, tarfile.TarError) as exc:
+        except (WorldbuilderError, tarfile.TarError) as exc:
             self.error = f"cannot read snapshot {self.snap.ref}: {exc}"  # type: ignore[union-attr]
             return None
 
     def close(self) -> None:
         if self._cid:
-            subprocess.run(["docker", "rm", "-f", self._cid], capture_output=True, timeout=60)
+            from worldbuilder.errors import WorldbuilderError
+            from worldbuilder.materialize import docker_sdk
+
+            try:
+                docker_sdk.remove_container(self._cid)
+            except WorldbuilderError:
+                pass
             self._cid = None
 
 

@@ -13,7 +13,8 @@ import json
 import os
 import re
 
-from worldbuilder.materialize import docker_cli
+from worldbuilder.errors import DockerError, ImageNotFound
+from worldbuilder.materialize import docker_sdk
 from worldbuilder.materialize.paths import cache_home
 
 ACCOUNT_FILES = ("passwd", "group", "shadow", "gshadow", "subuid", "subgid")
@@ -57,7 +58,10 @@ print(json.dumps(out))
 
 
 def base_id(base: str) -> str:
-    return docker_cli.out("image", "inspect", "--format", "{{.Id}}", base)
+    info = docker_sdk.image_info(base)
+    if info is None:
+        raise ImageNotFound(f"image not found: {base}")
+    return info["Id"]
 
 
 def base_facts(base: str, image_id: str | None = None) -> dict:
@@ -67,11 +71,13 @@ def base_facts(base: str, image_id: str | None = None) -> dict:
     if path.exists():
         return json.loads(path.read_text())
     script = f"ACCOUNT_FILES = {ACCOUNT_FILES!r}\nSTAT_PATHS = {STAT_PATHS!r}\n" + _SCRIPT
-    raw = docker_cli.docker("run", "--rm", "--network", "none", "--entrypoint", "python3", base, "-c", script,
-                            timeout=120).stdout
+    code, raw, err = docker_sdk.run_capture(base, ["-c", script], entrypoint=["python3"], timeout=120)
+    if code != 0:
+        detail = err.decode(errors="replace").strip().splitlines()[-1:] or ["?"]
+        raise DockerError(f"reading the facts of {base} failed: {detail[0]}")
     facts = json.loads(raw)
     facts["image_id"] = image_id
-    facts["inspect"] = json.loads(docker_cli.out("image", "inspect", base))[0]
+    facts["inspect"] = docker_sdk.image_info(base)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(f".{os.getpid()}.tmp")
     tmp.write_text(json.dumps(facts))
@@ -94,13 +100,12 @@ def locale_archive(base: str, image_id: str, lang: str, charset: str) -> bytes |
         return None
     script = (f"localedef -i {lang} -f {charset} {lang}.{charset} >/dev/null 2>&1 "
               "&& cat /usr/lib/locale/locale-archive")
-    proc = docker_cli.docker("run", "--rm", "--network", "none", "--entrypoint", "/bin/sh", base, "-c", script,
-                             check=False, timeout=300)
+    code, out, _ = docker_sdk.run_capture(base, ["-c", script], entrypoint=["/bin/sh"], timeout=300)
     cache.mkdir(parents=True, exist_ok=True)
-    if proc.returncode != 0 or not proc.stdout:
+    if code != 0 or not out:
         missing.touch()
         return None
     tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_bytes(proc.stdout)
+    tmp.write_bytes(out)
     os.replace(tmp, path)
-    return proc.stdout
+    return out

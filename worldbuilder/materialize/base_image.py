@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Literal
 
 from worldbuilder.errors import EngineUnavailable, WorldbuilderError
-from worldbuilder.materialize import docker_cli
+from worldbuilder.materialize import docker_sdk
 from worldbuilder.materialize.paths import IMAGES_DIR, cache_home
 
 Variant = Literal["base", "office"]
@@ -73,8 +73,8 @@ def base_tag(variant: str = "base") -> str:
 def ensure_base(variant: str = "base", source: str | None = None, log=None) -> str:
     """Return the tag of the variant's base image, building it first if it does not exist."""
     tag = base_tag(variant)
-    docker_cli.ensure_daemon()
-    if docker_cli.image_exists(tag):
+    docker_sdk.ensure_daemon()
+    if docker_sdk.image_exists(tag):
         return tag
     source = source or os.environ.get("WORLDBUILDER_BASE_SOURCE", "auto")
     if source not in ("auto", "debootstrap", "registry"):
@@ -88,12 +88,13 @@ def ensure_base(variant: str = "base", source: str | None = None, log=None) -> s
 
 
 def _registry_available() -> bool:
-    if docker_cli.image_exists(REGISTRY_IMAGE):
+    if docker_sdk.image_exists(REGISTRY_IMAGE):
         return True
     try:
-        return docker_cli.docker("pull", "-q", REGISTRY_IMAGE, check=False, timeout=PULL_TIMEOUT).returncode == 0
-    except docker_cli.DockerError:
+        docker_sdk.pull(REGISTRY_IMAGE, timeout=PULL_TIMEOUT)
+    except WorldbuilderError:
         return False
+    return True
 
 
 def fetch_wheels(variant: str = "base") -> Path:
@@ -168,12 +169,9 @@ def _labels(variant: str) -> list[str]:
 
 
 def _import(tarball: Path, tag: str, variant: str) -> None:
-    changes: list[str] = ["--change", f"CMD {CMD}"]
-    for label in _labels(variant):
-        key, value = label.split("=", 1)
-        changes += ["--change", f'LABEL {key}="{value}"']
-    with open(tarball, "rb") as fh:
-        docker_cli.docker("import", *changes, "-", tag, stdin=fh, timeout=1800)
+    changes = [f"CMD {CMD}", *(f'LABEL {k}="{v}"' for k, v in (lb.split("=", 1) for lb in _labels(variant)))]
+    with open(tarball, "rb") as fh:  # streamed from the file into the daemon
+        docker_sdk.import_image(fh, tag, changes)
 
 
 def _build_from_registry(variant: str, tag: str) -> None:
@@ -183,8 +181,7 @@ def _build_from_registry(variant: str, tag: str) -> None:
         (ctx / "packages.txt").write_text("\n".join(packages(variant)) + "\n")
         shutil.copy(IMAGES_DIR / "base" / "finish-rootfs.sh", ctx / "finish-rootfs.sh")
         shutil.copy(IMAGES_DIR / "base" / "Dockerfile", ctx / "Dockerfile")
-        labels = [a for lb in _labels(variant) for a in ("--label", lb)]
-        docker_cli.docker("build", "-q", "--build-arg", f"BASE={REGISTRY_IMAGE}", *labels, "-t", tag, str(ctx),
-                          timeout=3600)
+        labels = dict(lb.split("=", 1) for lb in _labels(variant))
+        docker_sdk.build(ctx, tag, labels, {"BASE": REGISTRY_IMAGE})
     finally:
         shutil.rmtree(ctx, ignore_errors=True)

@@ -1,4 +1,9 @@
-"""Thin wrapper over the ``docker`` CLI that turns failures into typed, one-line errors."""
+"""Thin wrapper over the ``docker`` CLI that turns failures into typed, one-line errors.
+
+Nothing in worldbuilder/ or agent_harness/ uses it any more: they talk to the daemon through the Docker SDK
+(:mod:`docker_sdk`; ``tests/test_docker_sdk.py`` checks it). It remains for benchmarks that time the CLI itself
+(``benchmarks/image_bench.py`` compares against a plain ``docker build``) and for tests' clean-up.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +11,12 @@ import shutil
 import subprocess
 from collections.abc import Sequence
 
-from worldbuilder.errors import EngineUnavailable, ImageNotFound, WorldbuilderError
+from worldbuilder.errors import DockerError, EngineUnavailable, ImageNotFound, WorldbuilderError
+
+__all__ = ["HINT", "DockerError", "classify", "docker", "docker_exe", "ensure_daemon", "image_exists",
+           "image_labels", "out"]
 
 HINT = "start it with: scripts/ensure-engine.sh docker"
-
-
-class DockerError(WorldbuilderError):
-    """A docker command failed for a reason other than a missing daemon or image."""
 
 
 def _first_line(text: str) -> str:

@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 
 from worldbuilder.errors import ImageNotFound
-from worldbuilder.materialize import docker_cli
+from worldbuilder.materialize import docker_sdk
 from worldbuilder.materialize.docker_layer import build_layer_image
 from worldbuilder.materialize.docker_provision import provision_image
 from worldbuilder.materialize.image_ref import (
@@ -58,15 +58,16 @@ def build_image(computer_dir: str | Path, variant: str = "base", sudo: bool = Fa
 
 def list_images() -> list[ImageRef]:
     """All per-computer images (every tag: latest and snapshots)."""
-    fmt = "{{.Repository}}:{{.Tag}}"
-    lines = docker_cli.out("images", "--filter", f"label={LABEL}.computer-id", "--format", fmt).splitlines()
-    return [inspect_image(t) for t in sorted(set(lines)) if t.startswith(REPO_PREFIX)]
+    with docker_sdk.translated("images"):
+        found = docker_sdk.api().images(filters={"label": f"{LABEL}.computer-id"})
+    tags = {t for img in found for t in img.get("RepoTags") or []}
+    return [inspect_image(t) for t in sorted(tags) if t.startswith(REPO_PREFIX)]
 
 
 def resolve_image(ref: str) -> str:
     """Accept a tag, an image id or a bare computer id; return a docker reference."""
     for cand in (ref, image_tag(ref)) if ":" not in ref else (ref,):
-        if docker_cli.image_exists(cand):
+        if docker_sdk.image_exists(cand):
             return cand
     raise ImageNotFound(f"image not found: {ref} (see `worldbuilder image ls`)")
 
@@ -75,4 +76,5 @@ def remove_image(ref: str) -> None:
     """Remove one image tag (refuses non-worldbuilder images)."""
     tag = resolve_image(ref)
     inspect_image(tag)
-    docker_cli.docker("rmi", tag, timeout=120)
+    with docker_sdk.translated("rmi", subject=tag):
+        docker_sdk.api().remove_image(tag)

@@ -5,7 +5,8 @@ the provisioner would write (:mod:`layer_files`) go into ONE layer tar whose sha
 streamed from the source files straight into the archive (:mod:`tar_stream`, no temporary file). An
 image config lists the shared base's diff_ids followed by that one, and a docker-archive holding only
 the new layers, the configs and ``manifest.json`` is streamed into a single ``docker load``: the daemon
-skips layers it already has (the base's), so no container starts and nothing is committed. Many
+skips layers it already has (the base's), so no container starts and nothing is committed. The archive
+goes to the daemon through the Docker SDK (:mod:`docker_sdk`), streamed as it is written. Many
 computers go through one ``docker load`` call. A locale the base lacks is generated once per (base,
 locale) in a throw-away container (:func:`base_facts.locale_archive`). Computers this path cannot
 reproduce raise :class:`NeedsProvisioner` and are built by the provisioner path instead.
@@ -15,18 +16,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
-import shutil
-import subprocess
 import tarfile
-import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from worldbuilder.materialize import docker_api, docker_cli, layer_files, staging, tar_stream
+from worldbuilder.materialize import docker_sdk, layer_files, staging, tar_stream
 from worldbuilder.materialize.base_facts import base_facts, locale_archive
 from worldbuilder.materialize.base_image import base_tag, ensure_base
 from worldbuilder.materialize.build_view import load_build_view
@@ -186,44 +183,12 @@ def _write_archive(fileobj, staged: list[_Staged], facts: dict) -> None:
 
 
 def docker_load(staged: list[_Staged], facts: dict) -> None:
-    """Stream one docker-archive with every staged image into ONE ``docker load`` (API, else CLI)."""
-    api = docker_api.client()
-    if api is not None:
-        rfd, wfd = os.pipe()
-        errors: list[BaseException] = []
-
-        def produce() -> None:
-            try:
-                with open(wfd, "wb", buffering=1 << 20) as w:
-                    _write_archive(w, staged, facts)
-            except BaseException as exc:  # surfaced below, after the daemon answered
-                errors.append(exc)
-
-        writer = threading.Thread(target=produce, daemon=True)
-        writer.start()
-        with open(rfd, "rb", buffering=1 << 20) as r:
-            try:
-                api.load(r)
-            finally:
-                writer.join(timeout=600)
-        if errors and not isinstance(errors[0], BrokenPipeError):
-            raise ImageBuildError(f"writing the image archive failed: {errors[0]}")
-        return
-    exe = shutil.which("docker")
-    if exe is None:
-        raise docker_cli.EngineUnavailable(f"the docker CLI is not installed; {docker_cli.HINT}")
-    proc = subprocess.Popen([exe, "load", "-q"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE)
+    """Stream one docker-archive with every staged image into ONE ``docker load`` (Docker SDK): the archive
+    is sent as it is written, never held in memory or on disk whole."""
     try:
-        _write_archive(proc.stdin, staged, facts)
-    except BrokenPipeError:
-        pass
-    finally:
-        proc.stdin.close()  # type: ignore[union-attr]
-    err = proc.stderr.read()  # type: ignore[union-attr]
-    proc.wait(timeout=600)
-    if proc.returncode != 0:
-        raise docker_cli.classify(["load"], err.decode(errors="replace"))
+        docker_sdk.load_written(lambda w: _write_archive(w, staged, facts))
+    except (OSError, tarfile.TarError) as exc:  # the writer failed (daemon refusals are DockerError)
+        raise ImageBuildError(f"writing the image archive failed: {exc}") from exc
 
 
 def inspect_tags(tags: list[str]) -> list[dict | None]:
@@ -232,15 +197,8 @@ def inspect_tags(tags: list[str]) -> list[dict | None]:
 
 
 def _inspect(tags: list[str]) -> list[dict | None]:
-    """``docker image inspect`` of each tag (None where missing): over the API socket, else one CLI call."""
-    api = docker_api.client()
-    if api is not None:
-        return [api.inspect_image(t) for t in tags]
-    if not tags:
-        return []
-    proc = docker_cli.docker("image", "inspect", *tags, check=False, timeout=120)
-    found = {t: info for info in json.loads(proc.stdout or b"[]") for t in info.get("RepoTags") or []}
-    return [found.get(t) for t in tags]
+    """``docker image inspect`` of each tag (None where missing), over the SDK's connection pool."""
+    return [docker_sdk.image_info(t) for t in tags]
 
 
 def _base(variant: str) -> tuple[str, str | None]:

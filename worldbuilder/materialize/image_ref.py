@@ -14,7 +14,7 @@ from pathlib import Path
 from worldbuilder import __version__
 from worldbuilder.computer_dir import MANIFEST_FILE
 from worldbuilder.errors import ImageNotFound, WorldbuilderError
-from worldbuilder.materialize import docker_cli, staging
+from worldbuilder.materialize import docker_sdk, staging
 from worldbuilder.materialize.paths import PROVISIONERS_DIR
 from worldbuilder.spec import ComputerSpec
 
@@ -84,10 +84,9 @@ def computer_labels(spec: ComputerSpec, base: str, bhash: str, variant: str, con
 
 
 def inspect_image(ref: str, cached: bool = False) -> ImageRef:
-    proc = docker_cli.docker("image", "inspect", ref, check=False, timeout=30)
-    if proc.returncode != 0:
+    info = docker_sdk.image_info(ref)
+    if info is None:
         raise ImageNotFound(f"image not found: {ref}")
-    info = json.loads(proc.stdout)[0]
     labels = info["Config"].get("Labels") or {}
     if f"{LABEL}.computer-id" not in labels:
         raise ImageNotFound(f"{ref} is not a worldbuilder computer image")

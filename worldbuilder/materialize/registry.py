@@ -15,7 +15,7 @@ import urllib.request
 from dataclasses import dataclass
 
 from worldbuilder.errors import ImageNotFound, WorldbuilderError
-from worldbuilder.materialize import docker_cli
+from worldbuilder.materialize import docker_sdk
 from worldbuilder.materialize.docker_image import LABEL, REPO_PREFIX, resolve_image
 
 REGISTRY_RE = re.compile(r"^[A-Za-z0-9.-]+(:\d{1,5})?$")
@@ -60,8 +60,9 @@ def remote_tags(registry: str, repo: str) -> list[str]:
 def _local_refs(ref: str) -> list[str]:
     if ":" in ref or "/" in ref:
         return [resolve_image(ref)]
-    tags = docker_cli.out("images", f"{REPO_PREFIX}{ref}", "--format", "{{.Repository}}:{{.Tag}}").split()
-    tags = sorted(t for t in tags if not t.endswith(":<none>"))
+    with docker_sdk.translated("images"):
+        found = docker_sdk.api().images(name=f"{REPO_PREFIX}{ref}")
+    tags = sorted({t for img in found for t in img.get("RepoTags") or [] if not t.endswith(":<none>")})
     if not tags:
         raise ImageNotFound(f"no images of computer {ref} (see `worldbuilder image ls`)")
     return tags
@@ -72,24 +73,27 @@ def push(ref: str, registry: str) -> list[Moved]:
     check_registry(registry)
     moved = []
     for local in _local_refs(ref):
-        if LABEL + ".computer-id" not in docker_cli.image_labels(local):
+        if LABEL + ".computer-id" not in docker_sdk.image_labels(local):
             raise RegistryError(f"{local} is not a worldbuilder computer image")
         remote = f"{registry}/{local}"
-        docker_cli.docker("tag", local, remote, timeout=60)
+        docker_sdk.tag(local, remote)
         try:
-            proc = docker_cli.docker("push", remote, check=False, timeout=3600)
-            if proc.returncode != 0:
-                raise RegistryError(f"push of {local} to {registry} failed: "
-                                    f"{docker_cli.classify(['push'], proc.stderr.decode(errors='replace'))}")
+            digest = docker_sdk.push(remote)
+        except WorldbuilderError as exc:
+            raise RegistryError(f"push of {local} to {registry} failed: {exc}") from exc
         finally:
-            docker_cli.docker("rmi", remote, check=False, timeout=60)
-        moved.append(Moved(local, remote, _digest(proc.stdout.decode(errors="replace"))))
+            _untag(remote)
+        moved.append(Moved(local, remote, digest))
     return moved
 
 
-def _digest(text: str) -> str:
-    m = re.search(r"digest: (sha256:[0-9a-f]{64})", text)
-    return m.group(1) if m else ""
+def _untag(remote: str) -> None:
+    """Drop the registry-qualified tag (``docker rmi`` of a tag: the image stays under its local tag)."""
+    try:
+        with docker_sdk.translated("rmi"):
+            docker_sdk.api().remove_image(remote)
+    except WorldbuilderError:
+        pass
 
 
 def pull(ref: str, registry: str) -> list[Moved]:
@@ -105,15 +109,15 @@ def pull(ref: str, registry: str) -> list[Moved]:
     moved = []
     for local in locals_:
         remote = f"{registry}/{local}"
-        proc = docker_cli.docker("pull", remote, check=False, timeout=3600)
-        if proc.returncode != 0:
-            raise RegistryError(f"pull of {remote} failed: "
-                                f"{docker_cli.classify(['pull'], proc.stderr.decode(errors='replace'))}")
         try:
-            if LABEL + ".computer-id" not in docker_cli.image_labels(remote):
+            digest = docker_sdk.pull(remote)
+        except WorldbuilderError as exc:
+            raise RegistryError(f"pull of {remote} failed: {exc}") from exc
+        try:
+            if LABEL + ".computer-id" not in docker_sdk.image_labels(remote):
                 raise RegistryError(f"{remote} is not a worldbuilder computer image; not tagged locally")
-            docker_cli.docker("tag", remote, local, timeout=60)
+            docker_sdk.tag(remote, local)
         finally:
-            docker_cli.docker("rmi", remote, check=False, timeout=60)
-        moved.append(Moved(local, remote, _digest(proc.stdout.decode(errors="replace"))))
+            _untag(remote)
+        moved.append(Moved(local, remote, digest))
     return moved

@@ -5,30 +5,35 @@ route out (no NAT, no gateway), while the host reaches every container's own add
 so any number run side by side without port clashes and nothing is published on the host's
 interfaces. CPU, memory (no swap beyond it) and PIDs are limited; capabilities are reduced to what
 sshd needs. Docker itself is the state: containers carry ``org.worldbuilder.*`` labels.
+
+Every daemon call goes through the Docker SDK (:mod:`~worldbuilder.materialize.docker_sdk`): no ``docker``
+process is started to boot, inspect or stop a computer. Commands inside it run over SSH.
 """
 
 from __future__ import annotations
 
-import json
 import re
 import secrets
 import socket
 import time
 
+from docker.types import Ulimit
+
 from worldbuilder.errors import (
     BootError,
     ComputerNameInUse,
     ComputerNotRunning,
+    DockerError,
     ImageNotFound,
     WorldbuilderError,
 )
-from worldbuilder.materialize import docker_cli
-from worldbuilder.materialize.docker_image import LABEL, inspect_image, resolve_image
+from worldbuilder.materialize import docker_sdk as sdk
+from worldbuilder.materialize.docker_image import LABEL, ImageRef, inspect_image, resolve_image
 from worldbuilder.materialize.keys import key_path
 from worldbuilder.runtime import docker_isolation
 from worldbuilder.runtime.computer import SSHEndpoint
 from worldbuilder.runtime.docker_isolation import guard_host
-from worldbuilder.runtime.limits import Limits
+from worldbuilder.runtime.limits import Limits, parse_bytes
 from worldbuilder.runtime.ssh import SSHComputer
 
 NETWORK = "wb-internal"
@@ -70,8 +75,11 @@ class DockerComputer(SSHComputer):
         if self._dead or now - self._dead_checked < 0.5:
             return self._dead
         self._dead_checked = now
-        proc = docker_cli.docker("inspect", "-f", "{{.State.Running}}", self.name, check=False, timeout=10)
-        self._dead = proc.returncode != 0 or proc.stdout.strip() != b"true"
+        try:
+            info = sdk.container_info(self.name)
+        except WorldbuilderError:  # the daemon itself is gone: so is the computer
+            info = None
+        self._dead = info is None or not (info.get("State") or {}).get("Running")
         return self._dead
 
 
@@ -83,17 +91,7 @@ class DockerBackend:
 
     # ------------------------------------------------------------------ network
     def ensure_network(self) -> str:
-        proc = docker_cli.docker("network", "inspect", "-f", "{{.Internal}}", NETWORK, check=False, timeout=30)
-        if proc.returncode == 0:
-            if proc.stdout.strip() != b"true":
-                raise WorldbuilderError(f"docker network {NETWORK} exists but is not --internal; remove it")
-        else:
-            create = docker_cli.docker(
-                "network", "create", "--internal", "--driver", "bridge", "--subnet", NETWORK_SUBNET,
-                "-o", f"com.docker.network.bridge.name={BRIDGE}", "--label", f"{LABEL}.network=1", NETWORK,
-                check=False, timeout=60)
-            if create.returncode != 0 and b"already exists" not in create.stderr:
-                raise docker_cli.classify(["network"], create.stderr.decode(errors="replace"))
+        sdk.ensure_internal_network(NETWORK, BRIDGE, {f"{LABEL}.network": "1"}, subnet=NETWORK_SUBNET)
         guard_host(BRIDGE)
         return NETWORK
 
@@ -108,36 +106,27 @@ class DockerBackend:
         By default the computer reaches nothing but its own SSH listener (see docker_isolation);
         ``shared_network`` opts in to a named network whose computers can reach each other. ``ip`` asks
         for a fixed address (a computer restarted overnight keeps its address)."""
-        docker_cli.ensure_daemon()
+        sdk.ensure_daemon()
         ref = inspect_image(resolve_image(image))
         limits = limits or self.limits
         name = name or f"wb-{ref.computer_id}-{secrets.token_hex(3)}"
         if not NAME_RE.match(name):
             raise WorldbuilderError(f"invalid computer name {name!r} (letters, digits, '_', '.', '-')")
-        if docker_cli.docker("inspect", "--type", "container", name, check=False, timeout=30).returncode == 0:
+        if sdk.container_info(name) is not None:
             raise ComputerNameInUse(f"a container named {name!r} already exists (stop it or pick another name)")
-        labels = docker_cli.image_labels(ref.tag)
+        labels = sdk.image_labels(ref.tag)
         if not key_path(ref.computer_id).exists():
             raise ImageNotFound(f"no SSH key for computer {ref.computer_id} in this WORLDBUILDER_HOME")
         network, bridge = ((self.ensure_network(), BRIDGE) if shared_network is None
                            else docker_isolation.ensure_shared_network(shared_network))
-        caps = [a for c in CAPS for a in ("--cap-add", c)]
-        nnp = [] if labels.get(f"{LABEL}.sudo") == "true" else ["--security-opt", "no-new-privileges"]
-        extra = ["--ulimit", f"fsize={limits.disk_bytes}"] if limits.disk_bytes else []
-        if limits.disk_bytes and xfs_backing():  # a kernel-enforced quota where overlay2 supports one
-            extra += ["--storage-opt", f"size={limits.disk_bytes}"]
-        if ip:
-            extra += ["--ip", ip]
+        xfs = bool(limits.disk_bytes) and xfs_backing()  # a kernel-enforced quota where overlay2 supports one
         try:
-            docker_cli.docker(
-                "run", "-d", "--name", name, "--hostname", labels.get(f"{LABEL}.hostname", "computer"),
-                "--network", network, "--cpus", str(limits.cpus), "--memory", limits.memory, "--memory-swap",
-                limits.memory, "--pids-limit", str(limits.pids), "--cap-drop", "ALL", *caps, *nnp, *extra,
-                "--label", f"{LABEL}.computer-id={ref.computer_id}", "--label", f"{LABEL}.image={ref.tag}",
-                "--label", f"{LABEL}.network={network}", *owner_labels(owner), ref.tag, timeout=120)
+            _create_and_start(name, ref, labels, limits, network, owner, ip, xfs)
+        except ComputerNameInUse:  # taken meanwhile by someone else: theirs, not ours to remove
+            raise
         except WorldbuilderError as exc:  # created but not started (e.g. its address is taken): leave nothing
-            docker_cli.docker("rm", "-f", name, check=False, timeout=60)
-            if "--storage-opt" in extra and "storage" in str(exc).lower():  # xfs without pquota: watchdog only
+            sdk.remove_container(name)
+            if xfs and "storage" in str(exc).lower():  # xfs without pquota: watchdog only
                 _XFS.append(False)
                 return self.boot(image, name, limits, owner, shared_network, ip)
             raise
@@ -146,7 +135,7 @@ class DockerBackend:
                 docker_isolation.isolate(name, bridge)
             return self._wait_ready(name, ref.tag, network)
         except BaseException:
-            docker_cli.docker("rm", "-f", name, check=False, timeout=60)
+            sdk.remove_container(name)
             raise
 
     def _wait_ready(self, name: str, image: str, network: str = NETWORK) -> DockerComputer:
@@ -155,8 +144,9 @@ class DockerBackend:
         while time.monotonic() < deadline:
             state = self._state(name)
             if not state.get("Running"):
-                logs = docker_cli.docker("logs", "--tail", "3", name, check=False, timeout=10)
-                tail = (logs.stderr or logs.stdout).decode(errors="replace").strip().splitlines()[-1:] or ["?"]
+                with sdk.translated("logs"):
+                    logs = sdk.api().logs(name, stdout=True, stderr=True, tail=3)
+                tail = logs.decode(errors="replace").strip().splitlines()[-1:] or ["?"]
                 raise BootError(f"{name} exited during boot: {tail[0]}")
             ip = ip or self._ip(name, network)
             if ip and _ssh_banner(ip, 22, timeout=0.5):
@@ -189,24 +179,28 @@ class DockerBackend:
         """Stop and remove a computer's container (snapshot first to keep its state)."""
         if f"{LABEL}.computer-id" not in self.labels(name):
             raise ComputerNotRunning(f"{name} is not a worldbuilder computer; refusing to remove it")
-        docker_cli.docker("rm", "-f", name, timeout=120)
+        with sdk.translated("rm", missing=ComputerNotRunning, subject=name):
+            sdk.api().remove_container(name, force=True)
 
     def list_running(self) -> list[dict[str, str]]:
-        fmt = '{{.Names}}\t{{.Image}}\t{{.Status}}\t{{.Label "org.worldbuilder.computer-id"}}'
-        lines = docker_cli.out("ps", "--filter", f"label={LABEL}.computer-id", "--format", fmt).splitlines()
-        rows = [dict(zip(("name", "image", "status", "computer_id"), ln.split("\t"), strict=False)) for ln in lines]
-        for row in rows:
-            row["ip"] = self._ip(row["name"])
+        with sdk.translated("ps"):
+            found = sdk.api().containers(filters={"label": f"{LABEL}.computer-id"})
+        rows = []
+        for c in found:
+            labels = c.get("Labels") or {}
+            nets = (c.get("NetworkSettings") or {}).get("Networks") or {}
+            net = labels.get(f"{LABEL}.network") or NETWORK
+            rows.append({"name": (c.get("Names") or ["?"])[0].lstrip("/"), "image": c.get("Image", ""),
+                         "status": c.get("Status", ""), "computer_id": labels.get(f"{LABEL}.computer-id", ""),
+                         "ip": (nets.get(net) or {}).get("IPAddress", "")})
         return sorted(rows, key=lambda r: r["name"])
 
     # ------------------------------------------------------------------ helpers
     def _inspect(self, name: str) -> dict:
-        proc = docker_cli.docker("inspect", "--type", "container", name, check=False, timeout=30)
-        if proc.returncode != 0:
-            if b"no such" in proc.stderr.lower():
-                raise ComputerNotRunning(f"no computer named {name!r} (see `worldbuilder ps`)")
-            raise docker_cli.classify(["inspect"], proc.stderr.decode(errors="replace"))
-        return json.loads(proc.stdout)[0]
+        info = sdk.container_info(name)
+        if info is None:
+            raise ComputerNotRunning(f"no computer named {name!r} (see `worldbuilder ps`)")
+        return info
 
     def _state(self, name: str) -> dict:
         return self._inspect(name)["State"]
@@ -226,23 +220,53 @@ def xfs_backing() -> bool:
     """overlay2 on xfs: ``--storage-opt size=`` may work (it also needs the ``pquota`` mount option; a refusal
     is remembered and the quota falls back to the watchdog, docker_quota)."""
     if not _XFS:
-        info = docker_cli.docker("info", "--format", "{{.Driver}} {{json .DriverStatus}}", check=False, timeout=30)
-        text = info.stdout.decode(errors="replace")
-        _XFS.append(text.startswith("overlay2") and '["BackingFilesystem","xfs"]' in text.replace(" ", ""))
+        with sdk.translated("info"):
+            info = sdk.api().info()
+        status = [list(x) for x in info.get("DriverStatus") or []]
+        _XFS.append(info.get("Driver") == "overlay2" and ["Backing Filesystem", "xfs"] in status)
     return _XFS[-1]
 
 
-def owner_labels(owner: dict[str, str] | None) -> list[str]:
-    """``--label`` arguments naming the run that owns a container (empty values when none does)."""
+def owner_labels(owner: dict[str, str] | None) -> dict[str, str]:
+    """Labels naming the run that owns a container (empty values when none does)."""
     owner = owner or {}
-    return [a for k in OWNER_KEYS for a in ("--label", f"{LABEL}.{k}={owner.get(k, '')}")]
+    return {f"{LABEL}.{k}": owner.get(k, "") for k in OWNER_KEYS}
+
+
+def _create_and_start(name: str, ref: ImageRef, labels: dict[str, str], limits: Limits, network: str,
+                      owner: dict[str, str] | None, ip: str | None, xfs: bool) -> None:
+    """``docker run -d`` with the limits, capabilities and network of a computer (through the SDK)."""
+    a = sdk.api()
+    disk = limits.disk_bytes
+    memory = parse_bytes(limits.memory, "memory")
+    host = a.create_host_config(
+        network_mode=network, nano_cpus=int(float(limits.cpus) * 1e9), mem_limit=memory, memswap_limit=memory,
+        pids_limit=int(limits.pids), cap_drop=["ALL"], cap_add=list(CAPS),
+        security_opt=[] if labels.get(f"{LABEL}.sudo") == "true" else ["no-new-privileges"],
+        ulimits=[Ulimit(name="fsize", soft=disk, hard=disk)] if disk else None,
+        storage_opt={"size": str(disk)} if xfs else None)
+    net = a.create_networking_config({network: a.create_endpoint_config(ipv4_address=ip)}) if ip else None
+    own = {f"{LABEL}.computer-id": ref.computer_id, f"{LABEL}.image": ref.tag, f"{LABEL}.network": network,
+           **owner_labels(owner)}
+    try:
+        with sdk.translated("create", subject=ref.tag):
+            a.create_container(ref.tag, name=name, hostname=labels.get(f"{LABEL}.hostname", "computer"),
+                               detach=True, labels=own, host_config=host, networking_config=net)
+    except DockerError as exc:
+        if exc.status == 409:
+            raise ComputerNameInUse(f"a container named {name!r} already exists (stop it or pick another name)") \
+                from exc
+        raise
+    with sdk.translated("run", subject=ref.tag):
+        a.start(name)
 
 
 def owned_containers(owner: dict[str, str]) -> list[str]:
     """Names of containers (running or not) whose labels carry exactly this run id and run directory."""
-    fmt = '{{.Names}}\t{{.Label "org.worldbuilder.run-dir"}}'
-    lines = docker_cli.out("ps", "-a", "--filter", f"label={LABEL}.run={owner['run']}", "--format", fmt).splitlines()
-    return [n for n, _, d in (ln.partition("\t") for ln in lines) if n and d == owner["run-dir"]]
+    with sdk.translated("ps"):
+        found = sdk.api().containers(all=True, filters={"label": f"{LABEL}.run={owner['run']}"})
+    return [c["Names"][0].lstrip("/") for c in found
+            if c.get("Names") and (c.get("Labels") or {}).get(f"{LABEL}.run-dir") == owner["run-dir"]]
 
 
 def _ssh_banner(host: str, port: int, timeout: float) -> bool:

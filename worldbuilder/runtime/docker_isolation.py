@@ -22,7 +22,7 @@ import subprocess
 from pathlib import Path
 
 from worldbuilder.errors import WorldbuilderError
-from worldbuilder.materialize import docker_cli
+from worldbuilder.materialize import docker_sdk as sdk
 
 SHARED_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,10}$")
 DNS = "127.0.0.11"
@@ -55,7 +55,7 @@ def isolate_ports(bridge: str) -> int:
 
 def block_dns(container: str) -> None:
     """Drop the container's packets to Docker's embedded DNS, inside its own network namespace."""
-    pid = docker_cli.out("inspect", "-f", "{{.State.Pid}}", container).strip()
+    pid = str(((sdk.container_info(container) or {}).get("State") or {}).get("Pid") or "")
     nsenter, iptables = shutil.which("nsenter"), shutil.which("iptables")
     if not pid or pid == "0" or nsenter is None or iptables is None:
         raise IsolationError(f"cannot firewall {container}'s DNS (needs nsenter and iptables on the host)")
@@ -81,16 +81,7 @@ def ensure_shared_network(name: str) -> tuple[str, str]:
     if not SHARED_RE.match(name or ""):
         raise WorldbuilderError(f"invalid shared network name {name!r} (1-11 lowercase letters, digits, '_', '-')")
     network, bridge = f"wb-shared-{name}", f"wbs-{name}"
-    proc = docker_cli.docker("network", "inspect", "-f", "{{.Internal}}", network, check=False, timeout=30)
-    if proc.returncode == 0:
-        if proc.stdout.strip() != b"true":
-            raise WorldbuilderError(f"docker network {network} exists but is not --internal; remove it")
-    else:
-        create = docker_cli.docker("network", "create", "--internal", "--driver", "bridge", "-o",
-                                   f"com.docker.network.bridge.name={bridge}", "--label", f"{LABEL}.network=shared",
-                                   network, check=False, timeout=60)
-        if create.returncode != 0 and b"already exists" not in create.stderr:
-            raise docker_cli.classify(["network"], create.stderr.decode(errors="replace"))
+    sdk.ensure_internal_network(network, bridge, {f"{LABEL}.network": "shared"})
     guard_host(bridge)
     return network, bridge
 

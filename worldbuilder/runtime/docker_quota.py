@@ -13,14 +13,14 @@ hosts rarely have (``ext4`` here). So each computer gets two bounds that work ev
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from worldbuilder.materialize import docker_cli
+from worldbuilder.errors import WorldbuilderError
+from worldbuilder.materialize import docker_sdk as sdk
 
 REGROW = 64 << 20  # bytes of further growth after the quota that stop the writers again
 POLL = 0.25  # seconds between two measurements (the bound is quota + write speed x POLL)
@@ -47,22 +47,21 @@ def usage(path: str | Path) -> int:
 
 def upper_dir(container: str) -> str | None:
     """The container's overlay2 writable layer on the host (None for other storage drivers)."""
-    proc = docker_cli.docker("inspect", "-f", "{{json .GraphDriver}}", container, check=False, timeout=30)
-    if proc.returncode != 0:
+    try:
+        info = (sdk.container_info(container) or {}).get("GraphDriver") or {}
+    except WorldbuilderError:
         return None
-    info = json.loads(proc.stdout or b"{}") or {}
     upper = (info.get("Data") or {}).get("UpperDir") if info.get("Name") == "overlay2" else None
     return upper if upper and os.access(upper, os.R_OK) else None
 
 
 def stop_writers(container: str) -> int:
     """Freeze the container, SIGKILL every non-root process in it, thaw it; return how many were killed."""
-    docker_cli.docker("pause", container, check=False, timeout=30)
+    a = sdk.api()
+    _quiet(a.pause, container)
     killed = 0
     try:
-        rows = docker_cli.docker("top", container, "-eo", "pid,uid", check=False, timeout=30).stdout.decode()
-        for line in rows.splitlines()[1:]:
-            parts = line.split()
+        for parts in (_quiet(a.top, container, ps_args="-eo pid,uid") or {}).get("Processes") or []:
             if len(parts) == 2 and parts[1] != "0":
                 try:
                     os.kill(int(parts[0]), signal.SIGKILL)  # delivered at thaw, before any user code runs
@@ -70,8 +69,17 @@ def stop_writers(container: str) -> int:
                 except (ProcessLookupError, PermissionError, ValueError):
                     pass
     finally:
-        docker_cli.docker("unpause", container, check=False, timeout=30)
+        _quiet(a.unpause, container)
     return killed
+
+
+def _quiet(call: Callable, *args, **kw):
+    """One SDK call whose failure (the container went away meanwhile) is ignored, as ``check=False`` did."""
+    try:
+        with sdk.translated(getattr(call, "__name__", "call")):
+            return call(*args, **kw)
+    except WorldbuilderError:
+        return None
 
 
 class DiskWatchdog:

@@ -3,6 +3,7 @@
 ``diff(a, b)`` is exact: a short-lived, network-less container per snapshot lists every file under
 the layout roots with its sha256 (cached per image id, which is immutable); files whose content
 (or symlink target) differs are "changed" — a touch that only moves the mtime is not a change.
+Every daemon call (commit, export → import, save, the listing container) goes through the Docker SDK.
 """
 
 from __future__ import annotations
@@ -10,12 +11,11 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
-from worldbuilder.errors import SnapshotError, SnapshotNotFound
-from worldbuilder.materialize import docker_cli
+from worldbuilder.errors import DockerError, SnapshotError, SnapshotNotFound
+from worldbuilder.materialize import docker_sdk as sdk
 from worldbuilder.materialize.docker_image import LABEL, REPO_PREFIX, image_tag
 from worldbuilder.materialize.file_index import INITIAL, LISTER
 from worldbuilder.materialize.paths import cache_home
@@ -38,7 +38,7 @@ class DockerSnapshots(Snapshots):
         if label != INITIAL:
             validate_label(label)
         tag = self._tag(label)
-        if not docker_cli.image_exists(tag):
+        if not sdk.image_exists(tag):
             raise SnapshotNotFound(f"no snapshot {label!r} of computer {self.computer_id}")
         return tag
 
@@ -48,48 +48,54 @@ class DockerSnapshots(Snapshots):
         if not self.container:
             raise SnapshotError("snapshot needs a running computer (boot or attach it first)")
         created = datetime.now(UTC).replace(microsecond=0)
-        owner = [a for k, v in (self.owner or {}).items() for a in ("--change", f"LABEL {LABEL}.{k}={json.dumps(v)}")]
-        docker_cli.docker("commit", "--pause=true", "--change", f"LABEL {LABEL}.snapshot={label}",
-                          "--change", f"LABEL {LABEL}.snapshot-created={created.isoformat()}", *owner,
-                          self.container, self._tag(label), timeout=600)
+        owner = [f"LABEL {LABEL}.{k}={json.dumps(v)}" for k, v in (self.owner or {}).items()]
+        try:
+            sdk.commit(self.container, self._tag(label), [f"LABEL {LABEL}.snapshot={label}",
+                       f"LABEL {LABEL}.snapshot-created={created.isoformat()}", *owner], pause=True)
+        except DockerError as exc:
+            raise SnapshotError(f"snapshot {label!r} of {self.container} failed: {exc}") from exc
         return SnapshotInfo(label, self._tag(label), created)
 
     def flatten(self, label: str) -> str:
         """Replace snapshot ``label`` by a one-layer image of the same filesystem and config (``docker export``
         into ``docker import``), so a chain of daily snapshots never reaches overlay2's layer limit."""
         tag = self._require(label)
-        info = json.loads(docker_cli.out("image", "inspect", tag))[0]["Config"]
+        info = (sdk.image_info(tag) or {}).get("Config") or {}
         changes: list[str] = []
         for key in ("Cmd", "Entrypoint"):
             if info.get(key):
-                changes += ["--change", f"{key.upper()} {json.dumps(info[key])}"]
-        changes += [a for e in info.get("Env") or [] for a in ("--change", f"ENV {e.split('=', 1)[0]}="
-                                                                          f"{json.dumps(e.split('=', 1)[1])}")]
-        changes += [a for k, v in (info.get("Labels") or {}).items() for a in ("--change", f"LABEL {k}={json.dumps(v)}")]
-        changes += ["--change", f"WORKDIR {info.get('WorkingDir') or '/'}"]
+                changes.append(f"{key.upper()} {json.dumps(info[key])}")
+        changes += [f"ENV {e.split('=', 1)[0]}={json.dumps(e.split('=', 1)[1])}" for e in info.get("Env") or []]
+        changes += [f"LABEL {k}={json.dumps(v)}" for k, v in (info.get("Labels") or {}).items()]
+        changes.append(f"WORKDIR {info.get('WorkingDir') or '/'}")
         if info.get("User"):
-            changes += ["--change", f"USER {info['User']}"]
+            changes.append(f"USER {info['User']}")
         name = f"wb-flatten-{secrets.token_hex(4)}"
-        docker_cli.docker("create", "--name", name, "--network", "none", tag, timeout=120)
+        a = sdk.api()
+        with sdk.translated("create", subject=tag):
+            a.create_container(tag, name=name, host_config=a.create_host_config(network_mode="none"))
         try:
-            exe = docker_cli.docker_exe()
-            with subprocess.Popen([exe, "export", name], stdout=subprocess.PIPE) as export:
-                docker_cli.docker("import", *changes, "-", tag, stdin=export.stdout, timeout=1800)
-                if export.wait(timeout=60) != 0:
-                    raise SnapshotError(f"docker export of {tag} failed")
+            with sdk.translated("export", subject=tag):
+                stream = a.export(name, chunk_size=sdk.CHUNK)  # streamed straight into the import
+            sdk.import_image(stream, tag, changes)
+        except DockerError as exc:
+            raise SnapshotError(f"flattening {tag} failed: {exc}") from exc
         finally:
-            docker_cli.docker("rm", "-f", name, check=False, timeout=60)
+            sdk.remove_container(name)
         return tag
 
     def layers(self, label: str) -> int:
-        return int(docker_cli.out("image", "inspect", "-f", "{{len .RootFS.Layers}}", self._require(label)))
+        return len((sdk.image_info(self._require(label)) or {}).get("RootFS", {}).get("Layers") or [])
 
     def list(self) -> list[SnapshotInfo]:
         repo = f"{REPO_PREFIX}{self.computer_id}"
-        tags = docker_cli.out("images", repo, "--format", "{{.Tag}}").split()
+        with sdk.translated("images"):
+            found = sdk.api().images(name=repo)
+        labels_of = {t.rpartition(":")[2]: img.get("Labels") or {} for img in found for t in img.get("RepoTags") or []
+                     if t.rpartition(":")[0] == repo}
         out = []
-        for tag in sorted(set(tags) - {INITIAL, "<none>"}):
-            labels = docker_cli.image_labels(f"{repo}:{tag}")
+        for tag in sorted(set(labels_of) - {INITIAL, "<none>"}):
+            labels = labels_of[tag]
             when = labels.get(f"{LABEL}.snapshot-created")
             out.append(SnapshotInfo(tag, f"{repo}:{tag}", datetime.fromisoformat(when) if when else
                                     datetime.fromtimestamp(0, UTC)))
@@ -102,19 +108,24 @@ class DockerSnapshots(Snapshots):
         return DockerBackend().boot(self._require(label), name=name)
 
     def remove(self, label: str) -> None:
-        docker_cli.docker("rmi", self._require(validate_label(label)), timeout=120)
+        tag = self._require(validate_label(label))
+        with sdk.translated("rmi", subject=tag):
+            sdk.api().remove_image(tag)
 
     def files(self, label: str) -> dict[str, str]:
         """{path relative to the layout root: sha256 or 'link:<target>'} of a snapshot."""
         tag = self._require(label)
-        image_id = docker_cli.out("image", "inspect", "-f", "{{.Id}}", tag).split(":")[-1]
+        info = sdk.image_info(tag) or {}
+        image_id = info.get("Id", tag).split(":")[-1]
         cache = cache_home() / "manifests" / f"{image_id}.json"
         if cache.exists():
             return json.loads(cache.read_text())
-        mounts = docker_cli.image_labels(tag).get(f"{LABEL}.mounts", "{}")
-        proc = docker_cli.docker("run", "--rm", "--network", "none", "--user", "0", "--entrypoint", "python3",
-                                 tag, "-c", LISTER, mounts, timeout=600)
-        listing = json.loads(proc.stdout)
+        mounts = ((info.get("Config") or {}).get("Labels") or {}).get(f"{LABEL}.mounts", "{}")
+        code, out, err = sdk.run_capture(tag, ["-c", LISTER, mounts], entrypoint=["python3"], user="0")
+        if code != 0:
+            detail = err.decode(errors="replace").strip().splitlines()[-1:] or ["?"]
+            raise SnapshotError(f"listing the files of {tag} failed: {detail[0]}")
+        listing = json.loads(out)
         cache.parent.mkdir(parents=True, exist_ok=True)
         tmp = cache.with_name(f".{cache.name}.{secrets.token_hex(3)}")
         tmp.write_text(json.dumps(listing))
@@ -127,14 +138,15 @@ class DockerSnapshots(Snapshots):
                         changed=sorted(p for p in set(fa) & set(fb) if fa[p] != fb[p]))
 
     def export(self, label: str, path: str | Path) -> Path:
-        """``docker save`` the snapshot to an archive (temp file + rename)."""
+        """``docker save`` the snapshot to an archive, streamed chunk by chunk (temp file + rename)."""
         tag = self._require(label)
         path = Path(path)
         if path.is_dir():
             path = path / f"computer-{self.computer_id}-{label}.tar"
         tmp = path.with_name(f".{path.name}.tmp-{secrets.token_hex(3)}")
         try:
-            docker_cli.docker("save", "-o", str(tmp), tag, timeout=1800)
+            with open(tmp, "wb") as fh:
+                sdk.save(tag, fh)
             os.replace(tmp, path)
         finally:
             tmp.unlink(missing_ok=True)

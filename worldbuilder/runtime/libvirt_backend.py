@@ -22,7 +22,7 @@ from worldbuilder.errors import BootError, ComputerError, EngineUnavailable
 from worldbuilder.materialize.vm import VMDisk
 from worldbuilder.runtime import accel
 from worldbuilder.runtime.computer import SSHEndpoint
-from worldbuilder.runtime.qemu_backend import _tail, free_port, run_root, wait_for_login
+from worldbuilder.runtime.qemu_backend import READY_TIMEOUT, _tail, free_port, run_root, wait_for_login
 from worldbuilder.runtime.ssh import SSHComputer
 
 QEMU_NS = "http://libvirt.org/schemas/domain/qemu/1.0"
@@ -130,7 +130,7 @@ class LibvirtComputer(SSHComputer):
 class LibvirtBackend:
     """Define, start and destroy computers as libvirt domains."""
 
-    def __init__(self, uri: str = DEFAULT_URI, ready_timeout: float = 240.0) -> None:
+    def __init__(self, uri: str = DEFAULT_URI, ready_timeout: float = READY_TIMEOUT) -> None:
         self.uri, self.ready_timeout = uri, ready_timeout
 
     def connect(self):

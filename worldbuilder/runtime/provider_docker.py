@@ -115,13 +115,13 @@ def _docker(computer: Computer) -> DockerComputer:
 
 def chain_bytes(ref: str) -> int:
     """Bytes the snapshot ``ref`` holds over its computer's built image (counts toward the disk quota)."""
-    from worldbuilder.materialize import docker_cli
+    from worldbuilder.materialize import docker_sdk as sdk
     from worldbuilder.materialize.docker_image import LABEL, image_tag
 
     def size(r: str) -> int | None:
-        proc = docker_cli.docker("image", "inspect", "-f", "{{.Size}}", r, check=False, timeout=30)
-        return int(proc.stdout) if proc.returncode == 0 else None
+        info = sdk.image_info(r)
+        return int(info.get("Size", 0)) if info is not None else None
 
-    cid = docker_cli.image_labels(ref).get(f"{LABEL}.computer-id", "")
+    cid = sdk.image_labels(ref).get(f"{LABEL}.computer-id", "")
     own, base = size(ref), size(image_tag(cid)) if cid else None
     return max(0, own - base) if own is not None and base is not None else 0

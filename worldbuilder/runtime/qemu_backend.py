@@ -36,7 +36,8 @@ from worldbuilder.runtime.ssh import SSHComputer
 T = TypeVar("T")
 
 NAME_RE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$")
-READY_TIMEOUT = float(os.environ.get("WORLDBUILDER_VM_READY_TIMEOUT", "240"))
+# Boot-to-SSH limit: a TCG boot takes 20-40 s on an idle 2-core host but several minutes on a loaded one.
+READY_TIMEOUT = float(os.environ.get("WORLDBUILDER_VM_READY_TIMEOUT", "600"))
 
 
 class RunningVM(BaseModel):

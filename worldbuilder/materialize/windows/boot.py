@@ -6,8 +6,9 @@ Windows disk is used through a qcow2 overlay, so the base is never written. Eith
 waits until the provisioner's ready marker exists and the user logs in with the computer's key.
 
 This path needs a host with a working ``/dev/kvm`` (Windows under TCG is far too slow) and cannot
-run in CI; every precondition fails with one line before anything starts. It is the seed of the
-``windows-qemu`` provider: the provider interface (issue 12, parts 1-2) will own it.
+run in CI; every precondition fails with one line before anything starts. ``boot_windows`` is the
+``windows boot`` command's direct path (it writes the build's disks); the ``windows-qemu`` provider uses
+:func:`start_machine` and :func:`wait_ready` on overlay generations instead (see runtime/windows_layers.py).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from worldbuilder.errors import CommandTimeout, ComputerError, EngineUnavailable, WorldbuilderError
+from worldbuilder.errors import BootError, CommandTimeout, ComputerError, EngineUnavailable, WorldbuilderError
 from worldbuilder.materialize.windows.build import WindowsBuild
 
 KVM_GET_API_VERSION = 0xAE00
@@ -34,7 +35,7 @@ BOOT_TIMEOUT = 900.0
 READY = "C:\\ProgramData\\worldbuilder\\ready"
 
 
-class WindowsBootError(ComputerError):
+class WindowsBootError(BootError, ComputerError):
     """A Windows VM could not be started, or never became reachable over SSH."""
 
 
@@ -54,6 +55,12 @@ def check_kvm(device: str = "/dev/kvm") -> None:
     choice = accel.detect()
     if choice.name != "kvm":
         raise EngineUnavailable(f"Windows VMs need KVM, which does not work here ({' '.join(choice.reason.split())[:160]})")
+
+
+def check_boot_tools() -> None:
+    for tool in ("qemu-system-x86_64", "qemu-img", "swtpm"):
+        if shutil.which(tool) is None:
+            raise EngineUnavailable(f"{tool} is not installed; run scripts/ensure-engine.sh windows")
 
 
 def check_sources(install_iso: Path | None, base_qcow2: Path | None) -> None:
@@ -89,9 +96,7 @@ def boot_windows(build: WindowsBuild, install_iso: Path | None = None, base_qcow
 
     ``accel="tcg"`` only exercises the boot machinery (tests): Windows is unusably slow without KVM.
     """
-    for tool in ("qemu-system-x86_64", "qemu-img", "swtpm"):
-        if shutil.which(tool) is None:
-            raise EngineUnavailable(f"{tool} is not installed; run scripts/ensure-engine.sh windows")
+    check_boot_tools()
     check_sources(install_iso, base_qcow2)
     if accel == "kvm":
         check_kvm()
@@ -99,28 +104,39 @@ def boot_windows(build: WindowsBuild, install_iso: Path | None = None, base_qcow
     prepare_os_disk(build, install_iso, base_qcow2)
     port = _free_port()
     m = build.machine(f"wb-win-{build.computer_id}", port, install_iso=install_iso, kvm=accel == "kvm")
-    m.tpm_dir.mkdir(exist_ok=True, mode=0o700)
     run = build.dir / "run"
-    run.mkdir(exist_ok=True, mode=0o700)
+    swtpm, qemu = start_machine(m, run, run / "qmp.sock")
+    if log:
+        log(f"{m.name}: QEMU pid {qemu.pid}, SSH on 127.0.0.1:{port}; waiting for the provisioner")
+    try:
+        return wait_ready(build, m.name, port, qemu, timeout or (INSTALL_TIMEOUT if install_iso else BOOT_TIMEOUT))
+    except BaseException:
+        kill_machine(qemu, swtpm)
+        raise
+
+
+def start_machine(m, run: Path, qmp: Path) -> tuple[subprocess.Popen, subprocess.Popen]:
+    """Start swtpm and QEMU for machine ``m`` (logs and pid file in ``run``); (swtpm, qemu), not waiting."""
     from worldbuilder.materialize.windows.machine import qemu_command, swtpm_command
 
+    m.tpm_dir.mkdir(exist_ok=True, mode=0o700)
+    run.mkdir(exist_ok=True, mode=0o700)
+    qmp.unlink(missing_ok=True)
     swtpm = subprocess.Popen(swtpm_command(m), stdin=subprocess.DEVNULL, start_new_session=True)
     for _ in range(50):
         if m.tpm_socket.exists():
             break
         time.sleep(0.1)
     with open(run / "qemu.log", "wb") as qlog:
-        qemu = subprocess.Popen(qemu_command(m, qmp=run / "qmp.sock", pidfile=run / "qemu.pid"),
-                                stdin=subprocess.DEVNULL, stdout=qlog, stderr=subprocess.STDOUT, start_new_session=True)
-    if log:
-        log(f"{m.name}: QEMU pid {qemu.pid}, SSH on 127.0.0.1:{port}; waiting for the provisioner")
-    try:
-        return _wait_ready(build, m.name, port, qemu, timeout or (INSTALL_TIMEOUT if install_iso else BOOT_TIMEOUT))
-    except BaseException:
-        for proc in (qemu, swtpm):
-            proc.kill()
-            proc.wait(timeout=30)
-        raise
+        qemu = subprocess.Popen(qemu_command(m, qmp=qmp, pidfile=run / "qemu.pid"), stdin=subprocess.DEVNULL,
+                                stdout=qlog, stderr=subprocess.STDOUT, start_new_session=True)
+    return swtpm, qemu
+
+
+def kill_machine(qemu: subprocess.Popen, swtpm: subprocess.Popen) -> None:
+    for proc in (qemu, swtpm):
+        proc.kill()
+        proc.wait(timeout=30)
 
 
 def build_key_matches(build: WindowsBuild) -> None:
@@ -129,7 +145,7 @@ def build_key_matches(build: WindowsBuild) -> None:
         raise WindowsBootError(f"the SSH key {build.key_path} is missing or not the one on {build.dir}/provision.iso")
 
 
-def _wait_ready(build: WindowsBuild, name: str, port: int, qemu: subprocess.Popen, timeout: float):
+def wait_ready(build: WindowsBuild, name: str, port: int, qemu: subprocess.Popen, timeout: float):
     from worldbuilder.runtime.computer import SSHEndpoint
 
     deadline = time.monotonic() + timeout

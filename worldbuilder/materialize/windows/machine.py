@@ -11,6 +11,7 @@ talks to the socket of one we start), a USB tablet and a plain VGA for the insta
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import subprocess
 import tempfile
@@ -54,7 +55,12 @@ class Machine:
 
     @property
     def tpm_socket(self) -> Path:
-        return self.tpm_dir / "swtpm.sock"
+        """swtpm's control socket (UNIX socket paths are limited to ~107 bytes: else a short temp path)."""
+        path = self.tpm_dir / "swtpm.sock"
+        if len(str(path)) < 100:
+            return path
+        digest = hashlib.sha256(str(self.tpm_dir).encode()).hexdigest()[:12]
+        return Path(tempfile.gettempdir()) / f"wb-swtpm-{digest}.sock"
 
     def cdroms(self) -> list[tuple[str, Path]]:
         return ([("install", self.install_iso)] if self.install_iso else []) + [("provision", self.provision_iso)]
