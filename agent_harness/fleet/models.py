@@ -7,7 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-STAGES: tuple[str, ...] = ("generate", "image", "objectives", "simulate", "judge", "report")
+from agent_harness.fleet.stage_names import STAGES as STAGES  # re-exported for the driver
+
 State = Literal["pending", "running", "done", "failed", "quarantined"]
 SCHEMA_VERSION = "1"
 
