@@ -23,7 +23,7 @@ MIN_TARGET = 40
 # typical ln(bytes) and spread of each type/kind: decides which files receive which of the drawn sizes
 TYPE_LN: dict[str, tuple[float, float]] = {
     "docx": (10.4, 1.0), "xlsx": (9.6, 0.5), "pptx": (11.0, 0.4), "pdf": (11.2, 1.6), "png": (9.7, 0.5),
-    "jpg": (14.6, 0.8), "mp3": (15.2, 0.8), "zip": (13.0, 1.2), "csv": (9.2, 1.8), "json": (8.0, 1.5),
+    "jpg": (14.6, 0.8), "mp3": (15.2, 0.8), "heic": (13.3, 0.5), "mp4": (14.2, 0.4), "zip": (13.0, 1.2), "csv": (9.2, 1.8), "json": (8.0, 1.5),
     "jsonl": (10.0, 1.5), "md": (7.8, 1.0), "txt": (7.6, 1.4), "py": (8.2, 1.0), "toml": (6.4, 0.7),
     "eml": (8.8, 1.0), "ics": (7.5, 0.5), "vcf": (7.4, 1.0),
 }
@@ -164,6 +164,28 @@ def recordings(b: TreeBuilder) -> None:
         what = b.rng.choice(("interview", "voice memo", "meeting recording", "episode rough cut", "call notes"))
         b.add(f"{b.roots.docs}/Recordings", f"{c:%Y-%m-%d} {p.code} {what}", "mp3", "recording", c, c, project=p.id,
               refs=[p.id], force=True)
+
+
+def phone_media(b: TreeBuilder) -> None:
+    """HEIC phone photos (a day out per folder) and MP4 clips (project footage, or a phone's videos)."""
+    while b.remaining.get("heic", 0) > 0:
+        day, _ = b.times(b.start, b.now)
+        folder = f"{b.roots.pictures}/{day.year}/{safe_name(f'{day:%Y-%m-%d} {b.rng.choice(sorted(CITIES))}')}"
+        t = day.replace(hour=b.rng.randint(8, 19), minute=b.rng.randint(0, 59), second=0, microsecond=0)
+        for _ in range(min(b.remaining["heic"], b.rng.randint(2, 9))):
+            stem = f"IMG_{b.rng.randint(1000, 9999)}"
+            b.add(folder, stem, "heic", "phone_photo", t, t, stem=stem, force=True)
+            t = min(b.now, t + timedelta(seconds=b.rng.randint(4, 600)))
+    videos = "/".join(p for p in (b.roots.home, "Videos") if p)
+    while b.remaining.get("mp4", 0) > 0:
+        p = b.pick_project() if b.rng.random() < 0.6 else None
+        c, _ = b.times(*b.window(p))
+        what = b.rng.choice(("b-roll", "interview clip", "walkthrough", "site walk", "demo recording", "class recording"))
+        if p is not None:
+            b.add(f"{b.roots.work}/Video", f"{c:%Y-%m-%d} {p.code} {what}", "mp4", "video", c, c, project=p.id,
+                  refs=[p.id], force=True)
+        else:
+            b.add(videos, f"VID_{c:%Y%m%d_%H%M%S}", "mp4", "video", c, c, stem=f"VID_{c:%Y%m%d_%H%M%S}", force=True)
 
 
 def contacts(b: TreeBuilder) -> None:
