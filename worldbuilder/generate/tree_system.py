@@ -19,6 +19,18 @@ if TYPE_CHECKING:
 APPS = ("Firefox", "Thunderbird", "LibreOffice Writer", "Files", "Terminal", "Zoom", "Slack", "Calculator")
 MAIL_FOLDERS = ("Inbox", "Inbox", "Inbox", "Sent", "Archive")
 
+LINUX_STATE = (".mozilla/firefox/{p}.default-release/prefs.js", ".mozilla/firefox/{p}.default-release/xulstore.json",
+               ".mozilla/firefox/profiles.ini", ".thunderbird/{p}.default-release/prefs.js",
+               ".thunderbird/{p}.default-release/session.json", ".thunderbird/profiles.ini",
+               ".config/gtk-3.0/bookmarks", ".config/enchant/en_US.dic", ".config/Slack/storage/root-state.json",
+               ".config/zoomus.conf", ".config/evince/print-settings", ".local/share/nautilus/tags.json")
+WINDOWS_STATE = ("AppData/Local/Microsoft/Edge/User Data/Default/Bookmarks",
+                 "AppData/Local/Microsoft/Edge/User Data/Default/Preferences.json",
+                 "AppData/Roaming/Microsoft/UProof/CUSTOM.DIC", "AppData/Roaming/Slack/storage/root-state.json",
+                 "AppData/Roaming/Zoom/data/zoom.us.ini", "AppData/Roaming/Mozilla/Firefox/profiles.ini",
+                 "AppData/Roaming/Mozilla/Firefox/Profiles/{p}.default-release/prefs.js",
+                 "AppData/Roaming/Mozilla/Firefox/Profiles/{p}.default-release/xulstore.json")
+
 
 def _put(b: TreeBuilder, path: str, ftype: str, kind: str, title: str, hidden: bool = True,
          lo=None, hi=None, **extra: object) -> FilePlan | None:  # noqa: ANN001
@@ -55,8 +67,18 @@ def system_files(b: TreeBuilder) -> None:
              "container.dat")
         for app in b.rng.sample(APPS, 4):
             _put(b, _home(b, "Desktop", f"{safe_name(app)}.url"), "txt", "shortcut", app, hidden=False)
+    _app_state(b, linux)
     _trash(b, linux)
     _thumbnails(b, linux)
+
+
+def _app_state(b: TreeBuilder, linux: bool) -> None:
+    """Browser, mail, chat and spelling state files (the small-file tail of a lived-in home)."""
+    profile = hashlib.sha1(b.profile.username.encode()).hexdigest()[:8]
+    paths = LINUX_STATE if linux else WINDOWS_STATE
+    for rel in b.rng.sample(paths, k=b.rng.randint(len(paths) * 2 // 3, len(paths))):
+        rel = rel.format(p=profile)
+        _put(b, rel if linux else _home(b, rel), "txt", "app_state", rel.rsplit("/", 1)[-1])
 
 
 def _trash(b: TreeBuilder, linux: bool) -> None:
