@@ -3,8 +3,9 @@
 
 Both are deterministic per file path: pixels come from :func:`photo_image` seeded by the path, the encoders
 run with fixed settings (x265 ``ultrafast``; libx264 single-threaded with FFmpeg's ``bitexact`` flags, so no
-encoder version string or wall-clock time lands in the file). ``content.data`` carries the parameters the
-content stage chose (pixel size, camera, time taken, clip length).
+muxer version string or wall-clock time lands in the file). The bytes are the same for the same encoder
+builds (the pillow-heif and av wheels pin them; x264 writes its version into the stream). ``content.data``
+carries the parameters the content stage chose (pixel size, camera, time taken, clip length).
 """
 
 from __future__ import annotations
