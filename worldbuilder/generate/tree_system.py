@@ -23,13 +23,24 @@ LINUX_STATE = (".mozilla/firefox/{p}.default-release/prefs.js", ".mozilla/firefo
                ".mozilla/firefox/profiles.ini", ".thunderbird/{p}.default-release/prefs.js",
                ".thunderbird/{p}.default-release/session.json", ".thunderbird/profiles.ini",
                ".config/gtk-3.0/bookmarks", ".config/enchant/en_US.dic", ".config/Slack/storage/root-state.json",
-               ".config/zoomus.conf", ".config/evince/print-settings", ".local/share/nautilus/tags.json")
+               ".config/zoomus.conf", ".config/evince/print-settings", ".local/share/nautilus/tags.json",
+               ".mozilla/firefox/{p}.default-release/handlers.json", ".mozilla/firefox/{p}.default-release/times.json",
+               ".mozilla/firefox/installs.ini", ".thunderbird/{p}.default-release/xulstore.json",
+               ".config/libreoffice/4/user/basic/dialog.xlc", ".config/libreoffice/4/user/basic/script.xlc",
+               ".config/libreoffice/4/user/basic/Standard/dialog.xlb",
+               ".config/libreoffice/4/user/basic/Standard/script.xlb",
+               ".config/libreoffice/4/user/basic/Standard/Module1.xba", ".config/goa-1.0/accounts.conf")
 WINDOWS_STATE = ("AppData/Local/Microsoft/Edge/User Data/Default/Bookmarks",
                  "AppData/Local/Microsoft/Edge/User Data/Default/Preferences.json",
                  "AppData/Roaming/Microsoft/UProof/CUSTOM.DIC", "AppData/Roaming/Slack/storage/root-state.json",
                  "AppData/Roaming/Zoom/data/zoom.us.ini", "AppData/Roaming/Mozilla/Firefox/profiles.ini",
                  "AppData/Roaming/Mozilla/Firefox/Profiles/{p}.default-release/prefs.js",
-                 "AppData/Roaming/Mozilla/Firefox/Profiles/{p}.default-release/xulstore.json")
+                 "AppData/Roaming/Mozilla/Firefox/Profiles/{p}.default-release/xulstore.json",
+                 "AppData/Roaming/Mozilla/Firefox/Profiles/{p}.default-release/handlers.json",
+                 "AppData/Roaming/Mozilla/Firefox/installs.ini", "AppData/Roaming/Microsoft/Teams/settings.json",
+                 "AppData/Roaming/Microsoft/Teams/desktop-config.json", "AppData/Local/Microsoft/OneDrive/settings/global.ini",
+                 "AppData/Roaming/LibreOffice/4/user/basic/dialog.xlc", "AppData/Roaming/LibreOffice/4/user/basic/script.xlc",
+                 "AppData/Roaming/LibreOffice/4/user/basic/Standard/Module1.xba")
 
 
 def _put(b: TreeBuilder, path: str, ftype: str, kind: str, title: str, hidden: bool = True,

@@ -64,6 +64,11 @@ def app_state_text(w: Writer, files: list[FilePlan], layout: Layout) -> str:
         n = max(1, min(len(recent), target // 60))
         return json.dumps({"app": name.rsplit(".", 1)[0], "user": w.profile.email, "theme": "light",
                            "recent": recent[-n:]}, indent=2) + "\n"
+    if name.endswith((".xlb", ".xlc", ".xba")):  # LibreOffice Basic library files of a fresh user profile
+        tag = {"xlb": "library:library", "xlc": "library:libraries", "xba": "script:module"}[name.rsplit(".", 1)[1]]
+        return ('<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE library:library PUBLIC "-//OpenOffice.org//DTD '
+                f'OfficeDocument 1.0//EN" "library.dtd">\n<{tag} xmlns:library="http://openoffice.org/2000/library" '
+                f'library:name="Standard" library:readonly="false" library:passwordprotected="false"/>\n')
     # an ini-style settings file (profiles.ini, zoomus.conf, print-settings)
     people = [p.name for p in w.world.people]
     entries = [f"recent_contact_{i}={p}" for i, p in enumerate(people)]
