@@ -157,9 +157,9 @@ def test_mp3_opens_with_mutagen(tmp_path: Path) -> None:
 
 def test_media_bytes_are_the_same_in_another_process() -> None:
     here = {a[1]: hashlib.sha256(_render(a)).hexdigest() for a in (HEIC, MP4)}
-    code = ("import hashlib, sys; sys.path.insert(0, %r); from test_realism_shape import HEIC, MP4, _render; "
-            "print(hashlib.sha256(_render(HEIC)).hexdigest(), hashlib.sha256(_render(MP4)).hexdigest())"
-            % str(Path(__file__).parent))
+    tests = str(Path(__file__).parent)
+    code = (f"import hashlib, sys; sys.path.insert(0, {tests!r}); from test_realism_shape import HEIC, MP4, _render; "
+            "print(hashlib.sha256(_render(HEIC)).hexdigest(), hashlib.sha256(_render(MP4)).hexdigest())")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out == [here["heic"], here["mp4"]]
     assert _render(HEIC) != _render(("Pictures/2024/IMG_4412.heic", *HEIC[1:]))  # pixels come from the path
