@@ -12,7 +12,7 @@ from worldbuilder.generate.tree_shape import CAMERAS, PHONES
 from worldbuilder.render.media import FRAME_BYTES, FRAME_SECONDS, QUALITY, TEXTURE, jpg_size_for
 from worldbuilder.render.media_video import VIDEO_FPS, VIDEO_FRAME_BYTES, heic_size_for
 
-MAX_VIDEO_SECONDS = 12  # encoding costs CPU per frame: clips stay short (most phone clips are)
+MAX_VIDEO_SECONDS = 8  # encoding costs CPU per frame: clips stay short (most phone clips are)
 
 SCANNERS = ("HP LaserJet MFP M234sdw", "Canon PIXMA TS6420", "Epson WorkForce WF-2960", "Brother MFC-L2750DW",
             "Genius Scan for iOS", "Microsoft Lens")
