@@ -38,7 +38,7 @@ KIND_LN: dict[str, tuple[float, float]] = {
 # ln(bytes) above which a type's content cannot grow (a chart PNG, a workbook of typed rows, a deck of text
 # slides): the largest drawn sizes go to the types that can carry them (photos, media, scans, documents with
 # figures, archives), so drawn targets are reached rather than missed
-REACH_LN: dict[str, float] = {"png": 10.8, "xlsx": 11.2, "pptx": 11.3, "md": 10.0, "txt": 10.2, "eml": 10.5,
+REACH_LN: dict[str, float] = {"png": 10.8, "xlsx": 10.8, "pptx": 11.3, "md": 10.0, "txt": 10.2, "eml": 10.5,
                               "py": 10.8, "json": 11.0, "csv": 12.5, "toml": 8.0, "ics": 8.5, "vcf": 9.0}
 XDG_EMPTY = ("Music", "Videos", "Templates", "Public")
 WIN_EMPTY = ("Music", "Videos", "Saved Games", "Contacts", "Favorites", "Links", "3D Objects")

@@ -19,28 +19,21 @@ if TYPE_CHECKING:
 APPS = ("Firefox", "Thunderbird", "LibreOffice Writer", "Files", "Terminal", "Zoom", "Slack", "Calculator")
 MAIL_FOLDERS = ("Inbox", "Inbox", "Inbox", "Sent", "Archive")
 
-LINUX_STATE = (".mozilla/firefox/{p}.default-release/prefs.js", ".mozilla/firefox/{p}.default-release/xulstore.json",
-               ".mozilla/firefox/profiles.ini", ".thunderbird/{p}.default-release/prefs.js",
-               ".thunderbird/{p}.default-release/session.json", ".thunderbird/profiles.ini",
-               ".config/gtk-3.0/bookmarks", ".config/enchant/en_US.dic", ".config/Slack/storage/root-state.json",
-               ".config/zoomus.conf", ".config/evince/print-settings", ".local/share/nautilus/tags.json",
-               ".mozilla/firefox/{p}.default-release/handlers.json", ".mozilla/firefox/{p}.default-release/times.json",
-               ".mozilla/firefox/installs.ini", ".thunderbird/{p}.default-release/xulstore.json",
-               ".config/libreoffice/4/user/basic/dialog.xlc", ".config/libreoffice/4/user/basic/script.xlc",
-               ".config/libreoffice/4/user/basic/Standard/dialog.xlb",
-               ".config/libreoffice/4/user/basic/Standard/script.xlb",
-               ".config/libreoffice/4/user/basic/Standard/Module1.xba", ".config/goa-1.0/accounts.conf")
-WINDOWS_STATE = ("AppData/Local/Microsoft/Edge/User Data/Default/Bookmarks",
-                 "AppData/Local/Microsoft/Edge/User Data/Default/Preferences.json",
-                 "AppData/Roaming/Microsoft/UProof/CUSTOM.DIC", "AppData/Roaming/Slack/storage/root-state.json",
-                 "AppData/Roaming/Zoom/data/zoom.us.ini", "AppData/Roaming/Mozilla/Firefox/profiles.ini",
-                 "AppData/Roaming/Mozilla/Firefox/Profiles/{p}.default-release/prefs.js",
-                 "AppData/Roaming/Mozilla/Firefox/Profiles/{p}.default-release/xulstore.json",
-                 "AppData/Roaming/Mozilla/Firefox/Profiles/{p}.default-release/handlers.json",
-                 "AppData/Roaming/Mozilla/Firefox/installs.ini", "AppData/Roaming/Microsoft/Teams/settings.json",
-                 "AppData/Roaming/Microsoft/Teams/desktop-config.json", "AppData/Local/Microsoft/OneDrive/settings/global.ini",
-                 "AppData/Roaming/LibreOffice/4/user/basic/dialog.xlc", "AppData/Roaming/LibreOffice/4/user/basic/script.xlc",
-                 "AppData/Roaming/LibreOffice/4/user/basic/Standard/Module1.xba")
+# app state files, grouped in the few folders a real profile fills (a folder of one file would thin the home)
+LINUX_STATE = tuple(f".mozilla/firefox/{{p}}.default-release/{n}" for n in ("prefs.js", "xulstore.json", "handlers.json",
+                                                                          "times.json")) + (
+    ".mozilla/firefox/profiles.ini", ".mozilla/firefox/installs.ini", ".config/zoomus.conf",
+    *(f".thunderbird/{{p}}.default-release/{n}" for n in ("prefs.js", "session.json", "xulstore.json")),
+    *(f".config/libreoffice/4/user/basic/{n}" for n in ("dialog.xlc", "script.xlc", "Standard/dialog.xlb",
+                                                         "Standard/script.xlb", "Standard/Module1.xba")))
+WINDOWS_STATE = (
+    "AppData/Local/Microsoft/Edge/User Data/Default/Bookmarks",
+    "AppData/Local/Microsoft/Edge/User Data/Default/Preferences.json",
+    "AppData/Roaming/Mozilla/Firefox/profiles.ini", "AppData/Roaming/Mozilla/Firefox/installs.ini",
+    *(f"AppData/Roaming/Mozilla/Firefox/Profiles/{{p}}.default-release/{n}" for n in ("prefs.js", "xulstore.json",
+                                                                                     "handlers.json")),
+    "AppData/Roaming/Microsoft/Teams/settings.json", "AppData/Roaming/Microsoft/Teams/desktop-config.json",
+    "AppData/Roaming/LibreOffice/4/user/basic/dialog.xlc", "AppData/Roaming/LibreOffice/4/user/basic/script.xlc")
 
 
 def _put(b: TreeBuilder, path: str, ftype: str, kind: str, title: str, hidden: bool = True,
@@ -87,7 +80,7 @@ def _app_state(b: TreeBuilder, linux: bool) -> None:
     """Browser, mail, chat and spelling state files (the small-file tail of a lived-in home)."""
     profile = hashlib.sha1(b.profile.username.encode()).hexdigest()[:8]
     paths = LINUX_STATE if linux else WINDOWS_STATE
-    for rel in b.rng.sample(paths, k=b.rng.randint(len(paths) * 2 // 3, len(paths))):
+    for rel in paths:
         rel = rel.format(p=profile)
         _put(b, rel if linux else _home(b, rel), "txt", "app_state", rel.rsplit("/", 1)[-1])
 
