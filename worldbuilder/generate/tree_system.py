@@ -20,18 +20,21 @@ APPS = ("Firefox", "Thunderbird", "LibreOffice Writer", "Files", "Terminal", "Zo
 MAIL_FOLDERS = ("Inbox", "Inbox", "Inbox", "Sent", "Archive")
 
 # app state files, grouped in the few folders a real profile fills (a folder of one file would thin the home)
-LINUX_STATE = tuple(f".mozilla/firefox/{{p}}.default-release/{n}" for n in ("prefs.js", "xulstore.json", "handlers.json",
-                                                                          "times.json")) + (
+FIREFOX = ("prefs.js", "xulstore.json", "handlers.json", "times.json", "compatibility.ini", "containers.json",
+           "extension-preferences.json", "extensions.json", "sessionCheckpoints.json", "SiteSecurityServiceState.txt",
+           "pkcs11.txt", "AlternateServices.txt", "broadcast-listeners.json")
+THUNDERBIRD = ("prefs.js", "session.json", "xulstore.json", "compatibility.ini", "containers.json", "extensions.json",
+               "times.json", "pkcs11.txt", "folderTree.json", "virtualFolders.dat")
+LINUX_STATE = tuple(f".mozilla/firefox/{{p}}.default-release/{n}" for n in FIREFOX) + (
     ".mozilla/firefox/profiles.ini", ".mozilla/firefox/installs.ini", ".config/zoomus.conf",
-    *(f".thunderbird/{{p}}.default-release/{n}" for n in ("prefs.js", "session.json", "xulstore.json")),
+    *(f".thunderbird/{{p}}.default-release/{n}" for n in THUNDERBIRD),
     *(f".config/libreoffice/4/user/basic/{n}" for n in ("dialog.xlc", "script.xlc", "Standard/dialog.xlb",
                                                          "Standard/script.xlb", "Standard/Module1.xba")))
 WINDOWS_STATE = (
     "AppData/Local/Microsoft/Edge/User Data/Default/Bookmarks",
     "AppData/Local/Microsoft/Edge/User Data/Default/Preferences.json",
     "AppData/Roaming/Mozilla/Firefox/profiles.ini", "AppData/Roaming/Mozilla/Firefox/installs.ini",
-    *(f"AppData/Roaming/Mozilla/Firefox/Profiles/{{p}}.default-release/{n}" for n in ("prefs.js", "xulstore.json",
-                                                                                     "handlers.json")),
+    *(f"AppData/Roaming/Mozilla/Firefox/Profiles/{{p}}.default-release/{n}" for n in FIREFOX),
     "AppData/Roaming/Microsoft/Teams/settings.json", "AppData/Roaming/Microsoft/Teams/desktop-config.json",
     "AppData/Roaming/LibreOffice/4/user/basic/dialog.xlc", "AppData/Roaming/LibreOffice/4/user/basic/script.xlc")
 
