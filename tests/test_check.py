@@ -150,3 +150,20 @@ def test_extract_zip_lists_members_and_png_is_empty() -> None:
 def test_parse_number(num: str, suf: str | None, value: float) -> None:
     parsed = parse_number(num, suf)
     assert parsed is not None and abs(parsed[0] - value) < 1e-6
+
+
+@pytest.mark.parametrize(("text", "ok"), [
+    ("Sources interviewed 2023 18 B-roll: amount by item", True),  # the next item, not 18 billion
+    ("Client revenue (PHOENIX) $548,800 K-1: budget by line", True),
+    ("Sources interviewed 2023 18\nBudget", True),  # a scale letter on the next line is not a suffix
+    ("Sources interviewed 2023: 18 B", False),  # 18 billion
+    ("Sources interviewed 2023: 18k.", False),
+])
+def test_scale_suffix_ends_the_word(text: str, ok: bool) -> None:
+    from worldbuilder.factmatch import FactValue, fact_pattern, matches_fact
+
+    label = "Client revenue (PHOENIX)" if "PHOENIX" in text else "Sources interviewed 2023"
+    fact = FactValue("f1", label, 548800.0 if "PHOENIX" in text else 18.0, "count")
+    m = fact_pattern(fact, loose=True).search(text)
+    assert m is not None
+    assert matches_fact(fact, m.group("num"), m.group("suf")) is ok

@@ -202,7 +202,7 @@ def test_emails_read_like_threads(advisor: ComputerSpec) -> None:
 
 
 def test_decks_tell_a_story(advisor: ComputerSpec) -> None:
-    decks = [f for f in advisor.files if f.type == "pptx" and f.content.kind == "client_review"]
+    decks = [f for f in advisor.files if f.type == "pptx" and f.content.kind in ("client_review", "ic_presentation")]
     assert decks
     for f in decks:
         titles = [s.title for s in f.content.slides]

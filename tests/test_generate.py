@@ -17,7 +17,7 @@ from worldbuilder.personas import load_personas, sample_personas
 from worldbuilder.spec import ComputerSpec
 
 ADVISOR = "a senior financial advisor at a wealth management firm in Denver"
-OTHERS = frozenset({"csv", "eml", "ics", "zip", "jpg", "mp3", "vcf"})
+OTHERS = frozenset({"csv", "eml", "ics", "zip", "jpg", "mp3", "vcf", "mp4", "heic"})
 
 
 def visible_types(spec: ComputerSpec) -> Counter[str]:

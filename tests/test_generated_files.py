@@ -95,6 +95,16 @@ def _open(ftype: str, data: bytes, path: Path) -> None:
         size = sum((b & 0x7F) << (7 * (3 - i)) for i, b in enumerate(data[6:10]))
         frame = data[10 + size:]
         assert frame[:2] == b"\xff\xfb" and len(frame) % 417 == 0  # whole MPEG-1 Layer III frames
+    elif ftype == "heic":
+        import pillow_heif
+
+        heif = pillow_heif.open_heif(buf)
+        assert heif.size[0] >= 480 and heif.info.get("exif")
+    elif ftype == "mp4":
+        import av
+
+        with av.open(buf) as c:
+            assert c.streams.video[0].codec_context.name == "h264" and c.duration > 0
     elif ftype == "vcf":
         text = data.decode()
         assert text.startswith("BEGIN:VCARD") and text.count("BEGIN:VCARD") == text.count("END:VCARD")

@@ -61,7 +61,7 @@ def test_every_type_is_registered_and_rendered(spec: ComputerSpec, tree: Path) -
         assert (tree / d.path).is_dir()
 
 
-MEDIA = {"jpg", "mp3", "vcf"}
+MEDIA = {"jpg", "mp3", "vcf", "mp4", "heic"}
 
 
 def test_media_files_are_valid(spec: ComputerSpec) -> None:

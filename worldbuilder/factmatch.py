@@ -10,7 +10,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-NUMBER = r"(?P<num>[-−]?\s?(?:A\$|C\$|[$€£])?\s?\d[\d,]*(?:\.\d+)?)(?:\s?(?P<suf>%|bn\b|[kKMB]\b))?"
+# A scale letter is a suffix only when it ends the word on the same line: "18 B-roll" and "$548,800 K-1" are
+# a figure followed by another item, not 18 billion or 548.8 million.
+NUMBER = (r"(?P<num>[-−]?\s?(?:A\$|C\$|[$€£])?\s?\d[\d,]*(?:\.\d+)?)"
+          r"(?:[ \u00a0]?(?P<suf>%|(?:bn|[kKMB])(?![\w-])))?")
 SCALE = {"k": 1e3, "K": 1e3, "M": 1e6, "B": 1e9, "bn": 1e9}
 
 

@@ -24,11 +24,11 @@ SPEC_FILE_CAP = 256 << 20  # bytes: the largest spec file load() reads
 
 FILE_TYPES = (
     "docx", "xlsx", "pptx", "pdf", "png", "py", "txt", "md", "json", "jsonl",
-    "toml", "csv", "eml", "ics", "zip", "jpg", "mp3", "vcf",
+    "toml", "csv", "eml", "ics", "zip", "jpg", "mp3", "vcf", "mp4", "heic",
 )
 FileType = Literal[
     "docx", "xlsx", "pptx", "pdf", "png", "py", "txt", "md", "json", "jsonl",
-    "toml", "csv", "eml", "ics", "zip", "jpg", "mp3", "vcf",
+    "toml", "csv", "eml", "ics", "zip", "jpg", "mp3", "vcf", "mp4", "heic",
 ]
 SizeClass = Literal["tiny", "small", "medium", "large"]
 ComputerSize = Literal["small", "standard", "large"]

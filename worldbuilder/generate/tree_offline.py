@@ -29,6 +29,7 @@ CATEGORIES: dict[str, dict[str, float]] = {
     "csv": {"work": 0.6, "export": 0.2, "personal": 0.2},
     "eml": {"mail": 1.0}, "ics": {"invite": 0.8, "personal": 0.2}, "zip": {"bundle": 1.0},
     "py": {"code": 1.0}, "jpg": {"photo": 1.0}, "mp3": {"recording": 1.0}, "vcf": {"contacts": 1.0},
+    "heic": {"phone_photo": 1.0}, "mp4": {"video": 1.0},
 }
 
 
@@ -204,6 +205,7 @@ class TreeBuilder:
         g.code_repos(self)
         shape.photos(self)
         shape.recordings(self)
+        shape.phone_media(self)
         shape.contacts(self)
         for ext in sorted(t for t in self.remaining if t not in ("zip", "eml")):
             guard = 0

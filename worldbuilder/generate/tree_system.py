@@ -19,6 +19,25 @@ if TYPE_CHECKING:
 APPS = ("Firefox", "Thunderbird", "LibreOffice Writer", "Files", "Terminal", "Zoom", "Slack", "Calculator")
 MAIL_FOLDERS = ("Inbox", "Inbox", "Inbox", "Sent", "Archive")
 
+# app state files, grouped in the few folders a real profile fills (a folder of one file would thin the home)
+FIREFOX = ("prefs.js", "xulstore.json", "handlers.json", "times.json", "compatibility.ini", "containers.json",
+           "extension-preferences.json", "extensions.json", "sessionCheckpoints.json", "SiteSecurityServiceState.txt",
+           "pkcs11.txt", "AlternateServices.txt", "broadcast-listeners.json")
+THUNDERBIRD = ("prefs.js", "session.json", "xulstore.json", "compatibility.ini", "containers.json", "extensions.json",
+               "times.json", "pkcs11.txt", "folderTree.json", "virtualFolders.dat")
+LINUX_STATE = tuple(f".mozilla/firefox/{{p}}.default-release/{n}" for n in FIREFOX) + (
+    ".mozilla/firefox/profiles.ini", ".mozilla/firefox/installs.ini", ".config/zoomus.conf",
+    *(f".thunderbird/{{p}}.default-release/{n}" for n in THUNDERBIRD),
+    *(f".config/libreoffice/4/user/basic/{n}" for n in ("dialog.xlc", "script.xlc", "Standard/dialog.xlb",
+                                                         "Standard/script.xlb", "Standard/Module1.xba")))
+WINDOWS_STATE = (
+    "AppData/Local/Microsoft/Edge/User Data/Default/Bookmarks",
+    "AppData/Local/Microsoft/Edge/User Data/Default/Preferences.json",
+    "AppData/Roaming/Mozilla/Firefox/profiles.ini", "AppData/Roaming/Mozilla/Firefox/installs.ini",
+    *(f"AppData/Roaming/Mozilla/Firefox/Profiles/{{p}}.default-release/{n}" for n in FIREFOX),
+    "AppData/Roaming/Microsoft/Teams/settings.json", "AppData/Roaming/Microsoft/Teams/desktop-config.json",
+    "AppData/Roaming/LibreOffice/4/user/basic/dialog.xlc", "AppData/Roaming/LibreOffice/4/user/basic/script.xlc")
+
 
 def _put(b: TreeBuilder, path: str, ftype: str, kind: str, title: str, hidden: bool = True,
          lo=None, hi=None, **extra: object) -> FilePlan | None:  # noqa: ANN001
@@ -55,8 +74,18 @@ def system_files(b: TreeBuilder) -> None:
              "container.dat")
         for app in b.rng.sample(APPS, 4):
             _put(b, _home(b, "Desktop", f"{safe_name(app)}.url"), "txt", "shortcut", app, hidden=False)
+    _app_state(b, linux)
     _trash(b, linux)
     _thumbnails(b, linux)
+
+
+def _app_state(b: TreeBuilder, linux: bool) -> None:
+    """Browser, mail, chat and spelling state files (the small-file tail of a lived-in home)."""
+    profile = hashlib.sha1(b.profile.username.encode()).hexdigest()[:8]
+    paths = LINUX_STATE if linux else WINDOWS_STATE
+    for rel in paths:
+        rel = rel.format(p=profile)
+        _put(b, rel if linux else _home(b, rel), "txt", "app_state", rel.rsplit("/", 1)[-1])
 
 
 def _trash(b: TreeBuilder, linux: bool) -> None:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from worldbuilder.render import archive, data, eml, ics, media, pdf, png, text, times
+from worldbuilder.render import archive, data, eml, ics, media, media_video, pdf, png, text, times
 from worldbuilder.render import docx as docx_renderer
 from worldbuilder.render import pptx as pptx_renderer
 from worldbuilder.render import xlsx as xlsx_renderer
@@ -41,6 +41,8 @@ RENDERERS: dict[str, Renderer] = {
     "jpg": media.render_jpg,
     "mp3": media.render_mp3,
     "vcf": media.render_vcf,
+    "mp4": media_video.render_mp4,
+    "heic": media_video.render_heic,
 }
 assert set(RENDERERS) == set(FILE_TYPES)
 _XML_TYPES = {"docx", "xlsx", "pptx", "pdf"}

@@ -120,6 +120,12 @@ class ContentMaker:
     def _mp3(self, spec: ContentSpec, w: Writer) -> None:
         spec.data = media.recording(w)
 
+    def _heic(self, spec: ContentSpec, w: Writer) -> None:
+        spec.data = media.phone_photo(w)
+
+    def _mp4(self, spec: ContentSpec, w: Writer) -> None:
+        spec.data = media.video(w)
+
     def _vcf(self, spec: ContentSpec, w: Writer) -> None:
         spec.data = media.contact_cards(w)
 

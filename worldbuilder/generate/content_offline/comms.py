@@ -9,6 +9,8 @@ from worldbuilder.generate.content_offline.prose import Writer, fact_clause, lon
 from worldbuilder.generate.content_offline.sections import actions, family_paragraph
 from worldbuilder.spec import Email, Event, stable_id
 
+# smallest file of each attachable type (an office file's package overhead): a short mail attaches none
+ATTACH_FLOOR = {"docx": 15_000, "xlsx": 10_000, "pdf": 4_000, "pptx": 55_000}
 
 def addr(name: str, email: str) -> str:
     return f"{name} <{email}>"
@@ -95,8 +97,8 @@ def email(w: Writer, siblings: list[FilePlan]) -> Email:
     domain = w.profile.email.split("@")[1]
     reply_to = None
     room = (w.plan.target_bytes or 40_000) / 1.37  # base64 grows attachments by a third
-    attach = [f.path for f in siblings if f.created <= w.plan.created and f.type in ("docx", "xlsx", "pdf", "pptx")
-              and f.target_bytes <= room and not f.hidden]
+    attach = [f.path for f in siblings if f.created <= w.plan.created and f.type in ATTACH_FLOOR
+              and max(f.target_bytes, ATTACH_FLOOR[f.type]) <= room and not f.hidden]
     attachments = sorted(w.rng.sample(attach, k=min(len(attach), w.rng.choice((0, 1, 1, 2)))))
     return Email(sender=addr(other.name, other.email) if incoming else me,
                  to=[me] if incoming else [addr(other.name, other.email)],

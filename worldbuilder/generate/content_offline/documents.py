@@ -63,11 +63,11 @@ def prose_budget(w: Writer) -> tuple[int, int]:
 def pictures(w: Writer, budget: int, caption: str) -> list[Block]:
     """Photos/figures whose JPEG bytes add up to about ``budget`` (about 0.3 byte per pixel at q85)."""
     out: list[Block] = []
-    while budget > 20_000 and len(out) < 12:
+    while budget > 8_000 and len(out) < 12:
         share = min(budget, w.rng.choice((400_000, 900_000, 1_800_000)))
         px = int(share / BYTES_PER_PIXEL)
-        width = max(400, min(5000, int((px * 1.5) ** 0.5)))
-        height = max(300, int(px / width))
+        width = max(160, min(5000, int((px * 1.5) ** 0.5)))
+        height = max(110, int(px / width))
         out.append(Image(seed=f"{w.plan.path}#{len(out)}", width=width, height=height,
                          caption=f"Figure {len(out) + 1}: {caption} - {w.grammar.thing()}"))
         budget -= share
@@ -79,6 +79,8 @@ def work_blocks(w: Writer, doc: DocumentKind | None, title: str, size: str) -> l
     chars, picture_bytes = prose_budget(w)
     sections = _headings(names)[: max(2, SECTIONS[size], min(len(names), chars // 1500))]
     per_section = max(1, chars // SENTENCE_CHARS // max(1, len(sections)))
+    # figures go to the first sections, each at least a modest photo (a budget split thinner would be lost)
+    n_pictured = max(1, min(len(sections) - 1, picture_bytes // 120_000))
     p = w.proj()
     blocks: list[Block] = [Heading(text=title, level=1),
                            Paragraph(text=f"Prepared by {w.profile.full_name} ({w.profile.job_title}, {w.profile.employer}) on "
@@ -95,8 +97,8 @@ def work_blocks(w: Writer, doc: DocumentKind | None, title: str, size: str) -> l
             n = min(extra, w.rng.randint(3, 6))
             blocks.append(Paragraph(text=family_paragraph(family(sec), w, n)))
             extra -= n
-        if picture_bytes and i < len(sections) - 1:
-            blocks += pictures(w, picture_bytes // max(1, len(sections) - 1), sec)
+        if picture_bytes and i < n_pictured:
+            blocks += pictures(w, picture_bytes // n_pictured, sec)
         if i == fact_at and fams[i] not in ("attendees", "actions"):
             blocks.append(Paragraph(text=w.facts_sentence(w.some_facts(w.rng.randint(2, 3)))))
         if i == table_at and doc is not None and doc.columns:

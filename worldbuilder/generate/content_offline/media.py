@@ -10,6 +10,9 @@ from worldbuilder.generate.base import FilePlan
 from worldbuilder.generate.content_offline.prose import Writer
 from worldbuilder.generate.tree_shape import CAMERAS, PHONES
 from worldbuilder.render.media import FRAME_BYTES, FRAME_SECONDS, QUALITY, TEXTURE, jpg_size_for
+from worldbuilder.render.media_video import VIDEO_FPS, VIDEO_FRAME_BYTES, heic_size_for
+
+MAX_VIDEO_SECONDS = 8  # encoding costs CPU per frame: clips stay short (most phone clips are)
 
 SCANNERS = ("HP LaserJet MFP M234sdw", "Canon PIXMA TS6420", "Epson WorkForce WF-2960", "Brother MFC-L2750DW",
             "Genius Scan for iOS", "Microsoft Lens")
@@ -43,6 +46,25 @@ def photo(w: Writer) -> dict:
 def recording(w: Writer) -> dict:
     seconds = max(5.0, (w.plan.target_bytes or 400_000) / FRAME_BYTES * FRAME_SECONDS)
     return {"seconds": round(seconds, 1), "artist": w.profile.full_name}
+
+
+def phone_photo(w: Writer) -> dict:
+    """An iPhone HEIC: pixel size from the target, the phone by folder (one phone per day out)."""
+    iphones = tuple(p for p in PHONES if p[0] == "Apple")
+    make, model = _pick(iphones, posixpath.dirname(w.plan.path))
+    width, height = heic_size_for(w.plan.target_bytes or 600_000)
+    if w.rng.random() < 0.3:
+        width, height = height, width  # portrait
+    return {"width": width, "height": height, "make": make, "model": model,
+            "taken": f"{w.plan.created:%Y:%m:%d %H:%M:%S}", "software": w.rng.choice(("16.6", "17.4.1", "17.5"))}
+
+
+def video(w: Writer) -> dict:
+    """A clip whose length brings it near its target (capped: encoding costs CPU per frame)."""
+    seconds = (w.plan.target_bytes or 1_000_000) / (VIDEO_FRAME_BYTES * VIDEO_FPS)
+    make, model = _pick(PHONES, w.plan.path)
+    return {"seconds": round(max(2.0, min(MAX_VIDEO_SECONDS, seconds)), 1), "make": make, "model": model,
+            "taken": f"{w.plan.created:%Y:%m:%d %H:%M:%S}", "crf": 18}
 
 
 def contact_cards(w: Writer) -> list[dict]:

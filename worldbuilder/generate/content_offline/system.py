@@ -6,6 +6,7 @@ import posixpath
 from urllib.parse import quote
 
 from worldbuilder.generate.base import FilePlan
+from worldbuilder.generate.content_offline.app_state import app_state_text
 from worldbuilder.generate.content_offline.prose import Writer
 from worldbuilder.generate.fill import slug
 from worldbuilder.spec import Layout
@@ -64,6 +65,8 @@ def system_text(w: Writer, files: list[FilePlan], layout: Layout) -> str | None:
             ("DOCUMENTS", "Documents"), ("MUSIC", "Music"), ("PICTURES", "Pictures"), ("VIDEOS", "Videos")))
     if k == "app_config":
         return _app_config(w)
+    if k == "app_state":
+        return app_state_text(w, files, layout)
     if k == "shortcut":
         app = w.plan.title
         if w.plan.path.endswith(".url"):
