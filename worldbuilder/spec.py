@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from worldbuilder import yaml_load
 from worldbuilder.errors import WorldbuilderError
 from worldbuilder.persona_profile import PersonaProfile
 
@@ -441,7 +442,7 @@ class ComputerSpec(Model):
             raise SpecError(f"spec {path} is not a regular file of at most {SPEC_FILE_CAP >> 20} MB")
         try:
             raw = path.read_text(encoding="utf-8")
-            data = yaml.safe_load(raw) if path.suffix in (".yaml", ".yml") else json.loads(raw)
+            data = yaml_load.safe_load(raw) if path.suffix in (".yaml", ".yml") else json.loads(raw)
         except (OSError, ValueError, yaml.YAMLError) as exc:
             raise SpecError(f"malformed spec {path}: {str(exc).splitlines()[0]}") from exc
         if not isinstance(data, dict):

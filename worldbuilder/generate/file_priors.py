@@ -6,8 +6,7 @@ import re
 from functools import lru_cache
 from importlib import resources
 
-import yaml
-
+from worldbuilder import yaml_load
 from worldbuilder.spec import FILE_TYPES
 
 UNLOCKED_SHARE = 0.03
@@ -16,7 +15,7 @@ UNLOCKED_SHARE = 0.03
 @lru_cache(maxsize=1)
 def _priors() -> dict:
     text = resources.files("worldbuilder.generate").joinpath("file_priors.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    return yaml_load.safe_load(text)
 
 
 def type_mix(occupation: str, sector: str, persona: str = "") -> dict[str, float]:

@@ -14,9 +14,9 @@ import re
 from functools import lru_cache
 from importlib import resources
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
+from worldbuilder import yaml_load
 from worldbuilder.errors import GenerationError
 from worldbuilder.generate.countries import country_defaults
 
@@ -66,7 +66,7 @@ def _raw(code: str) -> dict:
     entry = resources.files(LOCALE_PACKAGE).joinpath(f"{code}.yaml")
     if not entry.is_file():
         raise GenerationError(f"no locale pack for country {code!r}")
-    data = yaml.safe_load(entry.read_text(encoding="utf-8"))
+    data = yaml_load.safe_load(entry.read_text(encoding="utf-8"))
     parent = data.get("inherits")
     if parent:
         base = _raw(parent)

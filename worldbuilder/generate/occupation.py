@@ -10,8 +10,9 @@ from functools import lru_cache
 from importlib import resources
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
+
+from worldbuilder import yaml_load
 
 
 class _M(BaseModel):
@@ -87,6 +88,6 @@ def load_occupations() -> dict[str, Occupation]:
     out: dict[str, Occupation] = {}
     for entry in sorted(resources.files(OCCUPATION_PACKAGE).iterdir(), key=lambda p: p.name):
         if entry.name.endswith(".yaml"):
-            occ = Occupation.model_validate(yaml.safe_load(entry.read_text(encoding="utf-8")))
+            occ = Occupation.model_validate(yaml_load.safe_load(entry.read_text(encoding="utf-8")))
             out[occ.id] = occ
     return out

@@ -11,8 +11,7 @@ import re
 from functools import cache, lru_cache
 from importlib import resources
 
-import yaml
-
+from worldbuilder import yaml_load
 from worldbuilder.errors import GenerationError
 from worldbuilder.generate.places import Place, place_of
 from worldbuilder.persona_profile import MAX_PERSONA_CHARS, PersonaProfile
@@ -45,7 +44,7 @@ _NOT_ACTIVITY = {"working", "living", "including", "during", "morning", "evening
 
 @cache
 def lexicon(name: str) -> dict:
-    return yaml.safe_load(resources.files(LEXICONS).joinpath(name).read_text(encoding="utf-8"))
+    return yaml_load.safe_load(resources.files(LEXICONS).joinpath(name).read_text(encoding="utf-8"))
 
 
 @lru_cache(maxsize=1)
