@@ -259,3 +259,14 @@ def test_pipelines_are_registered_by_name(tmp_path):
         driver.create_jobs_fleet(tmp_path / "f", [Job(job="a", persona="a", seed=0)], "t", ["judge", "generate"],
                                  pipeline="paired")
     assert not (tmp_path / "f").exists()
+
+
+def test_the_manifest_model_and_the_viewer_share_one_stage_and_state_vocabulary():
+    from typing import get_args
+
+    from agent_harness.fleet import models
+    from worldbuilder import fleet_stages
+    from worldbuilder.viewer import fleets
+
+    assert get_args(models.State) == fleet_stages.STATES
+    assert models.STAGES is fleet_stages.STAGES is fleets.STAGES

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from agent_harness.fleet.stage_names import STAGES
+from worldbuilder.fleet_stages import STAGES
 
 
 @click.group("fleet")

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from agent_harness.fleet.stage_names import STAGES as STAGES  # re-exported for the driver
+from worldbuilder.fleet_stages import STAGES as STAGES  # re-exported for the driver
 
 State = Literal["pending", "running", "done", "failed", "quarantined"]
 SCHEMA_VERSION = "1"

@@ -7,10 +7,8 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from worldbuilder.fleet_stages import STAGES
 from worldbuilder.viewer.runs import read_json, read_jsonl, score
-
-STAGES = ("generate", "image", "objectives", "simulate", "judge", "report")
-STATES = ("pending", "running", "done", "failed", "quarantined")
 
 
 @dataclass

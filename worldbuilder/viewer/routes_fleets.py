@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from worldbuilder.fleet_stages import STATES
 from worldbuilder.viewer import fleets, plots
 from worldbuilder.viewer.web import item_or_404, render, state
 
@@ -30,7 +31,7 @@ def fleet_page(request: Request, fid: str):  # noqa: ANN201
     scored = [j.fraction for j in f.jobs if j.fraction is not None]
     mean = sum(scored) / len(scored) if scored else None
     return render(request, "fleet.html", item=item, f=f, links=links, scored=scored, mean=mean,
-                  states=fleets.STATES)
+                  states=STATES)
 
 
 @router.get("/f/{fid}/scores.png")
