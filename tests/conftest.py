@@ -21,3 +21,15 @@ def soffice() -> str:
     if path is None:
         pytest.fail("LibreOffice is not installed; run scripts/ensure-engine.sh office")
     return path
+
+
+@pytest.fixture(scope="module")
+def windows_home(tmp_path_factory):
+    """A private WORLDBUILDER_HOME for a Windows module, with no Windows install source in the environment."""
+    mp = pytest.MonkeyPatch()
+    home = tmp_path_factory.mktemp("wbhome")
+    mp.setenv("WORLDBUILDER_HOME", str(home))
+    mp.delenv("WB_WINDOWS_ISO", raising=False)
+    mp.delenv("WB_WINDOWS_BASE_QCOW2", raising=False)
+    yield home
+    mp.undo()

@@ -17,18 +17,7 @@ pytestmark = pytest.mark.windows_tools
 
 
 @pytest.fixture(scope="module")
-def wb_home(tmp_path_factory):
-    mp = pytest.MonkeyPatch()
-    home = tmp_path_factory.mktemp("wbhome")
-    mp.setenv("WORLDBUILDER_HOME", str(home))
-    mp.delenv("WB_WINDOWS_ISO", raising=False)
-    mp.delenv("WB_WINDOWS_BASE_QCOW2", raising=False)
-    yield home
-    mp.undo()
-
-
-@pytest.fixture(scope="module")
-def prepared(wb_home, tmp_path_factory):
+def prepared(windows_home, tmp_path_factory):
     require_tools()
     comp = generate_windows_computer(tmp_path_factory.mktemp("wincomp") / "computer")
     work = tmp_path_factory.mktemp("run")

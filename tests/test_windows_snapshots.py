@@ -38,18 +38,7 @@ CHUNK = 64 << 10
 
 
 @pytest.fixture(scope="module")
-def wb_home(tmp_path_factory):
-    mp = pytest.MonkeyPatch()
-    home = tmp_path_factory.mktemp("wbhome")
-    mp.setenv("WORLDBUILDER_HOME", str(home))
-    mp.delenv("WB_WINDOWS_ISO", raising=False)
-    mp.delenv("WB_WINDOWS_BASE_QCOW2", raising=False)
-    yield home
-    mp.undo()
-
-
-@pytest.fixture(scope="module")
-def prepared(wb_home, tmp_path_factory):
+def prepared(windows_home, tmp_path_factory):
     require_tools()
     comp = generate_windows_computer(tmp_path_factory.mktemp("wincomp") / "computer")
     work = tmp_path_factory.mktemp("run")
@@ -132,7 +121,7 @@ def test_fresh_build_lists_the_tree_from_ntfs(prepared):
 
 
 @pytest.mark.vm
-def test_day_overlays_snapshot_diff_and_cross_process_state(prepared, wb_home, tmp_path):
+def test_day_overlays_snapshot_diff_and_cross_process_state(prepared, windows_home, tmp_path):
     comp, provider, ref = prepared
     build = Path(ref.ref)
     account = json.loads((build / "windows.json").read_text())["account"]
@@ -151,7 +140,7 @@ def test_day_overlays_snapshot_diff_and_cross_process_state(prepared, wb_home, t
 
         listed = json.loads(_in_other_process(
             "import json; from worldbuilder.runtime.provider import make_provider as m; p = m('windows-qemu'); "
-            "print(json.dumps([[r.name, r.extra['pid'], p.endpoint(r.name).port] for r in p.ls()]))", wb_home))
+            "print(json.dumps([[r.name, r.extra['pid'], p.endpoint(r.name).port] for r in p.ls()]))", windows_home))
         assert listed == [[vm.name, str(vm.pid), vm.port]]
         ps = wb("ps", "--backend", "windows-qemu")
         assert ps.returncode == 0 and ps.stdout.split("\t")[:4] == [vm.name, "windows-qemu", str(build), "running"]
@@ -181,7 +170,7 @@ def test_day_overlays_snapshot_diff_and_cross_process_state(prepared, wb_home, t
             snaps.snapshot("Day 1")
 
         _in_other_process(f"from worldbuilder.runtime.provider import make_provider as m; "
-                          f"m('windows-qemu').stop({vm.name!r}, timeout=2)", wb_home)
+                          f"m('windows-qemu').stop({vm.name!r}, timeout=2)", windows_home)
         assert not windows_state.pid_alive(vm.pid) and provider.ls() == []
         assert not (build / "run" / "state.json").exists()
         with pytest.raises(ComputerNotRunning):
@@ -195,7 +184,7 @@ def test_day_overlays_snapshot_diff_and_cross_process_state(prepared, wb_home, t
 
 
 @pytest.mark.vm
-def test_boot_from_a_snapshot_and_from_a_forked_copy(prepared, wb_home, tmp_path):
+def test_boot_from_a_snapshot_and_from_a_forked_copy(prepared, windows_home, tmp_path):
     """A snapshot ref starts a new generation on the frozen one; a copied layers/ (a fork) is self-contained."""
     comp, provider, ref = prepared
     build = Path(ref.ref)
@@ -282,7 +271,7 @@ def test_the_os_disk_under_the_snapshots_is_never_swapped(prepared, tmp_path):
     assert other.ls() == []
 
 
-def test_state_pointer_round_trip_and_stale_entries(wb_home, tmp_path):
+def test_state_pointer_round_trip_and_stale_entries(windows_home, tmp_path):
     """run/state.json + the registry pointer: written atomically, found by name; a dead VM's state and pointer go,
     and a pointer whose build now runs under another name goes alone."""
     from datetime import UTC, datetime
