@@ -59,6 +59,7 @@ def _events(out: Path) -> list[dict]:
 
 
 @pytest.mark.slow
+@pytest.mark.alongside
 def test_fleet_results_equal_in_process_results_after_a_kill(tmp_path):
     """N=1,2 training, 1 test computer, 2 days, weakened offline agent: in-process, then as fleet jobs
     (killed mid-way, rerun); the table, rows, pairs, plot and skills are identical."""
@@ -133,6 +134,7 @@ def test_fleet_on_ray_gives_the_in_process_results(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.alongside
 def test_a_failing_job_stops_with_one_line_and_a_rerun_tries_it_again(tmp_path):
     """A job-stage that fails for good (its computer's place is taken by a file) is quarantined; eval paired
     stops with one line naming the fleet, job and stage; a rerun gives it one more attempt."""

@@ -45,6 +45,7 @@ def test_bad_arguments_are_one_line(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.alongside
 def test_offline_loop_end_to_end_killed_and_resumed(tmp_path):
     out = tmp_path / "paired"
     args = ("eval", "paired", "--train-computers", "1,3", "--test-computers", "4", "--agent", "offline-weak",
