@@ -38,7 +38,7 @@ from worldbuilder.runtime import windows_state
 from worldbuilder.runtime.computer import Computer, SSHEndpoint
 from worldbuilder.runtime.limits import Limits
 from worldbuilder.runtime.provider import ComputerProvider, ImageRef, RunningComputer
-from worldbuilder.runtime.qmp import QMP
+from worldbuilder.runtime.qmp import QMP, press_power_button
 from worldbuilder.runtime.windows_layers import Layers
 from worldbuilder.runtime.windows_snapshots import WindowsSnapshots
 from worldbuilder.runtime.windows_state import WindowsVM
@@ -249,11 +249,7 @@ class WindowsQemuProvider(ComputerProvider):
     def stop(self, name: str, timeout: float = STOP_TIMEOUT) -> None:
         """Shut Windows down (ACPI power button), then QMP quit, then SIGKILL; the state goes."""
         vm = windows_state.load(name)
-        try:
-            with QMP(vm.qmp) as qmp:
-                qmp.execute("system_powerdown")
-        except ComputerError:
-            pass
+        press_power_button(vm.qmp)
         if not self._wait_gone(vm, timeout):
             self._kill(vm)
         self._cleanup(vm)

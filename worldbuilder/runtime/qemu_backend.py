@@ -30,7 +30,7 @@ from worldbuilder.materialize.paths import state_home
 from worldbuilder.materialize.vm import VMDisk, find_disk, load_disk
 from worldbuilder.runtime import accel
 from worldbuilder.runtime.computer import SSHEndpoint
-from worldbuilder.runtime.qmp import QMP
+from worldbuilder.runtime.qmp import QMP, press_power_button
 from worldbuilder.runtime.ssh import SSHComputer
 
 T = TypeVar("T")
@@ -219,11 +219,7 @@ class QemuBackend:
     def stop(self, name: str, timeout: float = 60.0) -> None:
         """Shut a VM down cleanly (ACPI power button; QMP quit, then SIGKILL, when it does not)."""
         vm = self.state(name)
-        try:
-            with QMP(vm.qmp) as qmp:
-                qmp.execute("system_powerdown")
-        except ComputerError:
-            pass
+        press_power_button(vm.qmp)
         if not _wait_gone(vm.pid, timeout, self._children.get(name)):
             self._kill(vm)
         self._cleanup(vm)

@@ -85,3 +85,14 @@ class QMP:
             self.buf += chunk
         line, self.buf = self.buf.split(b"\n", 1)
         return json.loads(line)
+
+
+def press_power_button(path: str | Path) -> bool:
+    """Send the ACPI power button (``system_powerdown``) to the VM behind QMP socket ``path``; False when
+    the VM does not answer (already gone, or QMP refused), so the caller goes on to quit or kill it."""
+    try:
+        with QMP(path) as qmp:
+            qmp.execute("system_powerdown")
+    except ComputerError:
+        return False
+    return True
