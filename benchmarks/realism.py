@@ -1,6 +1,7 @@
 """Content and file-system realism figures (issue 9) over built-in and held-out personas.
 
 Usage: python benchmarks/realism.py [--builtin 20] [--heldout] [--size standard] [--seed 0] [--no-render]
+       [--per-type]
 
 Prints, per computer and pooled:
 - prose: distinct-sentence ratio of docx/txt/md sentences (duplicates of files excluded); share of
@@ -19,6 +20,7 @@ from __future__ import annotations
 import argparse
 import math
 import re
+import shutil
 import statistics
 import sys
 import tempfile
@@ -44,6 +46,11 @@ HELDOUT = (
     "Bookkeeper for several small construction firms",
     "Podcast producer and audio editor working freelance",
     "Hospital pharmacist responsible for antimicrobial stewardship",
+    # docx-heavy homes (few small files of their own): the size model's small end must still be met
+    "Paralegal at a personal-injury firm who drafts demand letters and organises discovery",
+    "Grant writer for a community health nonprofit juggling federal and foundation deadlines",
+    "HR manager at a regional manufacturer handling hiring, handbooks and benefits enrolment",
+    "Investigative journalist at a city newspaper covering housing and local government",
 )
 SENT_SPLIT = re.compile(r"(?<=[.!?])\s+|\n+")
 WORD = re.compile(r"[A-Za-z][A-Za-z'&-]*|\d[\d,.:/%-]*|\S")
@@ -154,14 +161,41 @@ def mail_shape(spec: ComputerSpec) -> tuple[int, int, int]:
     return len(mails), len(replies), sum(1 for m in replies if m.in_reply_to in ids)
 
 
+TARGETS: dict[str, int] = {}  # path -> planned target bytes of the computer being planned (diagnostics)
+PLANS: list = []  # the file plans of the computer being planned
+FORCE_TARGET: list[int] = []  # when set, every file's target is this (measures the renderers' size floors)
+
+
+def _record_targets() -> None:
+    """Wrap the planner's size assignment so the per-type diagnostics can compare target and actual bytes."""
+    from worldbuilder.generate import tree_shape
+
+    real = tree_shape.assign_targets
+
+    def wrapped(files, rng):  # noqa: ANN001, ANN202
+        real(files, rng)
+        for f in files if FORCE_TARGET else ():
+            f.target_bytes = FORCE_TARGET[0]
+        TARGETS.clear()
+        TARGETS.update({f.path: f.target_bytes for f in files})
+        PLANS[:] = files
+
+    if not getattr(real, "_recording", False):
+        wrapped._recording = True  # type: ignore[attr-defined]
+        tree_shape.assign_targets = wrapped
+
+
 def one(persona: str, seed: int, size: str, root: Path | None) -> dict:
+    _record_targets()
     spec = api.plan(persona, seed=seed, size=size)
+    targets = dict(TARGETS)
     sizes: list[int] = []
     if root is not None:
         out = root / f"c{abs(hash((persona, seed))) % 10**8}"
         api.render(spec, out)
         tree = out / "tree"
         sizes = [(tree / f.path).stat().st_size for f in spec.files]
+        shutil.rmtree(out)
     sents = prose_of(spec)
     named, hit = topic_hits(spec)
     fpd, empty = dir_shape(spec)
@@ -172,7 +206,7 @@ def one(persona: str, seed: int, size: str, root: Path | None) -> dict:
                 distinct=len(set(sents)) / max(1, len(sents)), named=named, hit=hit, sizes=sizes,
                 ks=ks_lognormal(sizes) if sizes else float("nan"), big=sum(s > 1_000_000 for s in sizes),
                 fpd=fpd, empty=empty, mails=mails, replies=replies, quoted=quoted, invariants=inv,
-                contradictions=len(report.contradictions),
+                contradictions=len(report.contradictions), targets=targets, plans=list(PLANS),
                 types=Counter(f.type for f in spec.files if not f.hidden))
 
 
@@ -187,6 +221,65 @@ def shared_frame_share(rows: list[dict], min_occ: int = 10) -> tuple[float, int]
             framed.append(fr)
     shared = {f for f, o in occs.items() if len(o) >= min_occ}
     return sum(f in shared for f in framed) / max(1, len(framed)), len(shared)
+
+
+def per_type(rows: list[dict]) -> None:
+    """Target vs actual ln bytes per type (kind for hidden files): where drawn sizes are missed, and which
+    side of the model the worst KS gap falls on."""
+    groups: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    gaps: list[tuple[float, float, str]] = []
+    for r in rows:
+        if not r["sizes"]:
+            return
+        for f, s in zip(r["spec"].files, r["sizes"], strict=True):
+            t = r["targets"].get(f.path, 0)
+            if t:
+                groups["." + f.type if not f.hidden else f"{f.type}:hidden"].append((math.log(t), math.log(max(1, s))))
+        xs = sorted(math.log(max(1, s)) for s in r["sizes"])
+        n = len(xs)
+        best = (0.0, 0.0, "")
+        for i, x in enumerate(xs):
+            cdf = 0.5 * (1 + math.erf((x - MU) / (SIGMA * math.sqrt(2))))
+            for d in (cdf - i / n, cdf - (i + 1) / n):
+                if abs(d) > abs(best[0]):
+                    best = (d, x, r["occupation"])
+        gaps.append(best)
+    print(f"{'type':14} {'n':>5} {'tgt ln':>6} {'act ln':>6} {'min act':>7} {'>2x tgt':>7} {'<tgt/2':>6}")
+    for k, v in sorted(groups.items(), key=lambda kv: -len(kv[1])):
+        over = sum(a > t + math.log(2) for t, a in v) / len(v)
+        under = sum(a < t - math.log(2) for t, a in v) / len(v)
+        print(f"{k:14} {len(v):5} {statistics.median(t for t, _ in v):6.2f} {statistics.median(a for _, a in v):6.2f} "
+              f"{min(a for _, a in v):7.2f} {over:7.2f} {under:6.2f}")
+    worst = sorted(gaps, key=lambda g: -abs(g[0]))[:5]
+    print("worst KS gaps (model cdf - computer cdf at ln bytes; > 0 = too few files this small): "
+          + "; ".join(f"{o[:18]} {d:+.3f} @ {x:.1f}" for d, x, o in worst))
+
+
+FLOOR_PERSONAS = ("Litigation attorney at a mid-size firm", "Backend software engineer at a logistics company",
+                  "Wedding photographer who also shoots video", "Podcast producer and audio editor",
+                  "Bookkeeper for small businesses", "High school teacher")
+
+
+def floors(size: str, root: Path, target: int) -> None:
+    """Bytes each type (kind, for hidden files and PNGs) renders to when every target is ``target``: at the
+    model's minimum, the ln-bytes floors the planner (``tree_shape.FLOOR_LN``) keeps small drawn sizes away
+    from; at a large target, the ceilings (``REACH_LN``, ``KIND_REACH_LN``) of files that cannot grow."""
+    FORCE_TARGET[:] = [target]
+    got: dict[str, list[float]] = defaultdict(list)
+    try:
+        for i, p in enumerate(FLOOR_PERSONAS):
+            r = one(p, i, size, root)
+            kinds = {p.path: p.kind for p in r["plans"]}
+            for f, b in zip(r["spec"].files, r["sizes"], strict=True):
+                if not f.exact_copy:
+                    key = f"{f.type}:{kinds[f.path]}" if f.hidden or f.type == "png" else f.type
+                    got[key].append(math.log(max(1, b)))
+    finally:
+        FORCE_TARGET.clear()
+    print(f"{'type':22} {'n':>4} {'min ln':>6} {'p10':>6} {'median':>6} {'max ln':>6}  (every target = {target} B)")
+    for t, v in sorted(got.items()):
+        v.sort()
+        print(f"{t:22} {len(v):4} {v[0]:6.2f} {v[len(v) // 10]:6.2f} {statistics.median(v):6.2f} {v[-1]:6.2f}")
 
 
 def mix_tvd(a: Counter, b: Counter) -> float:
@@ -221,7 +314,8 @@ def report(rows: list[dict], label: str) -> None:
           f"fact contradictions {sum(r['contradictions'] for r in rows)}")
     ks = [r["ks"] for r in rows if r["sizes"]]
     if ks:
-        print(f"sizes: KS max {max(ks):.3f} median {statistics.median(ks):.3f} (target <= 0.15); "
+        print(f"sizes: KS max {max(ks):.3f} median {statistics.median(ks):.3f}, <= 0.15 in {sum(k <= 0.15 for k in ks)}"
+              f"/{len(ks)}, <= 0.13 in {sum(k <= 0.13 for k in ks)}/{len(ks)} (target <= 0.15); "
               f"computers with a file > 1 MB {sum(r['big'] > 0 for r in rows)}/{len(rows)}; "
               f"largest {max(max(r['sizes']) for r in rows):,} B")
     fpd = [r["fpd"] for r in rows]
@@ -245,7 +339,16 @@ def main() -> None:
     ap.add_argument("--size", default="standard")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--no-render", action="store_true", help="skip rendering (no size figures)")
+    ap.add_argument("--per-type", action="store_true", help="print target vs actual bytes per type")
+    ap.add_argument("--floors", action="store_true", help="measure each type's smallest rendered size and stop")
+    ap.add_argument("--ceilings", action="store_true", help="measure the sizes reached at a large target and stop")
     a = ap.parse_args()
+    if a.floors or a.ceilings:
+        from worldbuilder.generate.tree_shape import MIN_TARGET
+
+        with tempfile.TemporaryDirectory() as tmp:
+            floors(a.size, Path(tmp), MIN_TARGET if a.floors else 400_000)
+        return
     builtin = sample_personas(a.builtin, seed=2026)
     with tempfile.TemporaryDirectory() as tmp:
         root = None if a.no_render else Path(tmp)
@@ -255,9 +358,13 @@ def main() -> None:
             print(f"  built-in {i + 1}/{len(builtin)} {rows[-1]['occupation']}", file=sys.stderr)
         if rows:
             report(rows, "built-in personas")
+            if a.per_type:
+                per_type(rows)
         if a.heldout:
             held = [one(p, a.seed + 100 + i, a.size, root) for i, p in enumerate(HELDOUT)]
             report(held, "held-out personas")
+            if a.per_type:
+                per_type(held)
 
 
 if __name__ == "__main__":

@@ -163,3 +163,42 @@ def test_media_bytes_are_the_same_in_another_process() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out == [here["heic"], here["mp4"]]
     assert _render(HEIC) != _render(("Pictures/2024/IMG_4412.heic", *HEIC[1:]))  # pixels come from the path
+
+
+PARALEGAL = "Paralegal at a personal-injury firm who drafts demand letters and organises discovery"
+
+
+def _planned(persona: str, seed: int, size: str = "standard") -> list:
+    captured: list = []
+    real = tree_shape.assign_targets
+
+    def spy(files, rng):  # noqa: ANN001
+        real(files, rng)
+        captured.extend(files)
+
+    tree_shape.assign_targets = spy
+    try:
+        api.plan(persona, seed=seed, size=size)
+    finally:
+        tree_shape.assign_targets = real
+    return captured
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_small_draws_go_to_files_that_can_be_that_small(seed: int) -> None:
+    """A docx-heavy home: a docx cannot be smaller than its template, so the model's small sizes must go to
+    notes, configs, mail and caches; what the renderers can make of each target stays within the model."""
+    files = [f for f in _planned(PARALEGAL, seed) if not f.exact_copy]
+    lowest = min(tree_shape.size_window(f)[0] for f in files)  # draws below every floor have to go somewhere
+    below = [f.path for f in files if lowest < math.log(f.target_bytes) < tree_shape.size_window(f)[0] - 0.05]
+    assert len(below) <= 0.01 * len(files), below
+    made = [min(max(math.log(f.target_bytes), lo), hi) for f in files for lo, hi in [tree_shape.size_window(f)]]
+    assert ks(made) <= 0.10
+    docx = [f for f in files if f.type == "docx"]
+    assert len(docx) >= 0.3 * sum(not f.hidden for f in files)
+
+
+def test_docx_heavy_home_renders_within_the_size_model(tmp_path: Path) -> None:
+    spec, tree = api.load_computer(api.generate(PARALEGAL, tmp_path / "c", seed=2, size="small"))
+    sizes = [(tree / f.path).stat().st_size for f in spec.files]
+    assert ks([math.log(max(1, s)) for s in sizes]) <= 0.15

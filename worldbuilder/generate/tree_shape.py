@@ -35,11 +35,26 @@ KIND_LN: dict[str, tuple[float, float]] = {
     "app_config": (6.4, 0.4), "app_state": (7.0, 1.0), "code_init": (5.0, 0.4), "thumbnail": (9.6, 0.2), "scan": (13.2, 0.8), "git_hooks": (6.6, 0.3), "git_head": (3.1, 0.1),
     "git_config": (5.4, 0.2), "git_description": (4.3, 0.1), "git_info": (5.5, 0.1), "git_commit_editmsg": (3.5, 0.3),
 }
-# ln(bytes) above which a type's content cannot grow (a chart PNG, a workbook of typed rows, a deck of text
-# slides): the largest drawn sizes go to the types that can carry them (photos, media, scans, documents with
-# figures, archives), so drawn targets are reached rather than missed
-REACH_LN: dict[str, float] = {"png": 10.8, "xlsx": 10.8, "pptx": 11.3, "md": 10.0, "txt": 10.2, "eml": 10.5,
-                              "py": 10.8, "json": 11.0, "csv": 12.5, "toml": 8.0, "ics": 8.5, "vcf": 9.0}
+# The ln bytes the renderers can make of each type (kind, where it decides), measured with
+# ``benchmarks/realism.py --floors`` (every target at MIN_TARGET) and ``--ceilings`` (every target at 400 kB):
+# below its floor a file cannot go (a docx from the slimmed template, a workbook's parts, a deck's masters and
+# layouts, a chart PNG); above its ceiling its content cannot grow (a workbook of typed rows, a deck of text
+# slides, a message, a calendar invite, a config of fixed keys). Drawn sizes go to files that can be that size.
+FLOOR_LN: dict[str, float] = {
+    "docx": 9.45, "pptx": 10.8, "xlsx": 8.75, "pdf": 7.6, "png": 9.5, "jpg": 10.9, "heic": 12.4, "mp3": 11.25,
+    "mp4": 12.95, "zip": 8.5, "eml": 6.65, "ics": 7.4, "json": 7.2, "jsonl": 7.2, "md": 6.5, "csv": 5.45,
+    "vcf": 5.2, "toml": 4.9, "py": 4.5, "txt": 4.0}
+REACH_LN: dict[str, float] = {"png": 9.8, "xlsx": 10.8, "pptx": 11.3, "md": 10.0, "txt": 10.2, "eml": 10.0,
+                              "py": 10.8, "json": 11.0, "csv": 12.0, "toml": 5.8, "ics": 7.5, "vcf": 9.0,
+                              "docx": 12.5}
+# kinds of a fixed (or nearly fixed) size, and kinds whose window differs from their type's: (floor, ceiling)
+KIND_WINDOW_LN: dict[str, tuple[float, float]] = {
+    "screenshot": (11.25, 12.0), "thumbnail": (9.6, 10.3), "recent_files": (8.2, 9.2), "shell_history": (5.7, 99.0),
+    "app_state": (4.5, 8.5), "app_config": (5.4, 5.85), "shortcut": (4.0, 5.3), "trash_info": (4.5, 5.3),
+    "bashrc": (5.0, 5.1), "gitconfig": (4.7, 4.9), "cache_index": (4.9, 5.1), "shell_profile": (5.5, 5.6),
+    "user_dirs": (5.55, 5.6), "tool_settings": (4.9, 5.0), "git_hooks": (6.15, 6.25), "git_head": (3.0, 3.05),
+    "git_config": (5.0, 5.2), "git_description": (4.25, 4.3), "git_info": (5.25, 5.3),
+    "git_commit_editmsg": (3.2, 3.45)}
 XDG_EMPTY = ("Music", "Videos", "Templates", "Public")
 WIN_EMPTY = ("Music", "Videos", "Saved Games", "Contacts", "Favorites", "Links", "3D Objects")
 PHONES = (("Apple", "iPhone 13"), ("Apple", "iPhone 14 Pro"), ("Google", "Pixel 7"), ("samsung", "SM-S911B"))
@@ -48,7 +63,12 @@ CAMERAS = (("Canon", "Canon EOS R6", "RF24-105mm F4 L IS USM"), ("NIKON CORPORAT
 
 
 def assign_targets(files: list[FilePlan], rng) -> None:  # noqa: ANN001
-    """Draw one size per file from the size model and give the largest to the types that carry them."""
+    """Draw one size per file from the size model and hand the sizes out smallest first.
+
+    Each size goes to a file that can be made that small (its floor is at or below it): the one whose ceiling
+    it has reached (a file of fixed size takes the draw nearest its own size), else the lowest-ranked one, so
+    the largest go to the types that carry them.
+    """
     originals = [f for f in files if not f.exact_copy]
     sizes = sorted(rng.lognormvariate(SIZE_MU, SIZE_SIGMA) for _ in originals)
 
@@ -56,13 +76,31 @@ def assign_targets(files: list[FilePlan], rng) -> None:  # noqa: ANN001
         mu, sd = KIND_LN.get(f.kind) or TYPE_LN.get(f.type, (9.0, 1.0))
         return min(mu + rng.gauss(0, sd), REACH_LN.get(f.type, 99.0) + rng.random() * 0.01)
 
-    ranked = sorted(((key(f), f.path, f) for f in originals), key=lambda t: (t[0], t[1]))
-    for (_, _, f), s in zip(ranked, sizes, strict=True):
-        f.target_bytes = int(min(MAX_TARGET, max(MIN_TARGET, s)))
+    queues: dict[tuple[float, float], list[tuple[float, str, FilePlan]]] = {}
+    for f in originals:
+        queues.setdefault(size_window(f), []).append((key(f), f.path, f))
+    for q in queues.values():
+        q.sort(key=lambda t: (t[0], t[1]), reverse=True)  # pop() takes the lowest-ranked file
+    for s in sizes:
+        ln = math.log(s)
+        live = [w for w, q in queues.items() if q]
+        fit = [w for w in live if w[0] <= ln]
+        if not fit:  # smaller than anything left can be: the file with the lowest floor comes closest
+            w = min(live, key=lambda w: (w[0], queues[w][-1][:2]))
+        elif any(w[1] <= ln for w in fit):  # files this size is already above the reach of go first
+            w = min((w for w in fit if w[1] <= ln), key=lambda w: (w[1], queues[w][-1][:2]))
+        else:
+            w = min(fit, key=lambda w: queues[w][-1][:2])
+        queues[w].pop()[2].target_bytes = int(min(MAX_TARGET, max(MIN_TARGET, s)))
     by_path = {f.path: f for f in files}
     for f in files:
         if f.exact_copy and f.duplicate_of in by_path:
             f.target_bytes = by_path[f.duplicate_of].target_bytes  # type: ignore[index]
+
+
+def size_window(f: FilePlan) -> tuple[float, float]:
+    """(floor, ceiling) of the ln bytes the renderers can make this file: its type's or kind's."""
+    return KIND_WINDOW_LN.get(f.kind) or (FLOOR_LN.get(f.type, 0.0), REACH_LN.get(f.type, 99.0))
 
 
 # --------------------------------------------------------------------------- folders
