@@ -32,7 +32,7 @@ KIND_LN: dict[str, tuple[float, float]] = {
     "shortcut": (5.6, 0.3), "trash_info": (4.7, 0.1),
     "cache_index": (7.0, 0.5), "bashrc": (7.8, 0.3), "gitconfig": (5.5, 0.3), "tool_settings": (6.2, 0.6),
     "screenshot": (11.8, 0.4), "requirements": (5.0, 0.3), "readme": (8.0, 0.5), "pyproject": (6.4, 0.3),
-    "app_config": (6.4, 0.4), "app_state": (7.0, 1.0), "code_init": (5.0, 0.4), "thumbnail": (9.6, 0.2), "scan": (13.2, 0.8), "git_hooks": (6.6, 0.3), "git_head": (3.1, 0.1),
+    "app_config": (6.4, 0.4), "app_state": (7.0, 1.0), "code_init": (5.0, 0.4), "thumbnail": (9.6, 0.2), "scan": (13.2, 0.8), "git_hooks": (6.8, 0.7), "git_head": (3.1, 0.1),
     "git_config": (5.4, 0.2), "git_description": (4.3, 0.1), "git_info": (5.5, 0.1), "git_commit_editmsg": (3.5, 0.3),
 }
 # The ln bytes the renderers can make of each type (kind, where it decides), measured with
@@ -49,10 +49,10 @@ REACH_LN: dict[str, float] = {"png": 9.8, "xlsx": 10.8, "pptx": 11.3, "md": 10.0
                               "docx": 12.5}
 # kinds of a fixed (or nearly fixed) size, and kinds whose window differs from their type's: (floor, ceiling)
 KIND_WINDOW_LN: dict[str, tuple[float, float]] = {
-    "screenshot": (11.25, 12.0), "thumbnail": (9.6, 10.3), "recent_files": (8.2, 9.2), "shell_history": (5.7, 99.0),
+    "screenshot": (11.25, 12.0), "thumbnail": (9.6, 9.75), "recent_files": (8.2, 9.2), "shell_history": (5.7, 99.0),
     "app_state": (4.5, 8.5), "app_config": (5.4, 5.85), "shortcut": (4.0, 5.3), "trash_info": (4.5, 5.3),
     "bashrc": (5.0, 5.1), "gitconfig": (4.7, 4.9), "cache_index": (4.9, 5.1), "shell_profile": (5.5, 5.6),
-    "user_dirs": (5.55, 5.6), "tool_settings": (4.9, 5.0), "git_hooks": (6.15, 6.25), "git_head": (3.0, 3.05),
+    "user_dirs": (5.55, 5.6), "tool_settings": (4.9, 5.0), "git_hooks": (5.9, 8.3), "git_head": (3.0, 3.05),
     "git_config": (5.0, 5.2), "git_description": (4.25, 4.3), "git_info": (5.25, 5.3),
     "git_commit_editmsg": (3.2, 3.45)}
 XDG_EMPTY = ("Music", "Videos", "Templates", "Public")

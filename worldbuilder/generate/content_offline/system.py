@@ -130,10 +130,74 @@ def _git_text(w: Writer) -> str:
                 "# For a project mostly in C, the following would be a good set of\n# exclude patterns:\n# *.[oa]\n# *~\n")
     if name == "COMMIT_EDITMSG":
         return f"{w.rng.choice(('Fix', 'Update', 'Add', 'Refactor', 'Tidy'))} {w.term()} handling\n"
-    hook = name.split("/")[-1].replace(".sample", "")
-    return (f"#!/bin/sh\n#\n# An example hook script to verify what is about to be committed by {hook}.\n"
+    return _hook(w, name.split("/")[-1].replace(".sample", ""))
+
+
+# sections of git's sample hooks (templates/hooks--*.sample): a hook grows by whole sections towards its target,
+# as git's samples run from a few lines (post-update) to a few screens (pre-rebase, fsmonitor-watchman)
+HOOK_SECTIONS = (
+    'if git rev-parse --verify HEAD >/dev/null 2>&1\nthen\n\tagainst=HEAD\nelse\n'
+    '\t# Initial commit: diff against an empty tree object\n\tagainst=$(git hash-object -t tree /dev/null)\nfi\n',
+    '# If you want to allow non-ASCII filenames set this variable to true.\n'
+    'allownonascii=$(git config --type=bool hooks.allownonascii)\n\n# Redirect output to stderr.\nexec 1>&2\n',
+    'test -x "$GIT_DIR/hooks/commit-msg" &&\n\texec "$GIT_DIR/hooks/commit-msg" ${1+"$@"}\n:\n',
+    'remote="$1"\nurl="$2"\n\nzero=$(git hash-object --stdin </dev/null | tr \'[0-9a-f]\' \'0\')\n\n'
+    'while read local_ref local_oid remote_ref remote_oid\ndo\n\tif test "$local_oid" = "$zero"\n\tthen\n'
+    '\t\t# Handle delete\n\t\t:\n\telse\n\t\tif test "$remote_oid" = "$zero"\n\t\tthen\n'
+    '\t\t\trange="$local_oid"\n\t\telse\n\t\t\trange="$remote_oid..$local_oid"\n\t\tfi\n\tfi\ndone\n\nexit 0\n',
+    '# Cross platform projects tend to avoid non-ASCII filenames; prevent\n# them from being added to the repository. '
+    'We exploit the fact that the\n# printable range starts at the space character and ends with tilde.\n'
+    'if [ "$allownonascii" != "true" ] &&\n\ttest $(git diff --cached --name-only --diff-filter=A -z $against |\n'
+    '\t  LC_ALL=C tr -d \'[ -~]\\0\' | wc -c) != 0\nthen\n\tcat <<\\EOF\n'
+    'Error: Attempt to add a non-ASCII file name.\n\nThis can cause problems if you want to work with people on '
+    'other platforms.\n\nTo be portable it is advisable to rename the file.\nEOF\n\texit 1\nfi\n',
+    'basebranch="$1"\nif test "$#" = 2\nthen\n\ttopic="refs/heads/$2"\nelse\n'
+    '\ttopic=`git symbolic-ref HEAD` ||\n\texit 0 ;# we do not interrupt rebasing detached HEAD\nfi\n\n'
+    'case "$topic" in\nrefs/heads/??/*)\n\t;;\n*)\n\texit 0 ;# we do not interrupt others.\n\t;;\nesac\n',
+    '# --- Command line\nrefname="$1"\noldrev="$2"\nnewrev="$3"\n\n# --- Safety check\n'
+    'if [ -z "$GIT_DIR" ]; then\n\techo "Don\'t run this script from the command line." >&2\n'
+    '\techo " (if you want, you could supply GIT_DIR then run" >&2\n\techo "  $0 <ref> <oldrev> <newrev>)" >&2\n'
+    '\texit 1\nfi\n',
+    '# --- Config\nallowunannotated=$(git config --type=bool hooks.allowunannotated)\n'
+    'allowdeletebranch=$(git config --type=bool hooks.allowdeletebranch)\n'
+    'denycreatebranch=$(git config --type=bool hooks.denycreatebranch)\n'
+    'allowdeletetag=$(git config --type=bool hooks.allowdeletetag)\n'
+    'allowmodifytag=$(git config --type=bool hooks.allowmodifytag)\n\n'
+    '# check for no description\nprojectdesc=$(sed -e \'1q\' "$GIT_DIR/description")\ncase "$projectdesc" in\n'
+    '"Unnamed repository"* | "")\n\techo "*** Project description file hasn\'t been set" >&2\n\texit 1\n\t;;\nesac\n',
+    'COMMIT_MSG_FILE=$1\nCOMMIT_SOURCE=$2\nSHA1=$3\n\n'
+    '/usr/bin/perl -i.bak -ne \'print unless(m/^. Please enter the commit message/..m/^#$/)\' "$COMMIT_MSG_FILE"\n\n'
+    '# case "$COMMIT_SOURCE,$SHA1" in\n#  ,|template,)\n#    /usr/bin/perl -i.bak -pe \'\n'
+    '#       print "\\n" . `git diff --cached --name-status -r`\n#\t if /^#/ && $first++ == 0\' "$COMMIT_MSG_FILE" ;;\n'
+    '#  merge,)\n#    /usr/bin/perl -i.bak -ne \'print unless /^Conflicts:/\' "$COMMIT_MSG_FILE" ;;\n#  *) ;;\n# esac\n',
+    'if test -n "$GIT_PUSH_OPTION_COUNT"\nthen\n\ti=0\n\twhile test "$i" -lt "$GIT_PUSH_OPTION_COUNT"\n\tdo\n'
+    '\t\teval "value=\\$GIT_PUSH_OPTION_$i"\n\t\tcase "$value" in\n\t\techoback=*)\n'
+    '\t\t\techo "echo from the pre-receive-hook: ${value#*=}" >&2\n\t\t\t;;\n\t\treject)\n'
+    '\t\t\texit 1\n\t\tesac\n\t\ti=$((i + 1))\n\tdone\nfi\n',
+    '# The hook should exit with non-zero status after issuing an appropriate message\n'
+    '# if it wants to stop the operation. Upstream and the topic branch are compared\n'
+    '# with "git rev-list" and "git cherry"; commits already merged are skipped.\n'
+    'only_next_1=`git rev-list ^master "^$topic" ${publish} | sort`\n'
+    'only_next_2=`git rev-list ^master           ${publish} | sort`\n'
+    'if test "$only_next_1" = "$only_next_2"\nthen\n\tnot_in_topic=`git rev-list "^$topic" master`\n'
+    '\tif test -z "$not_in_topic"\n\tthen\n\t\techo >&2 "$topic is already up to date with master"\n'
+    '\t\texit 1 ;# we could allow it, but there is no point.\n\telse\n\t\texit 0\n\tfi\nfi\n',
+)
+
+
+def _hook(w: Writer, hook: str) -> str:
+    """A sample hook: git's header for it, then sections until it reaches the file's target."""
+    head = (f"#!/bin/sh\n#\n# An example hook script to verify what is about to be committed by {hook}.\n"
             f"# Called by \"git {hook.split('-')[-1]}\" with no arguments.  The hook should\n"
             "# exit with non-zero status after issuing an appropriate message if\n# it wants to stop the commit.\n#\n"
-            f"# To enable this hook, rename this file to \"{hook}\".\n\n"
-            "if git rev-parse --verify HEAD >/dev/null 2>&1\nthen\n\tagainst=HEAD\nelse\n"
-            "\tagainst=$(git hash-object -t tree /dev/null)\nfi\n\nexec git diff-index --check --cached $against --\n")
+            f"# To enable this hook, rename this file to \"{hook}\".\n\n")
+    target = w.plan.target_bytes or 500
+    order = list(HOOK_SECTIONS)
+    w.rng.shuffle(order)
+    out, size = [head], len(head)
+    for sec in order:
+        if size + len(sec) > target:
+            continue
+        out.append(sec)
+        size += len(sec) + 1
+    return "\n".join(out)
