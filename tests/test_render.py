@@ -389,7 +389,7 @@ def test_edge_content_renders(spec: ComputerSpec, ftype: str) -> None:
 def _both_sheet_writers(ws) -> tuple[bytes, bytes]:
     from openpyxl.worksheet._writer import WorksheetWriter
 
-    from worldbuilder.render.xlsx_rows import FastRowsWriter
+    from tests.xlsx_reference import FastRowsWriter
 
     slow = WorksheetWriter(ws, out=io.BytesIO())
     slow.write()
