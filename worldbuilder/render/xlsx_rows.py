@@ -41,7 +41,7 @@ def attr(s: str) -> str:
 def number(v: Any) -> str:
     """A number as openpyxl writes it (``%.16g``; NaN/inf as nothing)."""
     f = float(v)
-    return "" if f != f or f in (float("inf"), float("-inf")) else f"{v:.16g}"
+    return "" if f != f or f in (float("inf"), float("-inf")) else "%.16g" % v  # noqa: UP031 - what openpyxl writes (Decimal as float)
 
 
 class Styles:
