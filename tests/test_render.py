@@ -405,7 +405,7 @@ def test_fast_sheet_rows_are_openpyxl_bytes() -> None:
     wb = openpyxl.Workbook()
     ws = wb.active
     values = ["plain", " lead", "trail ", "a & b < c > d", "cr\rlf\n\ttab", "Weiß Ümlaut", "emoji 😀 ok", "",
-              None, 0, -1.5, 1e-9, 12345678901234567890, True, False, float("nan"), "#N/A", "=SUM(A1:A2)&\"<x>\"",
+              None, 0, -1.5, 1e-9, 12345678901234567890, 9999999999999999, -(2**53), 2**53 - 1, True, False, float("nan"), "#N/A", "=SUM(A1:A2)&\"<x>\"",
               date(2024, 3, 4), datetime(2024, 3, 4, 9, 30, 15), "=A1"]
     for i, v in enumerate(values, start=1):
         c = ws.cell(row=i, column=1 + i % 3, value=v)
@@ -431,7 +431,7 @@ def _awkward_sheets() -> list:
     from worldbuilder.spec import Chart, Series, Sheet
 
     values = ["plain", " lead", "trail ", "a & b < c > d", "cr\rlf\n\ttab", "Weiß Ümlaut £ €", "emoji 😀", "", None,
-              0, -1.5, 1e-9, 12345678901234567890, True, False, float("nan"), float("inf"), "#N/A", "=A1", "=",
+              0, -1.5, 1e-9, 12345678901234567890, 9999999999999999, -(2**53), 2**53 - 1, True, False, float("nan"), float("inf"), "#N/A", "=A1", "=",
               "2024-03-04", "2024-03-04T09:30:15", Cell(value=date(2024, 3, 4)), Cell(value=datetime(2024, 3, 4, 9, 30, 15)),
               Cell(value=Decimal("2.50")),
               "x" * 40000]

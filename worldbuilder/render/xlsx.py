@@ -50,8 +50,16 @@ def _title(name: str, used: set[str]) -> str:
     return title
 
 
+def _looks_dated(s: str) -> bool:
+    """Cheap necessary condition for :func:`typed_value` to turn a string into a date."""
+    return len(s) >= 10 and s[4] == "-" and s[:4].isdigit()
+
+
 def _write_cell(grid: Grid, row: int, col: int, item: Any, cached: bool) -> int:
     """Write one CellLike (as openpyxl's setters would); returns its display width."""
+    if type(item) is str and not _looks_dated(item):  # most cells: plain text
+        grid.cells[(row, col)] = [*grid.bind_str(item), 0, 0, 0]
+        return len(item)
     cell = grid.cell(row, col)
     if not isinstance(item, Cell):  # a bare scalar: no formula, format or bold
         value = typed_value(item)
@@ -96,6 +104,7 @@ def _chart_refs(grid: Grid, title: str, sheet: Sheet, chart: Chart) -> tuple[Ref
         return (Ref(title, cat_col + 1, 2, n + 1),
                 [Ref(title, i + 1, 1, n + 1) for i in series_cols], ncols + 2)  # type: ignore[operator]
     start = ncols + 2
+    grid.ordered = False
 
     def put(row: int, col: int, value: Any, bold: bool = False) -> None:
         cell = grid.cell(row, col)

@@ -25,6 +25,7 @@ _ATTR = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;",
 ERROR_CODES = frozenset(("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A"))
 _TIME_FORMATS = {datetime: "yyyy-mm-dd h:mm:ss", date: "yyyy-mm-dd", time: "h:mm:ss", timedelta: "[hh]:mm:ss"}
 _STR_MAX = 32767
+_LETTERS = ["", *(get_column_letter(i) for i in range(1, 703))]  # A..ZZ
 BOLD_FONT, HEADER_FILL = 1, 2  # font/fill ids once registered (the only non-default ones)
 
 
@@ -40,6 +41,8 @@ def attr(s: str) -> str:
 
 def number(v: Any) -> str:
     """A number as openpyxl writes it (``%.16g``; NaN/inf as nothing)."""
+    if type(v) is int:
+        return str(v) if -(2**53) < v < 2**53 else "%.16g" % v  # noqa: UP031
     f = float(v)
     return "" if f != f or f in (float("inf"), float("-inf")) else "%.16g" % v  # noqa: UP031 - what openpyxl writes (Decimal as float)
 
@@ -49,14 +52,15 @@ class Styles:
 
     def __init__(self) -> None:
         self.formats: dict[str, int] = {}  # custom number format code -> id (164...)
+        self.ids: dict[str, int] = dict(BUILTIN_FORMATS_REVERSE)  # any code -> id
         self.bold = False
         self.header_fill = False
         self.xfs: dict[tuple[int, int, int], int] = {(0, 0, 0): 0}  # (numFmtId, fontId, fillId) -> xf id
 
     def number_format(self, code: str) -> int:
-        fid = BUILTIN_FORMATS_REVERSE.get(code)
+        fid = self.ids.get(code)
         if fid is None:
-            fid = self.formats.setdefault(code, len(self.formats) + BUILTIN_FORMATS_MAX_SIZE)
+            fid = self.ids[code] = self.formats[code] = len(self.formats) + BUILTIN_FORMATS_MAX_SIZE
         return fid
 
     def xf(self, key: tuple[int, int, int]) -> int:
@@ -70,6 +74,16 @@ class Grid:
         self.styles = styles
         self.cells: dict[tuple[int, int], list[Any]] = {}
         self.cached: dict[tuple[int, int], Any] = {}  # formula cells' stated results
+        self.ordered = True  # cells were added in (row, column) order
+
+    @staticmethod
+    def bind_str(value: str) -> tuple[str, str]:
+        """(value, data type) of a string as openpyxl binds it: truncated, formula, error or text."""
+        if len(value) > _STR_MAX:
+            value = value[:_STR_MAX]
+        if len(value) > 1 and value[0] == "=":
+            return value, "f"
+        return value, ("e" if value in ERROR_CODES else "s")
 
     def cell(self, row: int, col: int) -> list[Any]:
         c = self.cells.get((row, col))
@@ -95,13 +109,8 @@ class Grid:
         else:
             value, dt = text_value(value), "s"
         if dt == "s":
-            if len(value) > _STR_MAX:
-                value = value[:_STR_MAX]
-            if len(value) > 1 and value[0] == "=":
-                dt = "f"
-            elif value in ERROR_CODES:
-                dt = "e"
-        elif dt == "d" and not is_date_format(_format_code(self.styles, c[2])):
+            value, dt = self.bind_str(value)
+        elif dt == "d" and not (c[2] and is_date_format(_format_code(self.styles, c[2]))):
             base = next(k for k in type(value).__mro__ if k in _TIME_FORMATS)
             c[2] = self.styles.number_format(_TIME_FORMATS[base])
         c[0], c[1] = value, dt
@@ -137,40 +146,36 @@ def dimension(grid: Grid) -> str:
 def sheet_data(grid: Grid) -> str:
     """``<sheetData>`` of the grid: rows in order, each with its written cells in column order."""
     out: list[str] = ["<sheetData>"]
-    xf, letters = grid.styles.xf, {}
-    last_row = None
-    for (r, col), (value, dt, fmt, font, fill) in sorted(grid.cells.items()):
+    xf, letters = grid.styles.xf, _LETTERS
+    last_row, rs = None, ""
+    cells = grid.cells.items() if grid.ordered else sorted(grid.cells.items())
+    for (r, col), (value, dt, fmt, font, fill) in cells:
         if r != last_row:
-            if last_row is not None:
-                out.append("</row>")
-            out.append(f'<row r="{r}">')
-            last_row = r
-        styled = fmt or font or fill
-        if value is None and not styled:
+            out.append(f'</row><row r="{r}">' if last_row is not None else f'<row r="{r}">')
+            last_row, rs = r, str(r)
+        if fmt or font or fill:
+            s = f' s="{xf((fmt, font, fill))}"'
+        elif value is None:
             continue
-        letter = letters.get(col) or letters.setdefault(col, get_column_letter(col))
-        head = f'<c r="{letter}{r}"' + (f' s="{xf((fmt, font, fill))}"' if styled else "")
-        if dt == "f":
+        else:
+            s = ""
+        ref = (letters[col] if col < len(letters) else get_column_letter(col)) + rs
+        if dt == "s":
+            if not value:
+                out.append(f'<c r="{ref}"{s} t="inlineStr"></c>')
+            else:
+                space = ' xml:space="preserve"' if value[0].isspace() or value[-1].isspace() else ""
+                out.append(f'<c r="{ref}"{s} t="inlineStr"><is><t{space}>{text(value)}</t></is></c>')
+        elif dt == "n" or dt == "b":
+            out.append(f'<c r="{ref}"{s} t="{dt}"></c>' if value is None else f'<c r="{ref}"{s} t="{dt}"><v>{number(value)}</v></c>')
+        elif dt == "f":
             cached = grid.cached.get((r, col))
             v = "<v></v>" if cached is None else f"<v>{_cached(cached)}</v>"
-            out.append(f"{head}><f>{text(value[1:])}</f>{v}</c>")
-            continue
-        if dt == "s":
-            head += ' t="inlineStr">'
+            out.append(f'<c r="{ref}"{s}><f>{text(value[1:])}</f>{v}</c>')
         elif dt == "d":
-            head += ' t="n">'
-            value = to_excel(value)
-        else:
-            head += f' t="{dt}">'
-        if value is None or value == "":
-            out.append(head + "</c>")
-        elif dt == "s":
-            space = ' xml:space="preserve"' if value != value.strip() else ""
-            out.append(f"{head}<is><t{space}>{text(value)}</t></is></c>")
-        elif dt == "e":
-            out.append(f"{head}<v>{text(value)}</v></c>")
-        else:
-            out.append(f"{head}<v>{number(value)}</v></c>")
+            out.append(f'<c r="{ref}"{s} t="n"><v>{number(to_excel(value))}</v></c>')
+        else:  # "e"
+            out.append(f'<c r="{ref}"{s} t="e"><v>{text(value)}</v></c>')
     if last_row is not None:
         out.append("</row>")
     out.append("</sheetData>")
