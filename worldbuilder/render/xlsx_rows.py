@@ -13,7 +13,12 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from openpyxl.styles.numbers import BUILTIN_FORMATS_MAX_SIZE, BUILTIN_FORMATS_REVERSE, is_date_format
+from openpyxl.styles.numbers import (
+    BUILTIN_FORMATS,
+    BUILTIN_FORMATS_MAX_SIZE,
+    BUILTIN_FORMATS_REVERSE,
+    is_date_format,
+)
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel
 
@@ -92,7 +97,8 @@ class Grid:
         return c
 
     def set(self, c: list[Any], value: Any) -> None:
-        """Bind ``value`` to cell ``c`` as openpyxl's ``Cell.value`` setter does."""
+        """Bind ``value`` to cell ``c`` as openpyxl's ``Cell.value`` setter does (a value Excel cannot
+        hold becomes its text). Strings must be XML-safe (``render_file`` applies ``xml_safe``)."""
         t = type(value)
         if t is str:
             dt = "s"
@@ -129,8 +135,6 @@ class Grid:
 
 def _format_code(styles: Styles, fid: int) -> str:
     if fid < BUILTIN_FORMATS_MAX_SIZE:
-        from openpyxl.styles.numbers import BUILTIN_FORMATS
-
         return BUILTIN_FORMATS.get(fid, "General")
     return next(code for code, i in styles.formats.items() if i == fid)
 
