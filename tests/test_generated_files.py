@@ -128,7 +128,7 @@ def test_every_generated_file_opens_with_its_library(computers) -> None:
     assert set(seen) == set(FILE_TYPES), seen  # every file type was generated and opened
 
 
-def test_generated_workbooks_are_the_bytes_openpyxl_would_write(computers) -> None:
+def test_generated_xlsx_are_the_bytes_openpyxl_would_write(computers) -> None:
     """Every generated xlsx (written directly) is byte-identical to the openpyxl-built workbook of
     tests/xlsx_reference.py, with and without cached formula results."""
     from tests.xlsx_reference import render_xlsx as reference
