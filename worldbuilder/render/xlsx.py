@@ -1,7 +1,9 @@
 """xlsx renderer: typed cells, formulas with cached results, number formats, frozen bold header, charts.
 
 The package is written directly (worksheets by :mod:`xlsx_rows`, the other parts by
-:mod:`xlsx_parts`) as openpyxl 3.1 would write the same workbook, without building openpyxl objects."""
+:mod:`xlsx_parts`), byte for byte as openpyxl 3.1 writes the same workbook but without building
+openpyxl's Cell, style and chart objects (3-5x faster). tests/xlsx_reference.py keeps the openpyxl
+renderer; tests compare both on awkward sheets and on every workbook of generated computers."""
 
 from __future__ import annotations
 

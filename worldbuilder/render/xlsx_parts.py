@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from openpyxl import __version__ as _OPENPYXL
 from openpyxl.styles.colors import COLOR_INDEX
 from openpyxl.utils import get_column_letter
 from openpyxl.writer.theme import theme_xml
@@ -18,9 +19,9 @@ from worldbuilder.render.xlsx_rows import Styles, attr, text
 THEME = theme_xml.encode()
 _REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 _DOC_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-APP = (b'<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties">'
-       b"<Application>Microsoft Excel Compatible / Openpyxl 3.1.5</Application><AppVersion>3.1</AppVersion>"
-       b"</Properties>")
+APP = ('<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties">'
+       f"<Application>Microsoft Excel Compatible / Openpyxl {_OPENPYXL}</Application>"
+       f"<AppVersion>{'.'.join(_OPENPYXL.split('.')[:-1])}</AppVersion></Properties>").encode()
 ROOT_RELS = (f'<Relationships xmlns="{_REL_NS}">'
              f'<Relationship Type="{_DOC_REL}/officeDocument" Target="xl/workbook.xml" Id="rId1"/>'
              f'<Relationship Type="{_REL_NS}/metadata/core-properties" Target="docProps/core.xml" Id="rId2"/>'
