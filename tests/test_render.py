@@ -441,14 +441,14 @@ def _awkward_sheets() -> list:
              Cell(value="2024-05-06", number_format="dd/mm/yyyy"), Cell(value=7, formula="'It''s'!B2*1"),
              Cell(value=True, formula="1=1"), Cell(value=float("nan"), formula="NA()"), Cell(value="x", bold=True),
              Cell(value=5, number_format="General"), Cell(value=2.5, number_format="0.00")]
-    bar = Chart(kind="bar", title="By & <month>", categories=["Jan", "Feb"], x_label="Month", y_label="£",
-                series=[Series(name="Sales", values=[1, 2]), Series(name="Cost", values=[3.5, float("nan")])])
+    bar = Chart(kind="bar", title="By & <month> — été", categories=["Jan", "Fév"], x_label="Month", y_label="£",
+                series=[Series(name="Sales €", values=[1, 2]), Series(name="Cost", values=[3.5, float("nan")])])
     own = Chart(kind="column", title="", categories=["a", "b"], series=[Series(name="v", values=[1, 2])])
     return [
         Sheet(name="Mixed: types?", columns=["=header", "#REF!", "2024-01-01", "Ünï"], rows=[values[i:i + 5] for i in range(0, len(values), 5)]),
         Sheet(name="Cells", columns=["a", "b"], rows=[cells[:7], cells[7:], [], [None, None, None]], column_widths=[12.5, 0]),
         Sheet(name="It's", columns=["k", "v"], rows=[["a", 1], ["b", 2]], chart=own, freeze_header=False),
-        Sheet(name="Overlap", columns=["k"], rows=[["a", 1, 2, 3, 4, 5]], chart=bar),
+        Sheet(name="Coût & \"été\" <1>", columns=["k"], rows=[["a", 1, 2, 3, 4, 5]], chart=bar),
         Sheet(name="Pie", columns=[], rows=[], chart=Chart(kind="pie", title="p", categories=["only"],
                                                            series=[Series(name="s", values=[1]), Series(name="t", values=[2])])),
         Sheet(name="Line", columns=["x"], rows=[[1]], chart=Chart(kind="line", title="empty", categories=[], series=[Series(name="s", values=[])])),
