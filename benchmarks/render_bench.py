@@ -1,7 +1,8 @@
 """Renderer speed: render the sample spec N times, print the median ms per file by type.
 
 Also estimates the render time of a standard computer (~200 files) from the type mix the
-offline generator aims at.   Usage: python benchmarks/render_bench.py [N]
+offline generator aims at, and compares the xlsx writer with openpyxl's object model on the sample
+workbook (benchmarks/xlsx_bench.py does so on generated computers).   Usage: python benchmarks/render_bench.py [N]
 """
 
 from __future__ import annotations
@@ -58,6 +59,21 @@ def tree_time(spec: ComputerSpec) -> tuple[float, float]:
         return time.process_time() - c, time.perf_counter() - w
 
 
+def xlsx_alternatives(spec: ComputerSpec, n: int) -> None:
+    """Median CPU ms of the sample's workbook written directly and through openpyxl's object model."""
+    from tests.xlsx_reference import render_xlsx as openpyxl_xlsx
+    from worldbuilder.render.xlsx import render_xlsx
+
+    f = next(f for f in spec.files if f.type == "xlsx")
+    for name, writer in (("direct", render_xlsx), ("openpyxl", openpyxl_xlsx)):
+        runs = []
+        for _ in range(n):
+            t = time.process_time()
+            writer(f, RenderContext(spec, _TABLE))
+            runs.append((time.process_time() - t) * 1000)
+        print(f"xlsx {name:8} {statistics.median(runs):8.2f} ms CPU (sample workbook)")
+
+
 def main(n: int = 15) -> None:
     spec = make_sample_spec()
     samples: dict[str, list[float]] = defaultdict(list)
@@ -78,6 +94,7 @@ def main(n: int = 15) -> None:
     print(f"{'type':6} {'median CPU ms':>12}  ({n} runs of the sample spec)")
     for k, v in sorted(medians.items(), key=lambda kv: -kv[1]):
         print(f"{k:6} {v:10.2f}")
+    xlsx_alternatives(spec, n)
     est = sum(200 * share * medians.get(k, 0.0) for k, share in STANDARD_MIX.items()) / 1000
     print(f"estimated standard computer (200 files, sample-sized files): {est:.2f} s CPU + {warm:.2f} s warm-up")
     big = standard_like(spec)

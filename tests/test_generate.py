@@ -218,3 +218,21 @@ def test_python_files_parse(advisor: ComputerSpec) -> None:
     for f in advisor.files:
         if f.type == "py":
             ast.parse(f.content.text or "", filename=f.path)
+
+
+def test_name_draws_come_from_faker_lists_and_repeat_per_seed():
+    """The fast name draw uses the locale's own Faker lists; same seed, same names; locales with their own
+    name logic (ja_JP romanised names) still go through Faker."""
+    import random
+
+    from faker import Faker
+
+    from worldbuilder.generate.people import NamePool, draw_name
+
+    for locale in ("en_US", "de_DE", "en_GB"):
+        pool = next(p for p in Faker(locale).providers if hasattr(p, "last_names")).last_names
+        assert {draw_name(locale, "last_names", random.Random(i)) for i in range(50)} <= set(pool)
+    assert draw_name("ja_JP", "last_names", random.Random(0)) is None
+    a = [NamePool("en_US", random.Random(7)).take() for _ in range(3)]
+    b = [NamePool("en_US", random.Random(7)).take() for _ in range(3)]
+    assert a == b and len({NamePool("en_US", random.Random(s)).take() for s in range(20)}) > 10

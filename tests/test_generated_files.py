@@ -27,6 +27,7 @@ from PIL import Image
 
 from worldbuilder import api
 from worldbuilder.render import RenderContext
+from worldbuilder.render.base import xml_safe
 from worldbuilder.render.xlsx import render_xlsx
 from worldbuilder.spec import FILE_TYPES, Cell, ComputerSpec
 
@@ -125,6 +126,22 @@ def test_every_generated_file_opens_with_its_library(computers) -> None:
                 pytest.fail(f"{spec.profile.occupation}: {f.path} ({f.type}) does not open: {exc!r}")
             seen[f.type] = seen.get(f.type, 0) + 1
     assert set(seen) == set(FILE_TYPES), seen  # every file type was generated and opened
+
+
+def test_generated_xlsx_are_the_bytes_openpyxl_would_write(computers) -> None:
+    """Every generated xlsx (written directly) is byte-identical to the openpyxl-built workbook of
+    tests/xlsx_reference.py, with and without cached formula results."""
+    from tests.xlsx_reference import render_xlsx as reference
+
+    checked = 0
+    for spec, tree in computers:
+        for f in spec.files:
+            if f.type == "xlsx" and not f.exact_copy:
+                f, ctx = xml_safe(f), RenderContext(spec, {})
+                assert (tree / f.path).read_bytes() == reference(f, ctx), f.path
+                assert render_xlsx(f, ctx, cached_values=False) == reference(f, ctx, cached_values=False), f.path
+                checked += 1
+    assert checked >= 20, checked
 
 
 def test_one_windows_and_one_linux_layout_are_covered(computers) -> None:

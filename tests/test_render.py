@@ -389,7 +389,7 @@ def test_edge_content_renders(spec: ComputerSpec, ftype: str) -> None:
 def _both_sheet_writers(ws) -> tuple[bytes, bytes]:
     from openpyxl.worksheet._writer import WorksheetWriter
 
-    from worldbuilder.render.xlsx_rows import FastRowsWriter
+    from tests.xlsx_reference import FastRowsWriter
 
     slow = WorksheetWriter(ws, out=io.BytesIO())
     slow.write()
@@ -405,7 +405,7 @@ def test_fast_sheet_rows_are_openpyxl_bytes() -> None:
     wb = openpyxl.Workbook()
     ws = wb.active
     values = ["plain", " lead", "trail ", "a & b < c > d", "cr\rlf\n\ttab", "Weiß Ümlaut", "emoji 😀 ok", "",
-              None, 0, -1.5, 1e-9, 12345678901234567890, True, False, float("nan"), "#N/A", "=SUM(A1:A2)&\"<x>\"",
+              None, 0, -1.5, 1e-9, 12345678901234567890, 9999999999999999, -(2**53), 2**53 - 1, True, False, float("nan"), "#N/A", "=SUM(A1:A2)&\"<x>\"",
               date(2024, 3, 4), datetime(2024, 3, 4, 9, 30, 15), "=A1"]
     for i, v in enumerate(values, start=1):
         c = ws.cell(row=i, column=1 + i % 3, value=v)
@@ -419,3 +419,97 @@ def test_fast_sheet_rows_are_openpyxl_bytes() -> None:
     ws.row_dimensions[3].height = 30  # row dimensions: openpyxl's own writer
     fast, slow = _both_sheet_writers(ws)
     assert fast == slow
+
+
+# ----------------------------------------------------------------------------- xlsx direct writer
+
+
+def _awkward_sheets() -> list:
+    """Sheets that exercise every branch of the xlsx writer (types, formats, charts, odd layouts)."""
+    from decimal import Decimal
+
+    from worldbuilder.spec import Chart, Series, Sheet
+
+    values = ["plain", " lead", "trail ", "a & b < c > d", "cr\rlf\n\ttab", "Weiß Ümlaut £ €", "emoji 😀", "", None,
+              0, -1.5, 1e-9, 12345678901234567890, 9999999999999999, -(2**53), 2**53 - 1, True, False, float("nan"), float("inf"), "#N/A", "=A1", "=",
+              "2024-03-04", "2024-03-04T09:30:15", Cell(value=date(2024, 3, 4)), Cell(value=datetime(2024, 3, 4, 9, 30, 15)),
+              Cell(value=Decimal("2.50")),
+              "x" * 40000]
+    cells = [Cell(value=1234.5, number_format='"£"#,##0.00'), Cell(value=0.25, number_format="0.0%"),
+             Cell(value=3, formula="SUM(1,2)", number_format="0.00", bold=True), Cell(value=date(2024, 1, 2)),
+             Cell(value=datetime(2024, 1, 2, 3, 4), formula="=NOW()"), Cell(value=None, number_format="#,##0"),
+             Cell(value="2024-05-06", number_format="dd/mm/yyyy"), Cell(value=7, formula="'It''s'!B2*1"),
+             Cell(value=True, formula="1=1"), Cell(value=float("nan"), formula="NA()"), Cell(value="x", bold=True),
+             Cell(value=5, number_format="General"), Cell(value=2.5, number_format="0.00")]
+    bar = Chart(kind="bar", title="By & <month> — été", categories=["Jan", "Fév"], x_label="Month", y_label="£",
+                series=[Series(name="Sales €", values=[1, 2]), Series(name="Cost", values=[3.5, float("nan")])])
+    own = Chart(kind="column", title="", categories=["a", "b"], series=[Series(name="v", values=[1, 2])])
+    return [
+        Sheet(name="Mixed: types?", columns=["=header", "#REF!", "2024-01-01", "Ünï"], rows=[values[i:i + 5] for i in range(0, len(values), 5)]),
+        Sheet(name="Cells", columns=["a", "b"], rows=[cells[:7], cells[7:], [], [None, None, None]], column_widths=[12.5, 0]),
+        Sheet(name="It's", columns=["k", "v"], rows=[["a", 1], ["b", 2]], chart=own, freeze_header=False),
+        Sheet(name="Coût & \"été\" <1>", columns=["k"], rows=[["a", 1, 2, 3, 4, 5]], chart=bar),
+        Sheet(name="Pie", columns=[], rows=[], chart=Chart(kind="pie", title="p", categories=["only"],
+                                                           series=[Series(name="s", values=[1]), Series(name="t", values=[2])])),
+        Sheet(name="Line", columns=["x"], rows=[[1]], chart=Chart(kind="line", title="empty", categories=[], series=[Series(name="s", values=[])])),
+        Sheet(name="Line", columns=["dup title"], rows=[[Cell(value=datetime(1900, 1, 1))], [Cell(value=date(1900, 3, 1))]]),
+    ]
+
+
+@pytest.mark.parametrize("cached", [True, False])
+def test_xlsx_direct_writer_is_openpyxl_bytes(spec: ComputerSpec, cached: bool) -> None:
+    """The direct writer produces the very bytes openpyxl's object model would (tests/xlsx_reference.py)."""
+    from tests.xlsx_reference import render_xlsx as reference
+
+    when = datetime(2024, 5, 1, 12, 0)
+    contents = [ContentSpec(kind="edge", title="t", sheets=_awkward_sheets()), _nasty(),
+                ContentSpec(kind="t", title="tables", blocks=[Table(columns=["a"], rows=[[1]], caption="x/y")]),
+                ContentSpec(kind="t", title="only a title", summary="s"),
+                ContentSpec(kind="data", title="d", data=[{"a": 1, "b": {"n": 2}}, {"c": "2024-01-01"}])]
+    for content in contents:
+        f = FileSpec(path="edge/book.xlsx", type="xlsx", created=when, modified=when, content=content)
+        ctx = RenderContext(spec, RENDERERS)
+        assert render_xlsx(f, ctx, cached_values=cached) == reference(f, ctx, cached_values=cached), content.title
+    for f in spec.files:
+        if f.type == "xlsx":
+            ctx = RenderContext(spec, RENDERERS)
+            assert render_xlsx(f, ctx, cached_values=cached) == reference(f, ctx, cached_values=cached), f.path
+
+
+def test_xlsx_round_trip_reads_back_the_spec(spec: ComputerSpec, tmp_path: Path) -> None:
+    """What openpyxl reads from a rich sheet is what the spec says: types, formulas and their cached
+    results, number formats (currency, percent), dates, bold frozen header, widths, charts."""
+    from worldbuilder.spec import Chart, Series, Sheet
+
+    rows = [["Rent", Cell(value=date(2024, 1, 31)), 1200, Cell(value=1200.5, number_format='"£"#,##0.00'),
+             Cell(value=0.125, number_format="0.0%"), True],
+            ["Fuel", "2024-02-01T08:30", -3.25, Cell(value=99.0, number_format='"$"#,##0'), "2024-03-01", None],
+            [Cell(value="Total", bold=True), None, Cell(value=1196.75, formula="SUM(C2:C3)", number_format="#,##0.00"),
+             Cell(value=1299.5, formula="=SUM(D2:D3)"), Cell(value=2, formula="COUNT(E2:E3)"), "=A2"]]
+    chart = Chart(kind="column", title="Spend", categories=["Rent", "Fuel"], series=[Series(name="Amount", values=[1200, -3.25])])
+    sheet = Sheet(name="Budget", columns=["Item", "Date", "Amount", "Paid", "Share", "Ok"], rows=rows,
+                  column_widths=[30], chart=chart)
+    when = datetime(2024, 5, 1, 12, 0)
+    f = FileSpec(path="b.xlsx", type="xlsx", created=when, modified=when,
+                 content=ContentSpec(kind="budget", title="Budget", sheets=[sheet, Sheet(name="Notes", columns=["n"], rows=[["x"], [Cell(value=[1, 2])]], freeze_header=False)]))
+    path = tmp_path / "b.xlsx"
+    path.write_bytes(render_xlsx(f, RenderContext(spec, RENDERERS)))
+    wb, values = openpyxl.load_workbook(path), openpyxl.load_workbook(path, data_only=True)
+    assert wb.sheetnames == ["Budget", "Notes"]
+    ws, wv = wb["Budget"], values["Budget"]
+    assert [c.value for c in ws[1]] == sheet.columns and all(c.font.bold and c.fill.fgColor.rgb == "00D9E1F2" for c in ws[1])
+    assert ws.freeze_panes == "A2" and wb["Notes"].freeze_panes is None
+    assert ws["A2"].value == "Rent" and ws["B2"].value == datetime(2024, 1, 31) and ws["B2"].number_format == "yyyy-mm-dd"
+    assert ws["B3"].value == datetime(2024, 2, 1, 8, 30) and ws["B3"].number_format == "yyyy-mm-dd hh:mm"
+    assert ws["C2"].value == 1200 and isinstance(ws["C2"].value, int) and ws["C3"].value == -3.25
+    assert ws["D2"].value == 1200.5 and ws["D2"].number_format == '"£"#,##0.00' and ws["D3"].number_format == '"$"#,##0'
+    assert ws["E2"].value == 0.125 and ws["E2"].number_format == "0.0%" and ws["F2"].value is True
+    assert ws["E3"].is_date and ws["E3"].value == datetime(2024, 3, 1) and ws["F3"].value is None
+    assert ws["A4"].font.bold and not ws["A2"].font.bold
+    assert ws["C4"].value == "=SUM(C2:C3)" and ws["C4"].number_format == "#,##0.00" and wv["C4"].value == 1196.75
+    assert ws["D4"].value == "=SUM(D2:D3)" and wv["D4"].value == 1299.5 and wv["E4"].value == 2
+    assert ws["F4"].value == "=A2" and wv["F4"].value is None  # a bare "=..." string is a formula without a result
+    assert ws.column_dimensions["A"].width == 30 and ws.column_dimensions["B"].width == 18
+    assert len(ws._charts) == 1 and not wb["Notes"]._charts
+    assert wb["Notes"]["A3"].value == "[1, 2]"  # a value Excel cannot hold is written as its text
+    assert wb.properties.creator == spec.profile.full_name

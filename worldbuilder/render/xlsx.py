@@ -1,27 +1,23 @@
-"""xlsx renderer (openpyxl): typed cells, formulas, number formats, frozen bold header, charts."""
+"""xlsx renderer: typed cells, formulas with cached results, number formats, frozen bold header, charts.
+
+The package is written directly (worksheets by :mod:`xlsx_rows`, the other parts by
+:mod:`xlsx_parts`), byte for byte as openpyxl 3.1 writes the same workbook but without building
+openpyxl's Cell, style and chart objects (3-5x faster). tests/xlsx_reference.py keeps the openpyxl
+renderer; tests compare both on awkward sheets and on every workbook of generated computers."""
 
 from __future__ import annotations
 
-import io
 import re
 from datetime import date, datetime
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.chart import BarChart, LineChart, PieChart, Reference
-from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
-from openpyxl.styles import Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.writer.excel import ExcelWriter
-
-from worldbuilder.render import ooxml
+from worldbuilder.render import ooxml, xlsx_parts
 from worldbuilder.render.base import RenderContext, clean_chart, raw_value, text_value, typed_value
 from worldbuilder.render.data import payload
-from worldbuilder.render.xlsx_rows import FastRowsWriter
+from worldbuilder.render.xlsx_parts import Ref
+from worldbuilder.render.xlsx_rows import Grid, Styles, sheet_xml
 from worldbuilder.spec import Cell, Chart, FileSpec, Sheet, Table
 
-HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
-BOLD = Font(bold=True)
 _BAD_TITLE = re.compile(r"[\[\]:*?/\\]")
 
 
@@ -56,35 +52,44 @@ def _title(name: str, used: set[str]) -> str:
     return title
 
 
-def _write_cell(ws: Any, row: int, col: int, item: Any) -> tuple[int, Any]:
-    """Write one CellLike; returns (display width, cached value for formulas or None)."""
-    cell = ws.cell(row=row, column=col)
+def _looks_dated(s: str) -> bool:
+    """Cheap necessary condition for :func:`typed_value` to turn a string into a date."""
+    return len(s) >= 10 and s[4] == "-" and s[:4].isdigit()
+
+
+def _write_cell(grid: Grid, row: int, col: int, item: Any, cached: bool) -> int:
+    """Write one CellLike (as openpyxl's setters would); returns its display width."""
+    if type(item) is str and not _looks_dated(item):  # most cells: plain text
+        grid.cells[(row, col)] = [*grid.bind_str(item), 0, 0, 0]
+        return len(item)
+    cell = grid.cell(row, col)
     if not isinstance(item, Cell):  # a bare scalar: no formula, format or bold
         value = typed_value(item)
-        cell.value = value
+        grid.set(cell, value)
         if isinstance(value, datetime):
-            cell.number_format = "yyyy-mm-dd hh:mm"
+            grid.number_format(cell, "yyyy-mm-dd hh:mm")
         elif isinstance(value, date):
-            cell.number_format = "yyyy-mm-dd"
-        return (len(value) if type(value) is str else len(text_value(value))), None
+            grid.number_format(cell, "yyyy-mm-dd")
+        return len(value) if type(value) is str else len(text_value(value))
     value = typed_value(item.value)
     if item.formula:
-        cell.value = item.formula if item.formula.startswith("=") else "=" + item.formula
+        grid.set(cell, item.formula if item.formula.startswith("=") else "=" + item.formula)
+        if cached and isinstance(value, int | float) and not isinstance(value, bool):
+            grid.cached[(row, col)] = value
     else:
-        cell.value = value
+        grid.set(cell, value)
     if item.number_format:
-        cell.number_format = item.number_format
+        grid.number_format(cell, item.number_format)
     elif isinstance(value, datetime):
-        cell.number_format = "yyyy-mm-dd hh:mm"
+        grid.number_format(cell, "yyyy-mm-dd hh:mm")
     elif isinstance(value, date):
-        cell.number_format = "yyyy-mm-dd"
+        grid.number_format(cell, "yyyy-mm-dd")
     if item.bold:
-        cell.font = BOLD
-    cached = value if item.formula and isinstance(value, int | float) and not isinstance(value, bool) else None
-    return len(text_value(value)), cached
+        grid.bold(cell)
+    return len(text_value(value))
 
 
-def _chart_refs(ws: Any, sheet: Sheet, chart: Chart) -> tuple[Reference, list[Reference], int]:
+def _chart_refs(grid: Grid, title: str, sheet: Sheet, chart: Chart) -> tuple[Ref, list[Ref], int]:
     """References for the chart: the sheet's own columns when they hold the data, otherwise a
     small data block written to the right of the table. Returns (categories, series, anchor col)."""
     ncols, n = len(sheet.columns), len(chart.categories)
@@ -98,132 +103,82 @@ def _chart_refs(ws: Any, sheet: Sheet, chart: Chart) -> tuple[Reference, list[Re
     series_cols = [next((i for i, col in enumerate(columns) if sheet.columns[i] == s.name and same(col, s.values)), None)
                    for s in chart.series]
     if cat_col is not None and None not in series_cols and all(len(s.values) == n for s in chart.series):
-        cats = Reference(ws, min_col=cat_col + 1, min_row=2, max_row=n + 1)
-        series = [Reference(ws, min_col=i + 1, min_row=1, max_row=n + 1) for i in series_cols]  # type: ignore[operator]
-        return cats, series, ncols + 2
+        return (Ref(title, cat_col + 1, 2, n + 1),
+                [Ref(title, i + 1, 1, n + 1) for i in series_cols], ncols + 2)  # type: ignore[operator]
     start = ncols + 2
-    ws.cell(row=1, column=start, value=chart.x_label or "Category").font = BOLD
+    grid.ordered = False
+
+    def put(row: int, col: int, value: Any, bold: bool = False) -> None:
+        cell = grid.cell(row, col)
+        if value is not None:
+            grid.set(cell, value)
+        if bold:
+            grid.bold(cell)
+
+    put(1, start, chart.x_label or "Category", bold=True)
     for j, s in enumerate(chart.series):
-        ws.cell(row=1, column=start + 1 + j, value=s.name).font = BOLD
+        put(1, start + 1 + j, s.name, bold=True)
     for i, cat in enumerate(chart.categories):
-        ws.cell(row=i + 2, column=start, value=cat)
+        put(i + 2, start, cat)
         for j, s in enumerate(chart.series):
-            ws.cell(row=i + 2, column=start + 1 + j, value=s.values[i] if i < len(s.values) else None)
-    cats = Reference(ws, min_col=start, min_row=2, max_row=n + 1)
-    series = [Reference(ws, min_col=start + 1 + j, min_row=1, max_row=n + 1) for j in range(len(chart.series))]
-    return cats, series, start + len(chart.series) + 2
+            put(i + 2, start + 1 + j, s.values[i] if i < len(s.values) else None)
+    return (Ref(title, start, 2, n + 1), [Ref(title, start + 1 + j, 1, n + 1) for j in range(len(chart.series))],
+            start + len(chart.series) + 2)
 
 
-def _add_chart(ws: Any, sheet: Sheet, chart: Chart) -> None:
+def _chart(grid: Grid, title: str, sheet: Sheet, chart: Chart) -> tuple[bytes, int]:
+    """The chart part of ``sheet`` (writing its data block if needed) and its anchor column."""
     chart = clean_chart(chart)
-    cats, series, anchor_col = _chart_refs(ws, sheet, chart)
+    cats, series, anchor_col = _chart_refs(grid, title, sheet, chart)
     if chart.kind == "pie":
-        native: Any = PieChart()
-        series = series[:1]
-    elif chart.kind == "line":
-        native = LineChart()
-    else:
-        native = BarChart()
-        native.type = "bar" if chart.kind == "bar" else "col"
-    for ref in series:
-        native.add_data(ref, titles_from_data=True)
-    native.set_categories(cats)
-    native.title = chart.title
-    if chart.kind != "pie":
-        native.x_axis.title = chart.x_label or None
-        native.y_axis.title = chart.y_label or None
-        native.x_axis.delete = False
-        native.y_axis.delete = False
-    native.width, native.height = 16, 8.5
-    ws.add_chart(native, f"{get_column_letter(anchor_col)}2")
+        return xlsx_parts.chart_xml("pie", chart.title, cats, series[:1], "", ""), anchor_col
+    return xlsx_parts.chart_xml(chart.kind, chart.title, cats, series, chart.x_label, chart.y_label), anchor_col
 
 
-def _write_sheet(ws: Any, sheet: Sheet) -> dict[str, Any]:
+def _write_sheet(grid: Grid, title: str, sheet: Sheet, cached: bool) -> tuple[bytes, tuple[bytes, int] | None]:
+    """(worksheet part, (chart part, anchor column) or None)."""
     widths = [len(str(c)) for c in sheet.columns]
-    cached: dict[str, Any] = {}
     for j, name in enumerate(sheet.columns, start=1):
-        cell = ws.cell(row=1, column=j, value=name)
-        cell.font, cell.fill = BOLD, HEADER_FILL
+        cell = grid.cell(1, j)
+        grid.set(cell, name)
+        grid.bold(cell)
+        grid.header_fill(cell)
     for i, row in enumerate(sheet.rows, start=2):
         for j, item in enumerate(row, start=1):
-            width, value = _write_cell(ws, i, j, item)
-            if value is not None:
-                cached[f"{get_column_letter(j)}{i}"] = value
+            width = _write_cell(grid, i, j, item, cached)
             if j > len(widths):
                 widths.append(0)
             widths[j - 1] = max(widths[j - 1], width)
-    for j, w in enumerate(widths, start=1):
-        given = sheet.column_widths[j - 1] if j - 1 < len(sheet.column_widths) else None
-        ws.column_dimensions[get_column_letter(j)].width = given or min(max(w + 2, 8), 50)
-    if sheet.freeze_header and sheet.columns:
-        ws.freeze_panes = "A2"
-    if sheet.chart is not None:
-        _add_chart(ws, sheet, sheet.chart)
-    return cached
-
-
-def _num(v: float) -> bytes:
-    return str(int(v)).encode() if float(v).is_integer() and abs(v) < 1e15 else repr(float(v)).encode()
-
-
-def _inject_cached(xml: bytes, values: dict[str, Any]) -> bytes:
-    """Give formula cells their stated value as cached result (as Excel/LibreOffice would)."""
-    def sub(m: re.Match[bytes]) -> bytes:
-        v = values.get(m.group(1).decode())
-        return m.group(0) if v is None else m.group(0)[: -len(m.group(3))] + b"<v>" + _num(v) + b"</v>"
-
-    return re.sub(rb'<c r="([A-Z]+\d+)"[^>]*>(<f>[^<]*</f>)(<v\s*/>|<v></v>)', sub, xml)
-
-
-class _Collector:
-    """Stands in for the zip archive openpyxl writes to."""
-
-    def __init__(self) -> None:
-        self.entries: list[tuple[str, bytes]] = []
-
-    def writestr(self, name: str, data: str | bytes) -> None:
-        self.entries.append((name, data.encode("utf-8") if isinstance(data, str) else data))
-
-    def namelist(self) -> list[str]:
-        return [name for name, _ in self.entries]
-
-    def close(self) -> None:
-        pass
-
-
-class _MemoryWriter(ExcelWriter):
-    """openpyxl's writer without its per-sheet temporary files (slow on busy disks), optionally
-    storing the stated value of formula cells as their cached result."""
-
-    def __init__(self, workbook: Any, archive: _Collector, cached: dict[str, dict[str, Any]]) -> None:
-        super().__init__(workbook, archive)
-        self.cached = cached
-
-    def write_worksheet(self, ws: Any) -> None:
-        ws._drawing = SpreadsheetDrawing()
-        ws._drawing.charts = ws._charts
-        ws._drawing.images = ws._images
-        writer = FastRowsWriter(ws, out=io.BytesIO())
-        writer.write()
-        ws._rels = writer._rels
-        xml = writer.xml()
-        if self.cached.get(ws.title):
-            xml = _inject_cached(xml, self.cached[ws.title])
-        self._archive.writestr(ws.path[1:], xml)
-        self.manifest.append(ws)
+    cols = [(sheet.column_widths[j] if j < len(sheet.column_widths) else None) or min(max(w + 2, 8), 50)
+            for j, w in enumerate(widths)]
+    chart = _chart(grid, title, sheet, sheet.chart) if sheet.chart is not None else None
+    xml = sheet_xml(grid, cols, bool(sheet.freeze_header and sheet.columns), chart is not None)
+    return xml, chart
 
 
 def render_xlsx(file: FileSpec, ctx: RenderContext, cached_values: bool = True) -> bytes:
     """The workbook; ``cached_values=False`` leaves formula results for the reader to compute."""
-    wb = Workbook()
-    wb.remove(wb.active)
+    styles = Styles()
     used: set[str] = set()
-    cached: dict[str, dict[str, Any]] = {}
-    for sheet in sheets_of(file):
-        ws = wb.create_sheet(_title(sheet.name, used))
-        values = _write_sheet(ws, sheet)
-        if cached_values:
-            cached[ws.title] = values
-    archive = _Collector()
-    _MemoryWriter(wb, archive, cached).save()
-    return ooxml.package_zip(archive.entries, file, ctx.spec)
+    titles: list[str] = []
+    sheets: list[tuple[str, bytes]] = []
+    charts: list[tuple[str, bytes]] = []
+    types: list[str] = []
+    for n, sheet in enumerate(sheets_of(file), start=1):
+        titles.append(_title(sheet.name, used))
+        xml, chart = _write_sheet(Grid(styles), titles[-1], sheet, cached_values)
+        sheets.append((f"xl/worksheets/sheet{n}.xml", xml))
+        types.append(sheets[-1][0])
+        if chart is not None:
+            k = len(charts) + 1
+            charts.append((f"xl/charts/chart{k}.xml", chart[0]))
+            sheets += [(f"xl/drawings/drawing{k}.xml", xlsx_parts.drawing_xml(chart[1])),
+                       (f"xl/drawings/_rels/drawing{k}.xml.rels", xlsx_parts.drawing_rels(k)),
+                       (f"xl/worksheets/_rels/sheet{n}.xml.rels", xlsx_parts.sheet_rels(k))]
+            types.append(f"xl/drawings/drawing{k}.xml")
+    entries = [("docProps/app.xml", xlsx_parts.APP), (ooxml.CORE, b""), ("xl/theme/theme1.xml", xlsx_parts.THEME),
+               *sheets, *charts, ("xl/styles.xml", xlsx_parts.styles_xml(styles)), ("_rels/.rels", xlsx_parts.ROOT_RELS),
+               ("xl/workbook.xml", xlsx_parts.workbook_xml(titles)),
+               ("xl/_rels/workbook.xml.rels", xlsx_parts.workbook_rels(len(titles))),
+               ("[Content_Types].xml", xlsx_parts.content_types(types + [c for c, _ in charts]))]
+    return ooxml.package_zip(entries, file, ctx.spec)
