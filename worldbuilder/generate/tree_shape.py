@@ -23,7 +23,7 @@ MIN_TARGET = 40
 # typical ln(bytes) and spread of each type/kind: decides which files receive which of the drawn sizes
 TYPE_LN: dict[str, tuple[float, float]] = {
     "docx": (10.4, 1.0), "xlsx": (9.6, 0.5), "pptx": (11.0, 0.4), "pdf": (11.2, 1.6), "png": (9.7, 0.5),
-    "jpg": (14.6, 0.8), "mp3": (15.2, 0.8), "heic": (13.3, 0.5), "mp4": (14.2, 0.4), "zip": (13.0, 1.2), "csv": (9.2, 1.8), "json": (8.0, 1.5),
+    "jpg": (14.6, 0.8), "mp3": (15.2, 0.8), "heic": (13.3, 0.5), "mp4": (14.2, 0.4), "zip": (13.0, 1.2), "csv": (7.6, 1.5), "json": (8.0, 1.5),
     "jsonl": (10.0, 1.5), "md": (7.8, 1.0), "txt": (7.6, 1.4), "py": (8.2, 1.0), "toml": (6.4, 0.7),
     "eml": (8.8, 1.0), "ics": (7.5, 0.5), "vcf": (7.4, 1.0),
 }

@@ -106,7 +106,7 @@ def _trash(b: TreeBuilder, linux: bool) -> None:
 def _thumbnails(b: TreeBuilder, linux: bool) -> None:
     """Thumbnail cache entries for pictures and documents the user opened (PNGs named by URI hash)."""
     opened = [f for f in b.reg.files if f.type in ("jpg", "png", "pdf", "docx", "pptx") and not f.hidden]
-    picks = b.rng.sample(opened, k=min(len(opened), b.rng.randint(8, 24)))
+    picks = b.rng.sample(opened, k=min(len(opened), b.rng.randint(4, 12)))
     for f in sorted(picks, key=lambda x: x.path):
         digest = hashlib.md5(f"file://{b.roots.layout.home}/{f.path}".encode()).hexdigest()
         path = (f".cache/thumbnails/normal/{digest}.png" if linux else
