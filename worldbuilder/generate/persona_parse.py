@@ -173,7 +173,7 @@ def _employer(text: str, place: Place | None) -> str:
         name = re.sub(r"^the\s+", "", name)
         if place is not None and name.lower() in {place.city.lower(), place.region.lower()}:
             continue
-        if place_of("in " + name) is None and len(name) > 2:
+        if place_of("in " + name, gazetteer=False) is None and len(name) > 2:  # "at Nokia" stays an employer
             return name
     return ""
 
