@@ -91,9 +91,9 @@ def tokens(text: str) -> list[str]:
 def place_words(place: Place | None) -> set[str]:
     if place is None:
         return set()
-    from worldbuilder.generate.places import COUNTRY_NAMES
+    from worldbuilder.generate.countries import country_name
 
-    words = " ".join([place.city, place.region, COUNTRY_NAMES.get(place.country, ""), place.country])
+    words = " ".join([place.city, place.region, country_name(place.country), place.country])
     return {w for w in tokens(words)} | {"uk", "usa", "us"}
 
 

@@ -181,6 +181,8 @@ def _resolve(first: str, second: str | None) -> Place | None:
         return _from_region(state, a if is_city else None)
     if bl in COUNTRIES:
         return _from_country(bl, a if al not in COUNTRIES else None)
+    if b and gaz.country_code(b):
+        return None  # "in Valencia, Venezuela": a country the table does not know (the gazetteer's turn)
     if known := _city_in(a):
         return known
     if al in _regions():
@@ -234,6 +236,9 @@ def place_of(persona: str, gazetteer: bool = True) -> Place | None:
     for m in matches:
         if m.group(2) and (place := _resolve(m.group(1), m.group(2))):
             return place
+        if gazetteer and m.group(2) and gaz.country_code(m.group(2)):  # "near Kandy, Sri Lanka"
+            if place := _gazetteer_match(m.group(1).split(), m.group(2), None):
+                return place
     if place := _known_city(persona):
         return place
     for m in matches:
