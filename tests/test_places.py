@@ -61,6 +61,7 @@ def test_profile_uses_the_named_place() -> None:
     ("a harbour pilot in Duluth", "Duluth", "US", "America/Chicago"),
     ("a schoolteacher in Whitehorse", "Whitehorse", "CA", "America/Whitehorse"),
     ("a translator in Tbilisi. She also teaches Georgian", "Tbilisi", "GE", "Asia/Tbilisi"),
+    ("a midwife in Paraguay", "Asunción", "PY", "America/Asuncion"),  # a country the table does not know
 ])
 def test_gazetteer_places(persona: str, city: str, country: str, tz: str) -> None:
     place = place_of(persona)

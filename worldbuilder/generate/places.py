@@ -332,6 +332,8 @@ def _pick(cities: list[gaz.WorldCity], hint: tuple[str, str | None] | None, qual
 
 
 def _gazetteer_match(words: list[str], qualifier: str, named: str | None) -> Place | None:
+    if (code := gaz.country_code(" ".join(words))) and (world := gaz.world_country(code)):  # "in Sri Lanka"
+        words, qualifier = world.main_city.split(), world.name
     for cut in range(len(words), 0, -1):
         name, rest = " ".join(words[:cut]), " ".join(words[cut:])
         hint = _hint(rest) if rest else (_hint(qualifier) if qualifier else None)
