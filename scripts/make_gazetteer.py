@@ -12,7 +12,8 @@ Dev-time only (the generated files are committed; worldbuilder never imports the
     /tmp/geo/bin/python scripts/make_gazetteer.py [OUT_DIR]     # default worldbuilder/generate/locales
 
 Writes ``gazetteer.tsv.gz`` (cities sorted by ASCII lookup key; byte-identical on every run) and
-``gazetteer_countries.tsv`` (ISO-2, name, main city, currency, dial code, time zone, Faker locale).
+``gazetteer_countries.tsv`` (ISO-2, name, main city, currency, dial code, time zone, Faker locale) and
+``gazetteer_regions.tsv.gz`` (admin1 regions: key, name, country, main city, time zone, populations).
 """
 
 from __future__ import annotations
@@ -114,6 +115,43 @@ def countries(city_rows: list[dict]) -> list[tuple[str, ...]]:
     return out
 
 
+_REGION_WORDS = ("voivodeship", "province", "region", "prefecture", "county", "state", "oblast", "governorate",
+                 "department", "district", "territory", "municipality", "provincia di", "provincia de", "region of")
+
+
+def region_keys(admin1: str) -> set[str]:
+    """Lookup keys of an admin1 name: itself and without its kind word ("Lesser Poland Voivodeship")."""
+    base = " ".join(ascii_of(admin1).lower().split())
+    keys = {base}
+    for word in _REGION_WORDS:
+        keys.add(base.removesuffix(" " + word).removeprefix(word + " ").strip())
+    return {k for k in keys if len(k) > 2}
+
+
+def regions(city_rows: list[dict]) -> list[str]:
+    """One row per (admin1 key, country): its name, most populous city and time zone, its cities' population."""
+    main: dict[tuple[str, str], dict] = {}
+    total: Counter = Counter()
+    for c in city_rows:  # most populous first
+        if c["admin1"]:
+            main.setdefault((c["countrycode"], c["admin1"]), c)
+            total[(c["countrycode"], c["admin1"])] += c["population"]
+    out = set()
+    for (code, admin1), city in main.items():
+        for k in region_keys(admin1):
+            out.add("\t".join([k, clean(admin1), code, clean(city["name"]), city["timezone"],
+                               str(city["population"]), str(total[(code, admin1)])]))
+    return sorted(out)
+
+
+def write_gz(path: Path, lines: list[str]) -> None:
+    """``lines`` gzipped reproducibly (no time stamp or file name in the header), written atomically."""
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=9) as gz:
+        gz.write(("\n".join(lines) + "\n").encode("utf-8"))
+    tmp.replace(path)
+
+
 def write(out_dir: Path) -> None:
     rows = cities()
     lines = [NOTICE, f"# cities with population >= {MIN_POPULATION}, sorted by lookup key (binary search)",
@@ -125,16 +163,15 @@ def write(out_dir: Path) -> None:
         body_lines.append("\t".join([key, "" if name == key.title() else name, c["countrycode"],
                                      clean(c["admin1"]), c["timezone"], str(c["population"])]))
     lines += sorted(body_lines)
-    body = ("\n".join(lines) + "\n").encode("utf-8")
-    tmp = out_dir / "gazetteer.tsv.gz.tmp"
-    with open(tmp, "wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=9) as gz:
-        gz.write(body)
-    tmp.replace(out_dir / "gazetteer.tsv.gz")
+    write_gz(out_dir / "gazetteer.tsv.gz", lines)
     country_lines = [NOTICE, "# iso2\tname\tmain city\tcurrency\tdial code\ttimezone\tfaker locale"]
     country_lines += ["\t".join(r) for r in countries(rows)]
     tmp = out_dir / "gazetteer_countries.tsv.tmp"
     tmp.write_text("\n".join(country_lines) + "\n", encoding="utf-8")
     tmp.replace(out_dir / "gazetteer_countries.tsv")
+    region_lines = [NOTICE, "# admin1 regions (states, provinces, regions), sorted by lookup key",
+                    "# key\tname\tcountry\tmain city\ttimezone\tmain city population\tpopulation of its cities"]
+    write_gz(out_dir / "gazetteer_regions.tsv.gz", region_lines + regions(rows))
     size = (out_dir / "gazetteer.tsv.gz").stat().st_size
     print(f"{len(rows)} cities ({size / 1024:.0f} KB gz), {len(country_lines) - 2} countries -> {out_dir}")
 

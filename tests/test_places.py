@@ -74,6 +74,8 @@ def test_gazetteer_places(persona: str, city: str, country: str, tz: str) -> Non
     ("a tea farmer near Kandy, Sri Lanka, who sells to London buyers", "LK", "Central"),
     ("a street photographer in Valencia, Venezuela", "VE", "Carabobo"),  # not the table's Valencia, Spain
     ("a shipbuilder in Mobile, Alabama", "US", "Alabama"),
+    ("a surf instructor in Bali", "ID", "Bali"),  # the Indonesian province, not the town of Bāli in India
+    ("a cattle rancher in Chubut", "AR", "Chubut"),  # a province: its main city stands in
 ])
 def test_gazetteer_respects_the_region_or_country_named(persona: str, country: str, region: str) -> None:
     place = place_of(persona)

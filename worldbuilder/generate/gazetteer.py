@@ -3,7 +3,8 @@
 Data files (written by ``scripts/make_gazetteer.py``; GeoNames, https://www.geonames.org/, CC BY 4.0):
 ``locales/gazetteer.tsv.gz`` (ASCII lookup key, name, ISO-2 country, admin1, IANA time zone, population;
 sorted by key) and ``locales/gazetteer_countries.tsv`` (ISO-2, name, main city, currency, dial code, time
-zone, Faker locale). The place resolver only opens the city file when its own table cannot place a persona.
+zone, Faker locale) and ``locales/gazetteer_regions.tsv.gz`` (admin1 regions: their main city and time zone).
+The place resolver only opens the city and region files when its own table cannot place a persona.
 """
 
 from __future__ import annotations
@@ -27,6 +28,16 @@ class WorldCity:
     admin1: str  # state, province or region ("" when GeoNames has none)
     timezone: str
     population: int
+
+
+@dataclass(frozen=True)
+class WorldRegion:
+    name: str  # admin1: state, province or region
+    country: str
+    main_city: str  # its most populous city
+    timezone: str  # of its main city
+    main_population: int  # of its main city
+    population: int  # of its cities of 15,000+ people
 
 
 @dataclass(frozen=True)
@@ -63,17 +74,30 @@ def _city_lines() -> list[str]:
 
 def cities_named(name: str) -> list[WorldCity]:
     """Every gazetteer city called ``name`` (any accents or case), most populous first."""
-    k = key(name)
-    if not k:
-        return []
-    lines = _city_lines()
-    out = []
-    for i in range(bisect_left(lines, k + "\t"), len(lines)):
-        if not lines[i].startswith(k + "\t"):
-            break
-        row = lines[i].split("\t")
-        out.append(WorldCity(row[1] or row[0].title(), row[2], row[3], row[4], int(row[5])))
+    out = [WorldCity(r[1] or r[0].title(), r[2], r[3], r[4], int(r[5])) for r in _rows(_city_lines(), key(name))]
     return sorted(out, key=lambda c: -c.population)
+
+
+def _rows(lines: list[str], k: str) -> list[list[str]]:
+    """The rows whose first column is ``k``, by binary search over ``lines`` (sorted by that column)."""
+    out = []
+    if k:
+        for i in range(bisect_left(lines, k + "\t"), len(lines)):
+            if not lines[i].startswith(k + "\t"):
+                break
+            out.append(lines[i].split("\t"))
+    return out
+
+
+@lru_cache(maxsize=1)
+def _region_lines() -> list[str]:
+    return _lines("gazetteer_regions.tsv.gz", compressed=True)
+
+
+def regions_named(name: str) -> list[WorldRegion]:
+    """Every admin1 region called ``name`` ("Bali", "Lesser Poland"), most populous first."""
+    out = [WorldRegion(r[1], r[2], r[3], r[4], int(r[5]), int(r[6])) for r in _rows(_region_lines(), key(name))]
+    return sorted(out, key=lambda r: -r.population)
 
 
 @lru_cache(maxsize=1)

@@ -271,7 +271,14 @@ _CONNECTORS = frozenset({"de", "del", "della", "di", "da", "do", "dos", "das", "
 # accepted only with a country or region alongside ("in Mobile, Alabama").
 _NOT_ALONE = frozenset({"ada", "march", "spring", "mobile", "of", "deal", "paradise", "surprise", "enterprise",
                         "union", "normal", "central", "asia", "bay", "crystal", "pearl", "salt", "cocoa", "san",
-                        "bra", "mission", "liberty", "independence", "university", "college", "hospital"})
+                        "bra", "mission", "liberty", "independence", "university", "college", "hospital", "delta"})
+
+
+# Region names that are directions or common words ("in the East", "in Delta", "in the Midlands").
+_GENERIC_REGIONS = frozenset({"central", "centre", "center", "east", "eastern", "west", "western", "north", "northern",
+                              "south", "southern", "capital", "federal", "delta", "lakes", "bay", "est", "ouest",
+                              "nord", "sud", "coast", "littoral", "plateau", "upper", "lower", "islands", "midlands",
+                              "highlands", "colon", "cascades", "diana", "douglas", "mission", "interior"})
 
 
 def _capitalised_run(text: str, pos: int) -> tuple[list[str], int]:
@@ -341,9 +348,24 @@ def _gazetteer_match(words: list[str], qualifier: str, named: str | None) -> Pla
             continue  # "in Mobile Robotics": the words after the name are not a place
         if len(name) < 3 or (gaz.key(name) in _NOT_ALONE and hint is None):
             continue
-        if (cities := _world_cities(name)) and (city := _pick(cities, hint, "" if rest else qualifier, named)):
+        city = _pick(cities, hint, "" if rest else qualifier, named) if (cities := _world_cities(name)) else None
+        region = _region(name, hint, named)
+        if region and (city is None or region.main_population > city.population):  # "in Bali": not Bāli, India
+            return Place(region.main_city, region.country, region.timezone, _locale_of(region.country),
+                         region=region.name)
+        if city:
             return Place(city.name, city.country, city.timezone, _locale_of(city.country), region=city.admin1)
     return None
+
+
+def _region(name: str, hint: tuple[str, str | None] | None, named: str | None) -> gaz.WorldRegion | None:
+    """The most populous gazetteer region called ``name`` in the country named alongside (or in the text)."""
+    if gaz.key(name) in _GENERIC_REGIONS or len(name) < 4:
+        return None
+    found = gaz.regions_named(name)
+    if hint:
+        found = [r for r in found if r.country == hint[0]]
+    return next((r for r in found if r.country == named), found[0] if found else None)
 
 
 def _gazetteer_place(persona: str) -> Place | None:
