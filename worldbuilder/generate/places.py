@@ -350,7 +350,8 @@ def _gazetteer_match(words: list[str], qualifier: str, named: str | None) -> Pla
             continue
         city = _pick(cities, hint, "" if rest else qualifier, named) if (cities := _world_cities(name)) else None
         region = _region(name, hint, named)
-        if region and (city is None or region.main_population > city.population):  # "in Bali": not Bāli, India
+        if region and (city is None or (region.country != city.country  # "in Bali": not Bāli, India
+                                        and region.main_population > city.population)):
             return Place(region.main_city, region.country, region.timezone, _locale_of(region.country),
                          region=region.name)
         if city:
