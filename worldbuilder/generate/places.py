@@ -271,7 +271,8 @@ _CONNECTORS = frozenset({"de", "del", "della", "di", "da", "do", "dos", "das", "
 # accepted only with a country or region alongside ("in Mobile, Alabama").
 _NOT_ALONE = frozenset({"ada", "march", "spring", "mobile", "of", "deal", "paradise", "surprise", "enterprise",
                         "union", "normal", "central", "asia", "bay", "crystal", "pearl", "salt", "cocoa", "san",
-                        "bra", "mission", "liberty", "independence", "university", "college", "hospital", "delta"})
+                        "bra", "mission", "liberty", "independence", "university", "college", "hospital", "delta",
+                        "time", "meta", "bank", "orange", "vista"})
 
 
 # Region names that are directions or common words ("in the East", "in Delta", "in the Midlands").
@@ -318,7 +319,8 @@ def _world_cities(name: str) -> list[gaz.WorldCity]:
     """Gazetteer cities called ``name`` (also spelt "St"/"St."/"Saint"), most populous first; else those
     called ``name`` + " City" ("Cebu")."""
     variants = {gaz.key(re.sub(r"^(?:St\.?|Saint)\s+", prefix, name)) for prefix in ("St ", "St. ", "Saint ")}
-    found = sorted({c for v in variants | {gaz.key(name)} for c in gaz.cities_named(v)}, key=lambda c: -c.population)
+    found = sorted({c for v in variants | {gaz.key(name)} for c in gaz.cities_named(v)},
+                   key=lambda c: (-c.population, c.country, c.admin1, c.name))
     return found or gaz.cities_named(name + " City")
 
 
