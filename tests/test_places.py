@@ -138,3 +138,18 @@ def test_gazetteer_data_ships_with_the_package() -> None:
     assert {"generate/locales/*.tsv.gz", "generate/locales/*.tsv"} <= set(globs)
     assert len(gazetteer._city_lines()) > 30000 and gazetteer.world_country("LK").currency == "LKR"
     assert gazetteer.cities_named("TROMSO")[0].name == "Tromsø"
+
+
+def test_gazetteer_places_do_not_depend_on_the_hash_seed() -> None:
+    import os
+    import subprocess
+    import sys
+
+    probe = ("from worldbuilder.generate import plan_computer; from worldbuilder.generate.places import place_of; "
+             "import hashlib; print([place_of(p) for p in ('a guide in St. Petersburg', 'a vet in Springfield', "
+             "'a nurse in Bali', 'a clerk near San Fernando')]); "
+             "print(hashlib.sha256(plan_computer('a potter near Faenza', seed=3, size='small').to_json().encode())"
+             ".hexdigest())")
+    outs = {subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
+                           env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2")}
+    assert len(outs) == 1 and "country='RU'" in next(iter(outs)).splitlines()[0]
