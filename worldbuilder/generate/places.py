@@ -316,9 +316,10 @@ def _hint(text: str) -> tuple[str, str | None] | None:
 
 
 def _world_cities(name: str) -> list[gaz.WorldCity]:
-    """Gazetteer cities called ``name`` (also spelt "St"/"St."/"Saint"), most populous first; else those
-    called ``name`` + " City" ("Cebu")."""
+    """Gazetteer cities called ``name`` (also spelt "St"/"St."/"Saint", "Aa" for "Å": Aarhus), most populous
+    first; else those called ``name`` + " City" ("Cebu")."""
     variants = {gaz.key(re.sub(r"^(?:St\.?|Saint)\s+", prefix, name)) for prefix in ("St ", "St. ", "Saint ")}
+    variants.add(gaz.key(name.replace("Aa", "Å").replace("aa", "å")))
     found = sorted({c for v in variants | {gaz.key(name)} for c in gaz.cities_named(v)},
                    key=lambda c: (-c.population, c.country, c.admin1, c.name))
     return found or gaz.cities_named(name + " City")
@@ -356,8 +357,9 @@ def _gazetteer_match(words: list[str], qualifier: str, named: str | None) -> Pla
                                         and region.main_population > city.population)):
             return Place(region.main_city, region.country, region.timezone, _locale_of(region.country),
                          region=region.name)
-        if city:
-            return Place(city.name, city.country, city.timezone, _locale_of(city.country), region=city.admin1)
+        if city:  # the gazetteer's spelling ("Kraków" for "Krakow"), the persona's for a variant ("Aarhus")
+            spelt = city.name if gaz.key(city.name) in (gaz.key(name), gaz.key(name + " City")) else name
+            return Place(spelt, city.country, city.timezone, _locale_of(city.country), region=city.admin1)
     return None
 
 
