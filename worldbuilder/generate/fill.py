@@ -35,6 +35,16 @@ def money(value: float, currency: str = "USD", decimals: int = 0) -> str:
     return display(value, currency if known else "USD", decimals)
 
 
+def money_number_format(currency: str, decimals: int = 2) -> str:
+    """The xlsx number format of an amount in ``currency``: its symbol first when there is one, else its ISO code
+    after the number (``#,##0.00" LKR"``), as :func:`money` writes it."""
+    zeros = "." + "0" * decimals if decimals else ""
+    if currency in CURRENCY or not re.fullmatch(r"[A-Z]{3}", currency or ""):
+        sym = CURRENCY.get(currency, "$").strip().replace('"', "")
+        return f'"{sym}"#,##0{zeros}'
+    return f'#,##0{zeros}" {currency}"'
+
+
 def display(value: float, unit: str, decimals: int) -> str:
     """Canonical display of a fact: ``$1,245,300``, ``12.5%``, ``342 patients``."""
     if unit in CURRENCY:
