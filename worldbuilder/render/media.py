@@ -38,6 +38,7 @@ def photo_image(seed: str, width: int, height: int, texture: float = 0.18) -> Im
     shapes are drawn on the band, and the grain is a seeded window of a per-process noise tile.
     """
     rng = random.Random(seed)
+    texture = min(1.0, max(0.0, texture))
     gw, gh = 6, 4
     step = 8 if texture >= 0.15 else 1  # with little grain to hide them, the 8-pixel steps would show
     small = ((width + step - 1) // step, (height + step - 1) // step)
@@ -76,19 +77,24 @@ def _grain_tile(texture: float) -> Image.Image:
 
 
 def _grain_window(rng: random.Random, texture: float, width: int, rows: int) -> Image.Image:
-    """``width`` x ``rows`` of grain at a seeded place in the tile (fresh noise if the tile is too small)."""
-    tile = _grain_tile(texture)
-    if width > tile.width or rows > tile.height:
+    """``width`` x ``rows`` of grain at a seeded place in the tile (fresh noise for small pictures, which
+    need no tile, and for pictures wider than the tile)."""
+    if width * rows < 1 << 16 or width > GRAIN_TILE[0] or rows > GRAIN_TILE[1]:
         noise = grain(np.random.default_rng(rng.getrandbits(64)), width, rows, texture)
         return Image.merge("RGB", (noise, noise, noise))
+    tile = _grain_tile(texture)
     x, y = rng.randrange(tile.width - width + 1), rng.randrange(tile.height - rows + 1)
     return tile.crop((x, y, x + width, y + rows))
 
 
 def grain(gen: np.random.Generator, width: int, height: int, texture: float) -> Image.Image:
     """Uniform noise in ``[0, 255 * texture]`` as an "L" image (sensor grain, scanner noise)."""
-    amp = int(255 * texture)
-    return Image.frombytes("L", (width, height), gen.bytes(width * height)).point([v * amp // 255 for v in range(256)])
+    return Image.frombytes("L", (width, height), gen.bytes(width * height)).point(_scale_lut(int(255 * texture)))
+
+
+@lru_cache(maxsize=16)
+def _scale_lut(amp: int) -> list[int]:
+    return [v * amp // 255 for v in range(256)]
 
 
 _BLOCK_CACHE: OrderedDict[tuple[str, int, int], bytes] = OrderedDict()

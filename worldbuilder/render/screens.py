@@ -17,7 +17,8 @@ from worldbuilder.render.media import grain, photo_image
 from worldbuilder.spec import Bullets, FileSpec, Heading, Paragraph, Table
 
 SCREEN = (1920, 1080)
-SCAN_GRAIN = 0.22  # paper texture and sensor noise: about 0.3 byte per pixel at quality 75
+SCAN_GRAIN = 0.22  # paper texture and sensor noise: they carry a scan's bytes
+SCAN_BYTES_PER_PIXEL = 0.3  # a page of text with SCAN_GRAIN at quality 75 (measured: benchmarks/media_bench.py)
 WALLPAPERS = ((32, 62, 102), (54, 84, 64), (90, 60, 96), (40, 44, 52))
 
 

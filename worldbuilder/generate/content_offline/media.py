@@ -11,6 +11,7 @@ from worldbuilder.generate.content_offline.prose import Writer
 from worldbuilder.generate.tree_shape import CAMERAS, PHONES
 from worldbuilder.render.media import FRAME_BYTES, FRAME_SECONDS, QUALITY, TEXTURE, jpg_size_for
 from worldbuilder.render.media_video import heic_size_for, video_plan
+from worldbuilder.render.screens import SCAN_BYTES_PER_PIXEL
 
 MAX_VIDEO_SECONDS = 8  # encoding costs CPU per frame: clips stay short (most phone clips are)
 
@@ -85,10 +86,10 @@ def screenshot(w: Writer, files: list[FilePlan]) -> dict:
 
 
 def scan(w: Writer) -> dict:
-    """Pages and resolution so the scan lands near its target (about 0.3 byte/pixel of grey JPEG)."""
+    """Pages and resolution so the scan lands near its target (``SCAN_BYTES_PER_PIXEL`` of grey JPEG)."""
     target = w.plan.target_bytes or 400_000
     dpi = w.rng.choice((150, 150, 200))
-    per_page = 8.27 * 11.69 * dpi * dpi * 0.32
+    per_page = 8.27 * 11.69 * dpi * dpi * SCAN_BYTES_PER_PIXEL
     pages = max(1, min(12, round(target / per_page)))
     if target / per_page < 0.7:
         dpi = max(72, int(dpi * (target / per_page / 0.7) ** 0.5))
