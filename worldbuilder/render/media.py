@@ -1,6 +1,7 @@
 """Media renderers: jpg photos with EXIF (Pillow), mp3 audio (MPEG-1 Layer III frames), vCard contacts.
 
-Every file is deterministic: pixels and audio come from a ``random.Random`` seeded by the file path.
+Every file is deterministic: pixels and audio come from a ``random.Random`` seeded by the file path (grain
+from numpy generators with fixed or path-derived seeds; per-process caches never change a file's bytes).
 ``content.data`` carries the parameters the content stage chose (size, camera, time taken, ...).
 """
 
@@ -33,8 +34,8 @@ def photo_image(seed: str, width: int, height: int, texture: float = 0.18) -> Im
     """A photo-like picture: a smooth colour field (sky, ground, subject blobs) with sensor-like grain.
 
     The picture is ``field * (1 - texture) + grain * texture`` built a band of rows at a time (the
-    intermediates stay in the CPU cache): the field is scaled while it is small (an eighth of the size,
-    enlarged without interpolation: under the grain it looks the same as a bicubic enlargement), the
+    intermediates stay in the CPU cache): the field is scaled while it is small (under enough grain, an
+    eighth of the size enlarged without interpolation, which looks the same as a bicubic enlargement), the
     shapes are drawn on the band, and the grain is a seeded window of a per-process noise tile.
     """
     rng = random.Random(seed)
