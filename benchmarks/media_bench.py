@@ -17,12 +17,13 @@ import sys
 import time
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from worldbuilder.render import media, screens  # noqa: E402
 from worldbuilder.render.media_video import heic_size_for, render_heic, render_mp4, video_plan  # noqa: E402
-from worldbuilder.spec import ContentSpec, FileSpec  # noqa: E402
+from worldbuilder.spec import ContentSpec, FileSpec, Paragraph  # noqa: E402
 
 WHEN = datetime(2024, 6, 1, 14, 30)
 TARGETS = {"jpg": (60_000, 250_000, 1_000_000, 3_000_000, 8_000_000), "heic": (250_000, 500_000, 900_000, 1_300_000),
@@ -30,9 +31,9 @@ TARGETS = {"jpg": (60_000, 250_000, 1_000_000, 3_000_000, 8_000_000), "heic": (2
            "scan": (200_000, 500_000, 1_200_000)}
 
 
-def _file(path: str, ftype: str, data: dict) -> FileSpec:
+def _file(path: str, ftype: str, data: dict, **content: Any) -> FileSpec:
     return FileSpec(path=path, type=ftype, created=WHEN, modified=WHEN,  # type: ignore[arg-type]
-                    content=ContentSpec(kind="media", title="bench", data=data))
+                    content=ContentSpec(kind="media", title="bench", data=data, **content))
 
 
 def _jpg(i: int, target: int) -> bytes:
@@ -58,10 +59,14 @@ def _block(i: int, target: int) -> bytes:
 
 
 def _scan(i: int, target: int) -> bytes:
-    per_page = 8.27 * 11.69 * 150 * 150 * 0.32  # as content_offline.media.scan plans pages
+    dpi = 150  # pages and resolution as content_offline.media.scan plans them
+    per_page = 8.27 * 11.69 * dpi * dpi * screens.SCAN_BYTES_PER_PIXEL
     pages = max(1, min(12, round(target / per_page)))
-    f = _file(f"Documents/scan_{i}.pdf", "pdf", {})
-    return b"".join(screens.scan_pages(f, pages, 150, 75))
+    if target / per_page < 0.7:
+        dpi = max(72, int(dpi * (target / per_page) ** 0.5))  # one page, at the resolution that fills it
+    text = "The inspection covered the north culvert, the outfall and the two swales along the access road. "
+    f = _file(f"Documents/scan_{i}.pdf", "pdf", {}, blocks=[Paragraph(text=text * 6)] * 10)
+    return b"".join(screens.scan_pages(f, pages, dpi, 75))
 
 
 RENDER = {"jpg": _jpg, "heic": _heic, "mp4": _mp4, "block": _block, "scan": _scan}

@@ -92,5 +92,5 @@ def scan(w: Writer) -> dict:
     per_page = 8.27 * 11.69 * dpi * dpi * SCAN_BYTES_PER_PIXEL
     pages = max(1, min(12, round(target / per_page)))
     if target / per_page < 0.7:
-        dpi = max(72, int(dpi * (target / per_page / 0.7) ** 0.5))
+        dpi = max(72, int(dpi * (target / per_page) ** 0.5))  # one page, at the resolution that fills it
     return {"scan": {"pages": pages, "dpi": dpi, "quality": 75, "scanner": w.rng.choice(SCANNERS)}}
