@@ -12,9 +12,13 @@ from datetime import datetime
 from pathlib import Path
 
 import docx
+import pptx
 import pypdf
 import pytest
 from office import soffice_convert
+from pptx.enum.chart import XL_LEGEND_POSITION
+from pptx.enum.shapes import MSO_SHAPE_TYPE
+from pptx.util import Inches, Pt
 
 from tests.sample_spec import make_sample_spec
 from worldbuilder.extract import extract_text
@@ -31,6 +35,7 @@ from worldbuilder.spec import (
     PageBreak,
     Paragraph,
     Series,
+    Slide,
     Table,
 )
 
@@ -144,6 +149,65 @@ def test_pdf_features_survive_the_canvas_layout() -> None:
     assert reader.metadata.title == "Quarterly review" and reader.metadata.creation_date.year == 2024
 
 
+def rich_deck() -> tuple[ComputerSpec, FileSpec]:
+    spec, f = rich_spec("pptx")
+    chart = next(b for b in BLOCKS if isinstance(b, Chart))
+    pie = Chart(kind="pie", title="Mix", categories=["A", "B"], series=[Series(name="s", values=[1.0, 3.0])])
+    slides = [
+        Slide(title="Quarterly review", subtitle="ACME · May 2024", layout="title"),
+        Slide(title="Agenda", bullets=["Results", TRICKY, "Line one\nline two"], notes="Keep it short."),
+        Slide(title="A very long slide title that has to shrink to stay inside its placeholder box", bullets=["x"]),
+        Slide(title="Table and chart", table=BLOCKS[7], chart=chart, notes="Numbers first."),
+        Slide(title="Bullets beside a chart", bullets=["Left one", "Left two"], chart=pie),
+        Slide(title="Long table", table=Table(columns=["ID", "Item", "Qty", "Price"], rows=LONG_ROWS)),
+        Slide(title="Subtitle only", subtitle="Nothing else here"),
+    ]
+    content = f.content.model_copy(update={"slides": slides, "blocks": []})
+    f = f.model_copy(update={"content": content})
+    return spec.model_copy(update={"files": [f]}), f
+
+
+def test_pptx_features_survive_the_text_writer() -> None:
+    spec, f = rich_deck()
+    data = render_file(f, spec)
+    assert data == render_file(f, spec.model_copy(deep=True))
+    prs = pptx.Presentation(io.BytesIO(data))
+    slides = list(prs.slides)
+    assert [s.shapes.title.text for s in slides] == [s.title for s in f.content.slides]
+    assert [s.slide_layout.name for s in slides] == ["Title Slide", "Title and Content", "Title and Content",
+                                                     "Title Only", "Title Only", "Title Only", "Title and Content"]
+    assert slides[0].placeholders[1].text == "ACME · May 2024"
+    body = slides[1].placeholders[1].text_frame
+    assert [p.text for p in body.paragraphs] == ["Results", TRICKY, "Line one\vline two"]
+    assert slides[2].shapes.title.text_frame.paragraphs[0].runs[0].font.size == Pt(24)
+    assert slides[1].shapes.title.text_frame.paragraphs[0].runs[0].font.size is None
+    table = next(sh for sh in slides[3].shapes if sh.has_table).table
+    assert [c.text for c in table.rows[0].cells] == ["Asset", "Target", "Actual"] and table.cell(2, 2).text == "31.25"
+    assert table.rows[0].cells[0].text_frame.paragraphs[0].font.size == Pt(14)
+    long = next(sh for sh in slides[5].shapes if sh.has_table).table
+    assert len(long.rows) == 15 and long.cell(1, 0).text == "R-000"
+    assert long.rows[1].cells[0].text_frame.paragraphs[0].font.size == Pt(11)
+    charts = [sh.chart for s in slides for sh in s.shapes if sh.has_chart]
+    assert [c.chart_title.text_frame.text for c in charts] == ["Revenue by quarter", "Mix"]
+    assert [c.has_legend for c in charts] == [False, True] and charts[1].legend.position == XL_LEGEND_POSITION.BOTTOM
+    assert list(charts[0].plots[0].categories) == ["Q1", "Q2", "Q3"] and charts[0].series[0].values == (1.0, 2.5, 3.0)
+    box = next(sh for sh in slides[4].shapes if sh.has_text_frame and sh.shape_type == MSO_SHAPE_TYPE.TEXT_BOX)
+    assert box.text_frame.text == "• Left one\n• Left two" and box.text_frame.word_wrap is True
+    assert slides[6].placeholders[1].text == "Nothing else here"
+    notes = [s.notes_slide.notes_text_frame.text if s.has_notes_slide else None for s in slides]
+    assert notes == [None, "Keep it short.", None, "Numbers first.", None, None, None]
+    assert prs.core_properties.title == "Quarterly review" and prs.slide_width == Inches(13.333)
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        app = zf.read("docProps/app.xml").decode()
+        assert "<Slides>7</Slides>" in app and "<Notes>2</Notes>" in app
+        for name in (n for n in zf.namelist() if n.endswith(".xlsx")):  # chart workbooks open and carry no "now"
+            with zipfile.ZipFile(io.BytesIO(zf.read(name))) as inner:
+                assert {i.date_time for i in inner.infolist()} == {(2024, 5, 2, 17, 0, 0)}
+    text = extract_text(f.path, data)
+    for word in ("Results", "Left", "R-013", "Nothing", "Numbers"):
+        assert word in text
+
+
 def test_wrap_is_greedy_and_never_exceeds_the_width() -> None:
     text = "alpha beta gamma delta " * 20 + "x" * 400
     lines = wrap(text, "Helvetica", 10, 200)
@@ -167,13 +231,17 @@ def test_render_context_renders_rich_docx_with_existing_context() -> None:
 
 @pytest.mark.slow
 def test_libreoffice_opens_the_rich_documents(tmp_path: Path, soffice: str) -> None:
-    for ftype in ("docx", "pdf"):
-        spec, f = rich_spec(ftype)
+    for ftype in ("docx", "pptx", "pdf"):
+        spec, f = rich_deck() if ftype == "pptx" else rich_spec(ftype)
         src = tmp_path / f"rich.{ftype}"
         src.write_bytes(render_file(f, spec))
-        out = soffice_convert(soffice, tmp_path / "lo-profile", "pdf" if ftype == "docx" else "png", src, tmp_path / ftype)
-        if ftype == "docx":
-            text = "".join(p.extract_text() for p in pypdf.PdfReader(out).pages)
-            assert len(pypdf.PdfReader(out).pages) >= 3 and "Second numbered list" in text and "R-059" in text
-        else:
+        out = soffice_convert(soffice, tmp_path / "lo-profile", "png" if ftype == "pdf" else "pdf", src, tmp_path / ftype)
+        if ftype == "pdf":  # LibreOffice Draw imports the pdf and draws its first page
             assert Path(out).stat().st_size > 5000
+            continue
+        pages = pypdf.PdfReader(out).pages
+        text = "".join(p.extract_text() for p in pages)
+        if ftype == "docx":
+            assert len(pages) >= 3 and "Second numbered list" in text and "R-059" in text
+        else:
+            assert len(pages) == 7 and "Bullets beside a chart" in text and "R-013" in text
