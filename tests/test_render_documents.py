@@ -220,7 +220,7 @@ def test_wrap_is_greedy_and_never_exceeds_the_width() -> None:
         nxt = lines[i + 1].split(" ")[0] if i + 1 < len(lines) else ""
         if nxt and not nxt.startswith("x"):  # greedy: the next word would not have fitted
             assert width + (word_width(" " + nxt, "Helvetica")) / 100 > 200
-    assert wrap("", "Helvetica", 10, 200) == [] and wrap("a\n\nb", "Helvetica", 10, 200) == ["a", "", "b"]
+    assert wrap("", "Helvetica", 10, 200) == () and wrap("a\n\nb", "Helvetica", 10, 200) == ("a", "", "b")
 
 
 def test_render_context_renders_rich_docx_with_existing_context() -> None:

@@ -10,7 +10,6 @@ import io
 from typing import Any
 
 from reportlab import rl_config
-from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, LETTER
 from reportlab.lib.units import cm
 from reportlab.lib.utils import ImageReader
@@ -22,7 +21,7 @@ from worldbuilder.render.charts import H as CHART_H
 from worldbuilder.render.charts import W as CHART_W
 from worldbuilder.render.charts import chart_jpeg
 from worldbuilder.render.media import block_jpeg
-from worldbuilder.render.pdf_layout import BODY, CAPTION, HEADINGS, TITLE, Page
+from worldbuilder.render.pdf_layout import BODY, CAPTION, HEADINGS, SMALL, TITLE, Page, line_width
 from worldbuilder.render.pdf_table import table
 from worldbuilder.spec import Bullets, Chart, FileSpec, Heading, Paragraph, Table
 from worldbuilder.spec import Image as ImageBlock
@@ -31,13 +30,13 @@ from worldbuilder.spec import PageBreak as PB
 rl_config.invariant = 1  # fixed document ID and no wall-clock dates in the output
 rl_config.useA85 = 0  # plain Flate streams: smaller and faster than ASCII85-wrapped ones
 MARGIN = 2.2 * cm
+GREY = "0.4 g"  # header/footer text, #666666
 
 
 class JpegReader(ImageReader):
     """A JPEG that reportlab embeds as is (DCTDecode) instead of decoding and re-compressing it."""
 
-    def __init__(self, data: bytes) -> None:
-        super().__init__(io.BytesIO(data))
+    def __init__(self, data: bytes) -> None:  # no ImageReader.__init__: that decodes the picture with PIL
         self._data, self._dataA = data, None
 
     def jpeg_fh(self) -> io.BytesIO:  # type: ignore[override]
@@ -103,17 +102,13 @@ def render_pdf(file: FileSpec, ctx: RenderContext) -> bytes:
     canvas.setAuthor(c.author or ctx.spec.profile.full_name)
     canvas.setSubject(c.kind.replace("_", " "))
 
-    def decorate(canvas: Any, number: int) -> None:
-        canvas.saveState()
-        canvas.setFont("Helvetica", 8)
-        canvas.setFillColor(colors.HexColor("#666666"))
+    def decorate(page: Page) -> None:  # one text object each, so text extraction keeps them apart
         w, h = pagesize
-        if c.header:
-            canvas.drawString(MARGIN, h - 1.4 * cm, c.header)
-        canvas.drawRightString(w - MARGIN, 1.2 * cm, f"Page {number}")
-        if c.footer:
-            canvas.drawString(MARGIN, 1.2 * cm, c.footer)
-        canvas.restoreState()
+        number = f"Page {page.number}"
+        items = [(c.header, MARGIN, h - 1.4 * cm), (c.footer, MARGIN, 1.2 * cm),
+                 (number, w - MARGIN - line_width(number, SMALL.font, SMALL.size), 1.2 * cm)]
+        ops = [f"BT {' '.join(page.text_ops([t], SMALL, x, y))} ET" for t, x, y in items if t]
+        page.emit(f"q {GREY} {' '.join(ops)} Q")
 
     page = Page(canvas, pagesize, MARGIN, decorate)
     blocks = document_blocks(file)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from reportlab.lib.rl_accel import escapePDF
@@ -39,6 +40,7 @@ BODY = Style("Helvetica", 10, 12, 6)
 CAPTION = Style("Helvetica-Oblique", 10, 12, 6)
 CELL = Style("Helvetica", 8.5, 10.5)
 HEAD = Style("Helvetica-Bold", 8.5, 10.5)
+SMALL = Style("Helvetica", 8, 9.6)  # header, footer, page number
 PLAIN_CELL = Style("Helvetica", 8, 12)  # platypus keeps the 12 pt leading of plain table cells
 
 
@@ -71,8 +73,14 @@ def _split_long(word: str, font: str, limit: float) -> list[str]:
     return [*pieces, cur] if cur else pieces
 
 
-def wrap(text: str, font: str, size: float, width: float) -> list[str]:
-    """Lines of ``text`` no wider than ``width`` points (greedy; newlines break lines)."""
+@lru_cache(maxsize=16384)
+def wrap(text: str, font: str, size: float, width: float) -> tuple[str, ...]:
+    """Lines of ``text`` no wider than ``width`` points (greedy; newlines break lines). Cached: versions
+    and copies of a document repeat most of its paragraphs and table cells."""
+    return tuple(_wrap(text, font, size, width))
+
+
+def _wrap(text: str, font: str, size: float, width: float) -> list[str]:
     limit = width * 1000 / size
     space = word_width(" ", font)
     lines: list[str] = []
@@ -108,17 +116,17 @@ def line_width(line: str, font: str, size: float) -> float:
 
 
 class Page:
-    """The canvas and the cursor on the current page; ``decorate(canvas, page)`` draws header/footer."""
+    """The canvas and the cursor on the current page; ``decorate(page)`` draws header/footer."""
 
     def __init__(self, canvas: Any, pagesize: tuple[float, float], margin: float,
-                 decorate: Callable[[Any, int], None]) -> None:
+                 decorate: Callable[[Page], None]) -> None:
         self.canvas, self.decorate = canvas, decorate
         self.left, self.bottom = margin + PAD, margin + PAD  # platypus frames pad their content by 6 pt
         self.top = pagesize[1] - margin - PAD
         self.width = pagesize[0] - 2 * (margin + PAD)
         self.y, self.number, self.after = self.top, 1, 0.0
         self.fonts: dict[str, str] = {}
-        decorate(canvas, 1)
+        decorate(self)
 
     @property
     def at_top(self) -> bool:
@@ -152,17 +160,19 @@ class Page:
         self.finish()
         self.number += 1
         self.y, self.after = self.top, 0.0
-        self.decorate(self.canvas, self.number)
+        self.decorate(self)
 
     def ensure(self, height: float) -> None:
         """Start a new page unless ``height`` points fit below the cursor (or the page is still empty)."""
         if height > self.room() and not self.at_top:
             self.new_page()
 
-    def text(self, lines: list[str], style: Style, x: float, baseline: float, width: float = 0,
-             color: str = "") -> None:
-        """Write ``lines`` from ``baseline`` down by the style's leading (centred in ``width`` if the style says so)."""
-        ops = [f"BT {color}{self.font(style.font)} {style.size:g} Tf"]
+    def text_ops(self, lines: list[str] | tuple[str, ...], style: Style, x: float, baseline: float,
+                 width: float = 0) -> list[str]:
+        """Operators (inside BT/ET) writing ``lines`` from ``baseline`` down by the style's leading,
+        centred in ``width`` if the style says so."""
+        font = f"{self.font(style.font)} {style.size:g} Tf"
+        ops = [font]
         for i, line in enumerate(lines):
             y = baseline - i * style.leading
             lx = x + (width - line_width(line, style.font, style.size)) / 2 if style.center else x
@@ -172,13 +182,21 @@ class Page:
                 t = self.canvas.beginText(lx, y)
                 t.setFont(style.font, style.size)
                 t.textOut(line)
-                ops.append("ET " + t.getCode() + f" BT {color}{self.font(style.font)} {style.size:g} Tf")
-        ops.append("ET Q" if color else "ET")
-        self.emit(("q " if color else "") + " ".join(ops))
+                ops.append(f"ET {t.getCode()} BT {font}")
+        return ops
+
+    def text(self, lines: list[str] | tuple[str, ...], style: Style, x: float, baseline: float, width: float = 0,
+             color: str = "") -> None:
+        """Write ``lines`` (see :meth:`text_ops`) in ``color`` (a fill operator such as ``"1 g"``)."""
+        ops = self.text_ops(lines, style, x, baseline, width)
+        if color:
+            self.emit(f"q {color} BT {' '.join(ops)} ET Q")
+        else:
+            self.emit(f"BT {' '.join(ops)} ET")
 
     def paragraph(self, text: str, style: Style, indent: float = 0, bullet: str = "") -> None:
         """A wrapped paragraph that continues on the next page when it does not fit."""
-        lines = wrap(text, style.font, style.size, self.width - indent)
+        lines = list(wrap(text, style.font, style.size, self.width - indent))
         if not lines:
             return
         self.space(style.before)

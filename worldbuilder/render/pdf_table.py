@@ -11,15 +11,18 @@ HEAD_FILL, BAND_FILL, GRID = "0.267 0.447 0.769", "0.933 0.949 0.980", "0.706 0.
 LONG = 40  # tables with more rows get plain one-line cells (as printed reports do)
 
 
-def _row(values: list[str], style: Style, width: float, wrap_cells: bool) -> tuple[list[list[str]], float]:
+Cells = list[tuple[str, ...]]
+
+
+def _row(values: list[str], style: Style, width: float, wrap_cells: bool) -> tuple[Cells, float]:
     if wrap_cells:
         cells = [wrap(v, style.font, style.size, width - 2 * PAD_X) for v in values]
     else:
-        cells = [[v] if v else [] for v in values]
+        cells = [(v,) if v else () for v in values]
     return cells, max([1, *(len(c) for c in cells)]) * style.leading + 2 * PAD_Y
 
 
-def _draw_rows(page: Page, rows: list[tuple[list[list[str]], float, Style, int]], cw: float) -> None:
+def _draw_rows(page: Page, rows: list[tuple[Cells, float, Style, int]], cw: float) -> None:
     """Backgrounds, text and grid of rows drawn from the cursor down (``int``: -1 header, else body index)."""
     x0, top, ncols = page.left - PAD, page.y, len(rows[0][0])
     fills, y = [], top
@@ -29,12 +32,14 @@ def _draw_rows(page: Page, rows: list[tuple[list[list[str]], float, Style, int]]
             fills.append(f"{colour} rg {x0:.2f} {y - h:.2f} {cw * ncols:.2f} {h:.2f} re f")
         y -= h
     page.emit("q " + " ".join(fills) + " Q")
-    y = top
+    y, ops = top, ["BT"]
     for cells, h, style, i in rows:
+        ops.append("1 g" if i < 0 else "0 g")
         for j, lines in enumerate(cells):
             if lines:
-                page.text(lines, style, x0 + j * cw + PAD_X, y - PAD_Y - style.size, color="1 1 1 rg " if i < 0 else "")
+                ops += page.text_ops(lines, style, x0 + j * cw + PAD_X, y - PAD_Y - style.size)
         y -= h
+    page.emit("q " + " ".join(ops) + " ET Q")
     bottom, grid = y, [f"q 0.4 w {GRID} RG"]
     y = top
     for _, h, _, _ in rows:
