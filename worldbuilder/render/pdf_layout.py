@@ -203,7 +203,7 @@ class Page:
         first = True
         while lines:
             fit = max(0, int(self.room() // style.leading))
-            if fit == 0:
+            if fit == 0 or (fit == 1 and first and len(lines) > 1 and not self.at_top):  # no orphan first line
                 self.new_page()
                 continue
             chunk, lines = lines[:fit], lines[fit:]
