@@ -236,3 +236,11 @@ def test_name_draws_come_from_faker_lists_and_repeat_per_seed():
     a = [NamePool("en_US", random.Random(7)).take() for _ in range(3)]
     b = [NamePool("en_US", random.Random(7)).take() for _ in range(3)]
     assert a == b and len({NamePool("en_US", random.Random(s)).take() for s in range(20)}) > 10
+
+
+def test_money_number_format_follows_the_currency():
+    """Sheets format amounts as the prose writes them: a symbol where there is one, else the ISO code after."""
+    from worldbuilder.generate.fill import money, money_number_format
+
+    assert money_number_format("GBP") == '"£"#,##0.00' and money_number_format("USD", 0) == '"$"#,##0'
+    assert money_number_format("LKR", 0) == '#,##0" LKR"' and money(280900, "LKR").endswith(" LKR")

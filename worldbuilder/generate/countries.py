@@ -49,13 +49,23 @@ COUNTRY_NAMES["US"] = "United States"
 
 
 def country_tz(code: str) -> str:
-    """The time zone of a country code (UTC when unknown)."""
-    return next((tz for c, tz, _, _ in COUNTRIES.values() if c == code), "UTC")
+    """The time zone of a country code (from the world gazetteer beyond this table; UTC when unknown)."""
+    return country_defaults(code)[0]
 
 
 def country_defaults(code: str) -> tuple[str, str, str]:
-    """(timezone, Faker locale, name) of a country code, from the country table."""
+    """(timezone, Faker locale, name) of a country code, from the country table, else the world gazetteer's
+    country file (its main city's time zone)."""
     for c, tz, locale, _ in COUNTRIES.values():
         if c == code:
             return tz, locale, COUNTRY_NAMES.get(code, code)
+    from worldbuilder.generate.gazetteer import world_country
+
+    if world := world_country(code):
+        return world.timezone, world.faker_locale, world.name
     return "UTC", "en_US", code
+
+
+def country_name(code: str) -> str:
+    """The display name of a country code ("Sri Lanka" for LK; the code itself when unknown)."""
+    return COUNTRY_NAMES.get(code) or country_defaults(code)[2]

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from worldbuilder import yaml_load
 from worldbuilder.errors import GenerationError
 from worldbuilder.generate.countries import country_defaults
+from worldbuilder.generate.gazetteer import world_country
 
 LOCALE_PACKAGE = "worldbuilder.generate.locales"
 
@@ -83,9 +84,11 @@ def locale_pack(code: str) -> LocalePack:
         return LocalePack.model_validate(_raw(code))
     except GenerationError:
         tz, faker_locale, name = country_defaults(code)
+        world = world_country(code)  # the gazetteer's country file: currency and dial code of any country
+        currency = COUNTRY_CURRENCY.get(code) or (world.currency if world else "USD")
+        dial = DIAL_CODES.get(code) or (world.dial_code if world and world.dial_code else "00")
         data = _raw("_intl") | {"country": code, "name": name, "timezone": tz, "faker_locale": faker_locale,
-                                "currency": COUNTRY_CURRENCY.get(code, "USD"),
-                                "phone_formats": [f"+{DIAL_CODES.get(code, '00')} ### ### ####"]}
+                                "currency": currency, "phone_formats": [f"+{dial} ### ### ####"]}
         data.pop("inherits", None)
         return LocalePack.model_validate(data)
 

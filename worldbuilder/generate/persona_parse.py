@@ -91,9 +91,9 @@ def tokens(text: str) -> list[str]:
 def place_words(place: Place | None) -> set[str]:
     if place is None:
         return set()
-    from worldbuilder.generate.places import COUNTRY_NAMES
+    from worldbuilder.generate.countries import country_name
 
-    words = " ".join([place.city, place.region, COUNTRY_NAMES.get(place.country, ""), place.country])
+    words = " ".join([place.city, place.region, country_name(place.country), place.country])
     return {w for w in tokens(words)} | {"uk", "usa", "us"}
 
 
@@ -173,7 +173,7 @@ def _employer(text: str, place: Place | None) -> str:
         name = re.sub(r"^the\s+", "", name)
         if place is not None and name.lower() in {place.city.lower(), place.region.lower()}:
             continue
-        if place_of("in " + name) is None and len(name) > 2:
+        if place_of("in " + name, gazetteer=False) is None and len(name) > 2:  # "at Nokia" stays an employer
             return name
     return ""
 

@@ -3,7 +3,9 @@
 Known cities come from the place table ``locales/cities.tsv`` (over 300 cities in the countries with a
 locale pack); a city the table does not know is resolved through the state, region or country the persona
 names with it ("in Tralee, County Kerry", "in Porto, Portugal"), and a bare "in Ohio" / "in Bavaria" /
-"in Kenya" through the region or country alone (its main city stands in).
+"in Kenya" through the region or country alone (its main city stands in). A place phrase none of these
+resolve ("a luthier in Cremona", "a tea farmer near Kandy, Sri Lanka") falls back on the GeoNames gazetteer
+(:mod:`gazetteer`: ~34,000 cities of 15,000+ people, opened only then), most populous match first.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-from worldbuilder.generate.countries import COUNTRIES, COUNTRY_NAMES, country_tz
+from worldbuilder.generate import gazetteer as gaz
+from worldbuilder.generate.countries import COUNTRIES, country_name, country_tz
 
 # Fallback cities when the persona names none (weighted by repetition).
 DEFAULT_CITIES = ("New York", "Chicago", "Denver", "Seattle", "Austin", "Boston", "Atlanta", "San Francisco",
@@ -33,7 +36,7 @@ class Place:
         """Human-readable location, e.g. "Columbus, Ohio" or "Porto, Portugal"."""
         if self.region and self.country in ("US", "CA", "AU"):
             return f"{self.city}, {self.region}"
-        return f"{self.city}, {COUNTRY_NAMES.get(self.country, self.country)}"
+        return f"{self.city}, {country_name(self.country)}"
 
 
 _ET, _CT, _MT, _PT = "America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles"
@@ -178,6 +181,8 @@ def _resolve(first: str, second: str | None) -> Place | None:
         return _from_region(state, a if is_city else None)
     if bl in COUNTRIES:
         return _from_country(bl, a if al not in COUNTRIES else None)
+    if b and gaz.country_code(b):
+        return None  # "in Valencia, Venezuela": a country the table does not know (the gazetteer's turn)
     if known := _city_in(a):
         return known
     if al in _regions():
@@ -222,13 +227,18 @@ def _known_city(persona: str) -> Place | None:
     return None
 
 
-def place_of(persona: str) -> Place | None:
+@lru_cache(maxsize=512)
+def place_of(persona: str, gazetteer: bool = True) -> Place | None:
     """The place a persona names, or None: "in City, Region/Country" first, then known cities, then
-    a bare region or country."""
+    a place phrase through the table, then (``gazetteer``) through the world gazetteer, then a bare region
+    or country."""
     matches = list(_IN_PLACE.finditer(persona))
     for m in matches:
         if m.group(2) and (place := _resolve(m.group(1), m.group(2))):
             return place
+        if gazetteer and m.group(2) and gaz.country_code(m.group(2)):  # "near Kandy, Sri Lanka"
+            if place := _gazetteer_match(m.group(1).split(), m.group(2), None):
+                return place
     if place := _known_city(persona):
         return place
     for m in matches:
@@ -236,6 +246,8 @@ def place_of(persona: str) -> Place | None:
         for cut in range(len(words), 0, -1):  # "in Lagos Nigeria based ...": longest prefix that resolves
             if place := _resolve(" ".join(words[:cut]), None):
                 return place
+    if gazetteer and (place := _gazetteer_place(persona)):
+        return place
     low = _fold(persona)
     for name in sorted(_regions(), key=len, reverse=True):
         if len(name) > 4 and re.search(r"\b" + re.escape(name) + r"\b", low) and name not in _COMMON_WORDS:
@@ -248,3 +260,129 @@ def place_of(persona: str) -> Place | None:
 
 _COMMON_WORDS = frozenset({"victoria", "georgia", "washington", "central region", "valencia", "madrid", "berlin",
                            "hamburg", "bremen", "tokyo", "osaka", "kyoto"})
+
+
+# Gazetteer fallback: a capitalised name after a place cue, matched whole (or followed by a country/region).
+_CUE = re.compile(r"\b(?:in|near|from|outside|around|based in|based out of)\s+(?:the\s+)?", re.IGNORECASE)
+_WORD = re.compile(r"\s*([^\W\d_][\w'’.-]*)")
+_CONNECTORS = frozenset({"de", "del", "della", "di", "da", "do", "dos", "das", "of", "upon", "am", "an", "der",
+                         "im", "sur", "la", "le", "el", "y"})
+# Gazetteer city names that are also words or names after "in"/"from" ("in Ada", "in March", "in Paradise"):
+# accepted only with a country or region alongside ("in Mobile, Alabama").
+_NOT_ALONE = frozenset({"ada", "march", "spring", "mobile", "of", "deal", "paradise", "surprise", "enterprise",
+                        "union", "normal", "central", "asia", "bay", "crystal", "pearl", "salt", "cocoa", "san",
+                        "bra", "mission", "liberty", "independence", "university", "college", "hospital", "delta",
+                        "time", "meta", "bank", "orange", "vista"})
+
+
+# Region names that are directions or common words ("in the East", "in Delta", "in the Midlands").
+_GENERIC_REGIONS = frozenset({"central", "centre", "center", "east", "eastern", "west", "western", "north", "northern",
+                              "south", "southern", "capital", "federal", "delta", "lakes", "bay", "est", "ouest",
+                              "nord", "sud", "coast", "littoral", "plateau", "upper", "lower", "islands", "midlands",
+                              "highlands", "colon", "cascades", "diana", "douglas", "mission", "interior"})
+
+
+def _capitalised_run(text: str, pos: int) -> tuple[list[str], int]:
+    """The capitalised words (with lower-case connectors inside) from ``pos``, and where they end."""
+    words: list[str] = []
+    end = pos
+    while m := _WORD.match(text, pos):
+        word = m.group(1)
+        if not word[0].isupper() and not (words and word in _CONNECTORS):
+            break
+        pos = m.end()
+        stop = word.endswith(("'s", "’s")) or (word.endswith(".") and len(word) > 4)
+        words.append(word.removesuffix("'s").removesuffix("’s").rstrip(".") if stop else word)
+        if word[0].isupper():
+            end = pos
+        if stop:
+            break
+    while words and not words[-1][0].isupper():
+        words.pop()
+    return words, end
+
+
+def _hint(text: str) -> tuple[str, str | None] | None:
+    """(country, region or None) of a country or region name, or None."""
+    low = _fold(text)
+    if text in US_ABBR:
+        return "US", US_ABBR[text].title()
+    if low in _regions():
+        return _regions()[low]
+    if low in COUNTRIES:
+        return COUNTRIES[low][0], None
+    code = gaz.country_code(text)
+    return (code, None) if code else None
+
+
+def _world_cities(name: str) -> list[gaz.WorldCity]:
+    """Gazetteer cities called ``name`` (also spelt "St"/"St."/"Saint", "Aa" for "Å": Aarhus), most populous
+    first; else those called ``name`` + " City" ("Cebu")."""
+    variants = {gaz.key(re.sub(r"^(?:St\.?|Saint)\s+", prefix, name)) for prefix in ("St ", "St. ", "Saint ")}
+    variants.add(gaz.key(name.replace("Aa", "Å").replace("aa", "å")))
+    found = sorted({c for v in variants | {gaz.key(name)} for c in gaz.cities_named(v)},
+                   key=lambda c: (-c.population, c.country, c.admin1, c.name))
+    return found or gaz.cities_named(name + " City")
+
+
+def _pick(cities: list[gaz.WorldCity], hint: tuple[str, str | None] | None, qualifier: str,
+          named: str | None) -> gaz.WorldCity | None:
+    """The most populous city agreeing with the country/region named alongside, or with the persona's country."""
+    if hint:
+        pool = [c for c in cities if c.country == hint[0]]
+        if hint[1]:
+            pool = [c for c in pool if _fold(c.admin1) == _fold(hint[1])] or pool
+        return pool[0] if pool else None
+    if qualifier:
+        q = gaz.key(qualifier)
+        if pool := [c for c in cities if c.admin1 and (gaz.key(c.admin1).startswith(q)
+                                                      or q.startswith(gaz.key(c.admin1)))]:
+            return pool[0]
+    return next((c for c in cities if c.country == named), cities[0])
+
+
+def _gazetteer_match(words: list[str], qualifier: str, named: str | None) -> Place | None:
+    if (code := gaz.country_code(" ".join(words))) and (world := gaz.world_country(code)):  # "in Sri Lanka"
+        words, qualifier = world.main_city.split(), world.name
+    for cut in range(len(words), 0, -1):
+        name, rest = " ".join(words[:cut]), " ".join(words[cut:])
+        hint = _hint(rest) if rest else (_hint(qualifier) if qualifier else None)
+        if rest and hint is None:
+            continue  # "in Mobile Robotics": the words after the name are not a place
+        if len(name) < 3 or (gaz.key(name) in _NOT_ALONE and hint is None):
+            continue
+        city = _pick(cities, hint, "" if rest else qualifier, named) if (cities := _world_cities(name)) else None
+        region = _region(name, hint, named)
+        if region and (city is None or (region.country != city.country  # "in Bali": not Bāli, India
+                                        and region.main_population > city.population)):
+            return Place(region.main_city, region.country, region.timezone, _locale_of(region.country),
+                         region=region.name)
+        if city:  # the gazetteer's spelling ("Kraków" for "Krakow"), the persona's for a variant ("Aarhus")
+            spelt = city.name if gaz.key(city.name) in (gaz.key(name), gaz.key(name + " City")) else name
+            return Place(spelt, city.country, city.timezone, _locale_of(city.country), region=city.admin1)
+    return None
+
+
+def _region(name: str, hint: tuple[str, str | None] | None, named: str | None) -> gaz.WorldRegion | None:
+    """The most populous gazetteer region called ``name`` in the country named alongside (or in the text)."""
+    if gaz.key(name) in _GENERIC_REGIONS or len(name) < 4:
+        return None
+    found = gaz.regions_named(name)
+    if hint:
+        found = [r for r in found if r.country == hint[0]]
+    return next((r for r in found if r.country == named), found[0] if found else None)
+
+
+def _gazetteer_place(persona: str) -> Place | None:
+    """The first place phrase naming a gazetteer city ("in Cremona", "near Kandy, Sri Lanka"), or None."""
+    named = _country_named(persona)
+    for m in _CUE.finditer(persona):
+        words, end = _capitalised_run(persona, m.end())
+        if not words:
+            continue
+        qualifier = ""
+        if comma := re.match(r"\s*,", persona[end:]):
+            qualifier = " ".join(_capitalised_run(persona, end + comma.end())[0])
+        if place := _gazetteer_match(words, qualifier, named):
+            return place
+    return None

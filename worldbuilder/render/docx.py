@@ -1,25 +1,24 @@
-"""docx renderer (python-docx): headings, paragraphs, lists, tables, charts, header/footer.
+"""docx renderer: headings, paragraphs, lists, tables, pictures, header/footer, written as OOXML text.
 
-Speed: the template is slimmed and serialised once per paper size; styles are set by id (a
-style lookup by name scans every style), and the body (paragraphs, lists, tables) is written as XML
-text and parsed once; templates already hold the header/footer parts a document needs.
+Speed: python-docx builds a slimmed template once per (paper size, header, footer); each document is
+then written without python-docx: the body, header and footer are XML text spliced into the
+template's parts, numbering restarts are appended to ``numbering.xml`` and pictures become media
+parts with their relationships. The parts are zipped once by :mod:`zipfix`.
 """
 
 from __future__ import annotations
 
-import io
 import re
 from functools import lru_cache
 from typing import Any
 from xml.sax.saxutils import escape
 
 from docx import Document
-from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml import OxmlElement, parse_xml
-from docx.oxml.ns import nsdecls, qn
+from docx.image.image import Image as DocxImage
+from docx.oxml.ns import qn
 from docx.shared import Inches, Mm, Pt
 
-from worldbuilder.render import ooxml, zipfix
+from worldbuilder.render import ooxml, times, zipfix
 from worldbuilder.render.base import RenderContext, document_blocks, letter_paper, text_value
 from worldbuilder.render.charts import chart_png
 from worldbuilder.render.media import block_jpeg
@@ -30,13 +29,17 @@ TABLE_STYLES = {"TableNormal", "TableGrid", "LightGrid-Accent1", "LightList-Acce
 TABLE_STYLE_ID = "LightGrid-Accent1"
 _DROP_RELS = ("stylesWithEffects", "customXml", "thumbnail")
 _BREAKS = re.compile(r"(\t|\r|\n)")
+DOCUMENT, NUMBERING, RELS, TYPES = ("word/document.xml", "word/numbering.xml", "word/_rels/document.xml.rels",
+                                    "[Content_Types].xml")
+_IMAGE_RT = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/image"
+_MEDIA_TYPES = {"png": "image/png", "jpg": "image/jpeg"}
 
 
 @lru_cache(maxsize=8)
 def template(letter: bool, header: bool = False, footer: bool = False) -> bytes:
     """python-docx's default template, slimmed once: unused table styles, the 440 KB
     stylesWithEffects copy, customXml and the thumbnail dropped; paper size and body font set;
-    empty header and/or footer parts added (python-docx parses its default header per document)."""
+    empty header and/or footer parts added."""
     doc = Document()
     for rels in (doc.part.package.rels, doc.part.rels):
         for rid, rel in list(rels.items()):
@@ -59,7 +62,33 @@ def template(letter: bool, header: bool = False, footer: bool = False) -> bytes:
     return zipfix.write_zip(zipfix.Entry(n, b, zipfix.ZIP_EPOCH) for n, b in entries)
 
 
-def _run_xml(text: str) -> str:
+class _Template:
+    """The template's parts as text, split where a document's own content goes."""
+
+    def __init__(self, letter: bool, header: bool, footer: bool) -> None:
+        self.entries = dict(zipfix.read_entries(template(letter, header, footer)))
+        doc = self.entries[DOCUMENT].decode()
+        cut = doc.index("<w:sectPr", doc.index("<w:body>"))
+        self.doc_head, self.doc_tail = doc[:cut], doc[cut:]
+        rels = self.entries[RELS].decode()
+        self.rels = rels
+        self.next_rid = max(int(n) for n in re.findall(r'Id="rId(\d+)"', rels)) + 1
+        numbering = self.entries[NUMBERING].decode()
+        self.numbering = numbering
+        self.next_num = max(int(n) for n in re.findall(r'<w:num w:numId="(\d+)"', numbering)) + 1
+        styles = self.entries["word/styles.xml"].decode()
+        style = re.search(r'<w:style [^>]*w:styleId="ListNumber".*?</w:style>', styles, re.S)
+        num_id = re.search(r'<w:numId w:val="(\d+)"/>', style.group(0)).group(1)  # type: ignore[union-attr]
+        self.list_abstract = re.search(rf'<w:num w:numId="{num_id}"><w:abstractNumId w:val="(\d+)"/>',
+                                       numbering).group(1)  # type: ignore[union-attr]
+
+
+@lru_cache(maxsize=8)
+def _template_parts(letter: bool, header: bool, footer: bool) -> _Template:
+    return _Template(letter, header, footer)
+
+
+def _run_xml(text: str, rpr: str = "") -> str:
     """``<w:r>`` of ``text`` as python-docx writes it: tabs as ``<w:tab/>``, line breaks as ``<w:br/>``."""
     if not text:
         return ""
@@ -72,7 +101,7 @@ def _run_xml(text: str) -> str:
         elif piece:
             space = ' xml:space="preserve"' if len(piece.strip()) < len(piece) else ""
             parts.append(f"<w:t{space}>{escape(piece)}</w:t>")
-    return "<w:r>" + "".join(parts) + "</w:r>"
+    return "<w:r>" + rpr + "".join(parts) + "</w:r>"
 
 
 def _p_xml(text: str = "", style_id: str | None = None, num_id: int | None = None) -> str:
@@ -85,49 +114,40 @@ def _p_xml(text: str = "", style_id: str | None = None, num_id: int | None = Non
     return f"<w:p>{ppr}{_run_xml(text)}</w:p>"
 
 
-class _Body:
-    """Body XML collected as text and parsed in one go (python-docx builds a paragraph in ~0.3 ms)."""
+class _Doc:
+    """The document being written: body XML, extra numbering instances, pictures."""
 
-    def __init__(self, doc: Any) -> None:
-        self.doc, self.parts = doc, []  # type: list[str]
+    def __init__(self, tpl: _Template, width: int) -> None:
+        self.tpl, self.width = tpl, width
+        self.body: list[str] = []
+        self.nums: list[str] = []
+        self.media: dict[bytes, tuple[str, str]] = {}  # image bytes -> (part name, rId)
+        self.numbered = 0
+        self.pictures = 0
 
-    def add(self, xml: str) -> None:
-        self.parts.append(xml)
+    def restart_num(self) -> int:
+        """A new numbering instance of "List Number" that starts again at 1 (Word continues numbered lists)."""
+        num_id = self.tpl.next_num + len(self.nums)
+        self.nums.append(f'<w:num w:numId="{num_id}"><w:abstractNumId w:val="{self.tpl.list_abstract}"/>'
+                         '<w:lvlOverride w:ilvl="0"><w:startOverride w:val="1"/></w:lvlOverride></w:num>')
+        return num_id
 
-    def flush(self) -> None:
-        """Move the collected elements into the document (before python-docx appends anything itself)."""
-        if not self.parts:
-            return
-        wrapper = parse_xml(f"<w:body {nsdecls('w')}>" + "".join(self.parts) + "</w:body>")
-        self.parts = []
-        body = self.doc.element.body
-        sect = body.find(qn("w:sectPr"))
-        for el in list(wrapper):
-            if sect is not None:
-                sect.addprevious(el)
-            else:
-                body.append(el)
-
-
-def _restart_num(doc: Any) -> int:
-    """A new numbering instance of "List Number" that starts again at 1 (Word continues numbered lists)."""
-    numbering = doc.part.numbering_part.element
-    style = doc.styles["List Number"].element
-    abstract = numbering.num_having_numId(style.pPr.numPr.numId.val).abstractNumId.val
-    num = numbering.add_num(abstract)
-    num.add_lvlOverride(ilvl=0).add_startOverride(1)
-    return num.numId
+    def image_rid(self, data: bytes, ext: str) -> str:
+        if data not in self.media:
+            n = len(self.media) + 1
+            self.media[data] = (f"word/media/image{n}.{ext}", f"rId{self.tpl.next_rid + n - 1}")
+        return self.media[data][1]
 
 
-def _bullets(body: _Body, block: Bullets, state: dict[str, int]) -> None:
+def _bullets(doc: _Doc, block: Bullets) -> None:
     style = "ListNumber" if block.numbered else "ListBullet"
     for i, item in enumerate(block.items):
         num_id = None
         if block.numbered and i == 0:
-            state["numbered"] = state.get("numbered", 0) + 1
-            if state["numbered"] > 1:
-                num_id = _restart_num(body.doc)
-        body.add(_p_xml(item, style, num_id))
+            doc.numbered += 1
+            if doc.numbered > 1:
+                num_id = doc.restart_num()
+        doc.body.append(_p_xml(item, style, num_id))
 
 
 def _cell(text: str, width: int, bold: bool = False, right: bool = False) -> str:
@@ -137,90 +157,116 @@ def _cell(text: str, width: int, bold: bool = False, right: bool = False) -> str
     return f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/></w:tcPr><w:p>{ppr}{run}</w:p></w:tc>'
 
 
-def _table(body: _Body, block: Table, content_width: int) -> None:
+def _table(doc: _Doc, block: Table) -> None:
     """Append a table styled "Light Grid Accent 1" with a bold, repeating header row."""
     if block.caption:
-        body.add(_p_xml(block.caption, "Caption"))
+        doc.body.append(_p_xml(block.caption, "Caption"))
     ncols = max([len(block.columns), *(len(r) for r in block.rows)]) or 1
-    w = content_width // ncols
+    w = doc.width // ncols
     head = "".join(_cell(str(c), w, bold=True) for c in [*block.columns, *[""] * (ncols - len(block.columns))])
     rows = [f"<w:tr><w:trPr><w:tblHeader/></w:trPr>{head}</w:tr>"]
     for r in block.rows:
         cells = [*r, *[None] * (ncols - len(r))]
         rows.append("<w:tr>" + "".join(
             _cell(text_value(v), w, right=isinstance(v, int | float) and not isinstance(v, bool)) for v in cells) + "</w:tr>")
-    body.add(f'<w:tbl><w:tblPr><w:tblStyle w:val="{TABLE_STYLE_ID}"/><w:tblW w:w="0" w:type="auto"/>'
-             '<w:tblLook w:val="0420" w:firstRow="1" w:lastRow="0" w:firstColumn="0" w:lastColumn="0"'
-             ' w:noHBand="0" w:noVBand="1"/></w:tblPr><w:tblGrid>'
-             + f'<w:gridCol w:w="{w}"/>' * ncols + "</w:tblGrid>" + "".join(rows) + "</w:tbl>")
-    body.add("<w:p/>")
+    doc.body.append(f'<w:tbl><w:tblPr><w:tblStyle w:val="{TABLE_STYLE_ID}"/><w:tblW w:w="0" w:type="auto"/>'
+                    '<w:tblLook w:val="0420" w:firstRow="1" w:lastRow="0" w:firstColumn="0" w:lastColumn="0"'
+                    ' w:noHBand="0" w:noVBand="1"/></w:tblPr><w:tblGrid>'
+                    + f'<w:gridCol w:w="{w}"/>' * ncols + "</w:tblGrid>" + "".join(rows) + "</w:tbl>")
+    doc.body.append("<w:p/>")
 
 
-def _page_field(paragraph: Any) -> None:
-    run = paragraph.add_run()
-    for tag, text in (("begin", None), (None, " PAGE "), ("end", None)):
-        if tag:
-            el = OxmlElement("w:fldChar")
-            el.set(qn("w:fldCharType"), tag)
-        else:
-            el = OxmlElement("w:instrText")
-            el.set(qn("xml:space"), "preserve")
-            el.text = text
-        run._r.append(el)
+_INLINE = (
+    '<w:p><w:pPr><w:jc w:val="center"/></w:pPr><w:r><w:drawing><wp:inline'
+    ' xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main"'
+    ' xmlns:pic="http://schemas.openxmlformats.org/drawingml/2006/picture"><wp:extent cx="{cx}" cy="{cy}"/>'
+    '<wp:docPr id="{id}" name="Picture {id}"/><wp:cNvGraphicFramePr><a:graphicFrameLocks noChangeAspect="1"/>'
+    '</wp:cNvGraphicFramePr><a:graphic><a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/picture">'
+    '<pic:pic><pic:nvPicPr><pic:cNvPr id="0" name="image.{ext}"/><pic:cNvPicPr/></pic:nvPicPr><pic:blipFill>'
+    '<a:blip r:embed="{rid}"/><a:stretch><a:fillRect/></a:stretch></pic:blipFill><pic:spPr><a:xfrm>'
+    '<a:off x="0" y="0"/><a:ext cx="{cx}" cy="{cy}"/></a:xfrm><a:prstGeom prst="rect"/></pic:spPr></pic:pic>'
+    "</a:graphicData></a:graphic></wp:inline></w:drawing></w:r></w:p>"
+)
 
 
-def _header_footer(doc: Any, header: str, footer: str) -> None:
-    section = doc.sections[0]
-    if header:
-        section.header.paragraphs[0].text = header
-    if footer:
-        p = section.footer.paragraphs[0]
-        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        p.add_run(f"{footer}  |  Page ")
-        _page_field(p)
-
-
-def _picture(body: _Body, data: bytes, width: float, caption: str = "") -> None:
-    body.flush()  # python-docx appends the picture paragraph itself
-    p = body.doc.add_paragraph()
-    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    p.add_run().add_picture(io.BytesIO(data), width=Inches(width))
+def _picture(doc: _Doc, data: bytes, ext: str, width: float, caption: str = "") -> None:
+    """A centred inline picture ``width`` inches wide (height from the image's own size and dpi)."""
+    cx, cy = DocxImage.from_blob(data).scaled_dimensions(Inches(width), None)
+    doc.pictures += 1
+    doc.body.append(_INLINE.format(cx=int(cx), cy=int(cy), id=doc.pictures, ext=ext, rid=doc.image_rid(data, ext)))
     if caption:
-        body.add(_p_xml(caption, "Caption"))
+        doc.body.append(_p_xml(caption, "Caption"))
 
 
-def _block(body: _Body, block: Any, state: dict[str, int]) -> None:
+def _block(doc: _Doc, block: Any) -> None:
     if isinstance(block, Heading):
         level = max(0, min(block.level, 9))
-        body.add(_p_xml(block.text, f"Heading{level}" if level else "Title"))
+        doc.body.append(_p_xml(block.text, f"Heading{level}" if level else "Title"))
     elif isinstance(block, Paragraph):
-        body.add(_p_xml(block.text))
+        doc.body.append(_p_xml(block.text))
     elif isinstance(block, Bullets):
-        _bullets(body, block, state)
+        _bullets(doc, block)
     elif isinstance(block, Table):
-        _table(body, block, state["width"])
+        _table(doc, block)
     elif isinstance(block, Chart):
-        _picture(body, chart_png(block), 6)
+        _picture(doc, chart_png(block), "png", 6)
     elif isinstance(block, PageBreak):
-        body.add('<w:p><w:r><w:br w:type="page"/></w:r></w:p>')
+        doc.body.append('<w:p><w:r><w:br w:type="page"/></w:r></w:p>')
     elif isinstance(block, ImageBlock):
         width = 6.0 if block.width >= block.height else 4.0
-        _picture(body, block_jpeg(block.seed, block.width, block.height), width, block.caption)
+        _picture(doc, block_jpeg(block.seed, block.width, block.height), "jpg", width, block.caption)
+
+
+_PAGE_FIELD = ('<w:r><w:fldChar w:fldCharType="begin"/><w:instrText xml:space="preserve"> PAGE </w:instrText>'
+               '<w:fldChar w:fldCharType="end"/></w:r>')
+
+
+def _header_footer(entries: dict[str, bytes], header: str, footer: str) -> None:
+    """The header text, and the footer text centred and followed by the page number."""
+    if header:
+        old = '<w:pPr><w:pStyle w:val="Header"/></w:pPr></w:p>'
+        xml = entries["word/header1.xml"].decode()
+        entries["word/header1.xml"] = xml.replace(old, old[:-6] + _run_xml(header) + "</w:p>").encode()
+    if footer:
+        old = '<w:pPr><w:pStyle w:val="Footer"/></w:pPr></w:p>'
+        new = ('<w:pPr><w:pStyle w:val="Footer"/><w:jc w:val="center"/></w:pPr>'
+               f"{_run_xml(footer + '  |  Page ')}{_PAGE_FIELD}</w:p>")
+        xml = entries["word/footer1.xml"].decode()
+        entries["word/footer1.xml"] = xml.replace(old, new).encode()
+
+
+def _package(doc: _Doc, file: FileSpec, ctx: RenderContext) -> bytes:
+    """The template's parts with this document's body, numbering, header/footer and pictures, zipped."""
+    tpl, c = doc.tpl, file.content
+    entries = dict(tpl.entries)
+    entries[DOCUMENT] = (tpl.doc_head + "".join(doc.body) + tpl.doc_tail).encode()
+    if doc.nums:
+        entries[NUMBERING] = tpl.numbering.replace("</w:numbering>", "".join(doc.nums) + "</w:numbering>").encode()
+    _header_footer(entries, c.header, c.footer)
+    if doc.media:
+        rels = "".join(f'<Relationship Id="{rid}" Type="{_IMAGE_RT}" Target="{name[5:]}"/>'
+                       for name, rid in doc.media.values())
+        entries[RELS] = tpl.rels.replace("</Relationships>", rels + "</Relationships>").encode()
+        exts = sorted({name.rsplit(".", 1)[1] for name, _ in doc.media.values()})
+        types = entries[TYPES].decode()
+        defaults = "".join(f'<Default Extension="{e}" ContentType="{_MEDIA_TYPES[e]}"/>' for e in exts)
+        entries[TYPES] = types.replace("<Default ", defaults + "<Default ", 1).encode()
+        for data, (name, _) in doc.media.items():
+            entries[name] = data
+    entries[ooxml.CORE] = ooxml.core_xml(file, ctx.spec)
+    when = times.zip_time(file.modified, ctx.spec.profile.timezone)
+    names = zipfix.ooxml_order(entries)
+    return zipfix.write_zip(zipfix.Entry(n, entries[n], when) for n in names)
 
 
 def render_docx(file: FileSpec, ctx: RenderContext) -> bytes:
     letter = letter_paper(ctx.spec)
     c = file.content
-    doc = Document(io.BytesIO(template(letter, bool(c.header), bool(c.footer))))
+    doc = _Doc(_template_parts(letter, bool(c.header), bool(c.footer)), 8640 if letter else 9070)
     blocks = document_blocks(file)
     first = blocks[0] if blocks else None
-    body = _Body(doc)
     if not (isinstance(first, Heading) and first.text.strip() == c.title.strip()):
-        body.add(_p_xml(c.title, "Title"))
-    _header_footer(doc, c.header, c.footer)
-    state = {"width": 8640 if letter else 9070}  # text width in twentieths of a point
+        doc.body.append(_p_xml(c.title, "Title"))
     for block in blocks:
-        _block(body, block, state)
-    body.flush()
-    doc.core_properties.title = c.title  # ensures the core part exists; ooxml rewrites it
-    return ooxml.package_zip(ooxml.docx_entries(doc), file, ctx.spec)
+        _block(doc, block)
+    return _package(doc, file, ctx)

@@ -1,9 +1,10 @@
 """Phone and camera media encoded by real codecs: HEIC photos (libheif/x265 via pillow-heif) and MP4 clips
 (H.264 via PyAV's FFmpeg).
 
-Both are deterministic per file path: pixels come from :func:`photo_image` seeded by the path, the encoders
-run with fixed settings (x265 ``ultrafast``; libx264 single-threaded with FFmpeg's ``bitexact`` flags, so no
-muxer version string or wall-clock time lands in the file). The bytes are the same for the same encoder
+Both are deterministic per file path: pixels come from :func:`photo_image` seeded by the path (video noise
+from a numpy generator seeded by it), the encoders run with fixed settings (x265 ``ultrafast`` with a shallow
+search, one thread; libx264 ``ultrafast`` single-threaded one-pass ABR with FFmpeg's ``bitexact`` flags, so
+no muxer version string or wall-clock time lands in the file). The bytes are the same for the same encoder
 builds (the pillow-heif and av wheels pin them; x264 writes its version into the stream). ``content.data``
 carries the parameters the content stage chose (pixel size, camera, time taken, clip length).
 """
@@ -11,22 +12,32 @@ carries the parameters the content stage chose (pixel size, camera, time taken, 
 from __future__ import annotations
 
 import io
+import random
+from collections.abc import Iterator
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
+import numpy as np
 from PIL import Image
 
 from worldbuilder.render.base import RenderContext
 from worldbuilder.render.media import photo_image
 from worldbuilder.spec import FileSpec
 
-HEIC_BYTES_PER_PIXEL = 0.8  # x265 ultrafast at quality 82 on a photo with grain 0.18 (measured)
-HEIC_MAX = (1280, 960)  # a phone's reduced-size export: x265 costs about 0.1 s CPU per 300k pixels
-HEIC_QUALITY, HEIC_TEXTURE = 82, 0.18
+HEIC_BYTES_PER_PIXEL = 1.05  # x265 at quality 90 on a photo with grain 0.3 (measured: benchmarks/media_bench.py)
+HEIC_MAX = (1280, 960)  # a phone's reduced-size export: x265 costs about 0.1 s CPU per million pixels
+HEIC_QUALITY, HEIC_TEXTURE = 90, 0.3
+# x265 "ultrafast" with 16x16 coding units and a shallow transform/RD search: half the CPU of plain ultrafast
+# for the same bytes; one thread, no pools (deterministic)
+HEIC_ENCODER = {"preset": "ultrafast", "x265:pools": "none", "x265:frame-threads": "1", "x265:ctu": "16",
+                "x265:rd": "1", "x265:tu-intra-depth": "1", "x265:max-tu-size": "16"}
 VIDEO_SIZE = (640, 360)
 VIDEO_FPS = 25
-VIDEO_TEXTURE = 0.3
-VIDEO_FRAME_BYTES = 7_000  # libx264 ultrafast crf 18 at 640x360 on a panning grainy scene (measured)
+VIDEO_BYTES_PER_SECOND = 450_000  # 3.6 Mbit/s: a phone clip re-encoded for sharing; sets a clip's length
+VIDEO_MAX_BITRATE = 8_000_000  # a clip whose target needs more is longer rather than denser
+VIDEO_NOISE = 24  # sensor noise amplitude (luma levels), fresh every frame: it carries the bitrate
+VIDEO_NOISE_SEED = 20240601
 
 
 def _params(file: FileSpec) -> dict[str, Any]:
@@ -58,8 +69,7 @@ def render_heic(file: FileSpec, ctx: RenderContext) -> bytes:
     ifd[0x9004] = taken
     heif = pillow_heif.from_pillow(img)
     buf = io.BytesIO()
-    heif.save(buf, quality=int(p.get("quality", HEIC_QUALITY)), exif=exif.tobytes(),
-              enc_params={"preset": "ultrafast", "x265:pools": "none", "x265:frame-threads": "1"})
+    heif.save(buf, quality=int(p.get("quality", HEIC_QUALITY)), exif=exif.tobytes(), enc_params=HEIC_ENCODER)
     return buf.getvalue()
 
 
@@ -67,31 +77,71 @@ def video_frames(seconds: float) -> int:
     return max(VIDEO_FPS, int(seconds * VIDEO_FPS))
 
 
+def video_plan(target: int, max_seconds: float) -> tuple[float, int]:
+    """(seconds, bits per second) of a clip of about ``target`` bytes: its length at the usual rate
+    (2 s .. ``max_seconds``), then the bitrate that fills it."""
+    seconds = round(max(2.0, min(max_seconds, target / VIDEO_BYTES_PER_SECOND)), 1)
+    return seconds, int(min(VIDEO_MAX_BITRATE, target * 8 / seconds))
+
+
+@lru_cache(maxsize=2)
+def _noise_tile(amp: int) -> np.ndarray:
+    """Per-process luma noise in [0, amp] that frames take windows of (fixed seed: deterministic)."""
+    raw = np.frombuffer(np.random.default_rng(VIDEO_NOISE_SEED).bytes(720 * 1280), np.uint8)
+    return ((raw.astype(np.uint16) * (amp + 1)) >> 8).astype(np.uint8).reshape(720, 1280)
+
+
+def _scene_planes(seed: str, width: int, height: int, amp: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Y, U, V planes (limited range, Y leaving ``amp`` levels of headroom for noise) of a photo-like scene."""
+    ycc = np.asarray(photo_image(seed, width, height, 0.0).convert("YCbCr"))
+    luma = (16 + np.arange(256) * (219 - amp) / 255).astype(np.uint8)
+    chroma = (16 + np.arange(256) * 224 / 255).astype(np.uint8)
+    return luma[ycc[:, :, 0]], chroma[ycc[0::2, 0::2, 1]], chroma[ycc[0::2, 0::2, 2]]
+
+
 def render_mp4(file: FileSpec, ctx: RenderContext) -> bytes:
-    """An H.264 MP4 clip: a slow pan across a photo-like scene with grain, ``seconds`` long."""
+    """An H.264 MP4 clip: a slow hand-held pan across a photo-like scene with sensor noise, ``seconds`` long
+    at ``bitrate`` bits per second (one-pass ABR, so the file lands near its target size)."""
     import av
 
     p = _params(file)
     width, height = (int(x) for x in p.get("size", VIDEO_SIZE))
-    frames = video_frames(float(p.get("seconds", 4.0)))
-    scene = photo_image(file.path, width + frames, height + frames // 3, float(p.get("texture", VIDEO_TEXTURE)))
+    seconds = float(p.get("seconds", 4.0))
+    frames = video_frames(seconds)
+    bitrate = int(p.get("bitrate") or VIDEO_BYTES_PER_SECOND * 8)
     buf = io.BytesIO()
     out = av.open(buf, "w", format="mp4", options={"fflags": "+bitexact"})
     taken = str(p.get("taken") or f"{file.created:%Y-%m-%dT%H:%M:%S}")
     out.metadata.update({"title": file.content.title, "creation_time": _iso(taken),
                          "comment": f"{p.get('make', 'Apple')} {p.get('model', 'iPhone 14 Pro')}"})
-    stream = out.add_stream("libx264", rate=VIDEO_FPS, options={"crf": str(p.get("crf", 18)), "preset": "ultrafast",
-                                                                "threads": "1", "x264-params": "threads=1"})
-    stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+    # ratetol 0.1: a tight one-pass ABR, so even a 2 s clip lands within a few % of its bitrate
+    stream = out.add_stream("libx264", rate=VIDEO_FPS, options={"preset": "ultrafast", "threads": "1",
+                                                                "x264-params": "threads=1:ratetol=0.1"})
+    stream.width, stream.height, stream.pix_fmt, stream.bit_rate = width, height, "yuv420p", bitrate
     stream.codec_context.flags |= av.codec.context.Flags.bitexact
-    for i in range(frames):  # a slow hand-held pan across the scene
-        frame = scene.crop((i, i // 3, i + width, i // 3 + height))
-        for packet in stream.encode(av.VideoFrame.from_image(frame)):
+    for frame in _frames(file.path, width, height, frames):
+        for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format="yuv420p")):
             out.mux(packet)
     for packet in stream.encode():
         out.mux(packet)
     out.close()
     return buf.getvalue()
+
+
+def _frames(seed: str, width: int, height: int, frames: int) -> Iterator[np.ndarray]:
+    """yuv420p frames (one reused array) of a pan across the scene, with fresh noise in every frame."""
+    luma, u, v = _scene_planes(seed, width + frames + 2, height + frames // 3 + 2, VIDEO_NOISE)
+    noise = _noise_tile(VIDEO_NOISE)
+    rng = np.random.default_rng(random.Random(seed).getrandbits(64))
+    frame = np.empty((height * 3 // 2, width), np.uint8)
+    q, cw, ch = height // 4, width // 2, height // 2
+    for i in range(frames):
+        x, y = i, i // 3
+        ny, nx = int(rng.integers(0, noise.shape[0] - height)), int(rng.integers(0, noise.shape[1] - width))
+        np.add(luma[y:y + height, x:x + width], noise[ny:ny + height, nx:nx + width], out=frame[:height])
+        frame[height:height + q] = u[y // 2:y // 2 + ch, x // 2:x // 2 + cw].reshape(q, width)
+        frame[height + q:] = v[y // 2:y // 2 + ch, x // 2:x // 2 + cw].reshape(q, width)
+        yield frame
 
 
 def _iso(taken: str) -> str:

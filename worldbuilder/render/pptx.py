@@ -1,25 +1,27 @@
-"""pptx renderer (python-pptx): title slide, bullet slides, tables, native charts, notes."""
+"""pptx renderer: title slide, bullet slides, tables, native charts, speaker notes.
+
+Speed: python-pptx builds a 16:9 template (with its notes master) once; each deck is then written
+as OOXML text (:mod:`pptx_xml`): slide, notes and relationship parts spliced into the template's
+parts. Only native charts go through python-pptx's chart XML writer and its embedded workbook.
+"""
 
 from __future__ import annotations
 
-import copy
-import io
 import re
+from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from xml.sax.saxutils import escape
 
+from lxml import etree
 from pptx import Presentation
+from pptx.chart.chart import Chart as NativeChart
 from pptx.chart.data import CategoryChartData
+from pptx.chart.xmlwriter import ChartXmlWriter
 from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION
-from pptx.opc.constants import CONTENT_TYPE as CT
-from pptx.opc.constants import RELATIONSHIP_TYPE as RT
-from pptx.opc.packuri import PackURI
-from pptx.oxml.ns import qn
-from pptx.oxml.shapes.shared import BaseShapeElement
-from pptx.parts.slide import NotesSlidePart
-from pptx.util import Emu, Inches, Pt
+from pptx.oxml import parse_xml
+from pptx.util import Emu, Inches
 
-from worldbuilder.render import ooxml, times, zipfix
+from worldbuilder.render import ooxml, pptx_xml, times, zipfix
 from worldbuilder.render.base import RenderContext, clean_chart, document_blocks, text_value
 from worldbuilder.spec import Bullets, Chart, FileSpec, Heading, Paragraph, Slide, Table
 
@@ -27,31 +29,40 @@ TITLE, CONTENT, TITLE_ONLY = 0, 1, 5
 CHART_TYPES = {"bar": XL_CHART_TYPE.BAR_CLUSTERED, "column": XL_CHART_TYPE.COLUMN_CLUSTERED,
                "line": XL_CHART_TYPE.LINE_MARKERS, "pie": XL_CHART_TYPE.PIE}
 W, H = Inches(13.333), Inches(7.5)
-_NV_PR, _PH = qn("p:nvPr"), qn("p:ph")
+TITLE_STEPS = ((36, 0), (60, 34), (90, 28), (10_000, 24))  # (max characters, point size; 0 = layout default)
+HEADING_STEPS = ((32, 0), (52, 30), (10_000, 24))
+_CT = "application/vnd.openxmlformats-officedocument"
+PRES, PRES_RELS, TYPES = "ppt/presentation.xml", "ppt/_rels/presentation.xml.rels", "[Content_Types].xml"
+_NOTES_BODY = '<p:ph type="body" idx="3" sz="quarter"/></p:nvPr></p:nvSpPr><p:spPr/><p:txBody><a:bodyPr/><a:lstStyle/>'
 
 
-def _ph(shape: Any) -> Any:
-    """``BaseShapeElement.ph`` by direct child lookups: python-pptx compiles the XPath
-    ``./*[1]/p:nvPr/p:ph`` on each of the ~20 calls per shape, a third of the time of a deck."""
-    first = next(shape.iterchildren("{*}*"), None)
-    nv = next(first.iterchildren(_NV_PR), None) if first is not None else None
-    return next(nv.iterchildren(_PH), None) if nv is not None else None
-
-
-BaseShapeElement.ph = property(_ph)  # same element as the XPath finds
+@dataclass(frozen=True)
+class _Template:
+    entries: dict[str, bytes]
+    layouts: dict[int, str]  # layout index -> part name
+    notes: str  # a blank notes slide (XML text, the body placeholder's paragraph is "<a:p/>")
+    next_rid: int  # first free relationship id of the presentation part
+    pres: str
+    rels: str
 
 
 @lru_cache(maxsize=1)
-def template() -> bytes:
-    """python-pptx's default template resized to 16:9, without its blank-slide thumbnail,
-    serialised once."""
+def template() -> _Template:
+    """python-pptx's default template resized to 16:9, with its notes master and without the
+    blank-slide thumbnail, serialised once."""
     prs = Presentation()
     prs.slide_width, prs.slide_height = W, H
     rels = prs.part.package._rels
     for rid in [rid for rid, rel in rels.items() if rel.reltype.endswith("/thumbnail")]:
         rels.pop(rid)
-    entries = ooxml.pptx_entries(prs)
-    return zipfix.write_zip(zipfix.Entry(n, b, zipfix.ZIP_EPOCH) for n, b in entries)
+    prs.part.notes_master_part  # noqa: B018  (added on first access)
+    entries = dict(ooxml.pptx_entries(prs))
+    layouts = {i: str(prs.slide_layouts[i].part.partname).lstrip("/") for i in (TITLE, CONTENT, TITLE_ONLY)}
+    scratch = Presentation()
+    notes = etree.tostring(scratch.slides.add_slide(scratch.slide_layouts[0]).notes_slide._element, encoding="unicode")
+    pres_rels = entries[PRES_RELS].decode()
+    next_rid = max(int(n) for n in re.findall(r'Id="rId(\d+)"', pres_rels)) + 1
+    return _Template(entries, layouts, notes, next_rid, entries[PRES].decode(), pres_rels)
 
 
 def slides_of(file: FileSpec) -> list[Slide]:
@@ -75,130 +86,122 @@ def slides_of(file: FileSpec) -> list[Slide]:
     return out
 
 
-def _table(slide: Any, table: Table, box: tuple[int, int, int, int]) -> None:
+@dataclass
+class _Deck:
+    """Parts written so far: (name, bytes) entries, content-type overrides, slide relationship ids."""
+
+    tpl: _Template
+    parts: list[tuple[str, bytes]] = field(default_factory=list)
+    overrides: list[tuple[str, str]] = field(default_factory=list)
+    slide_rids: list[str] = field(default_factory=list)
+    charts: int = 0
+    notes: int = 0
+
+
+def _title_size(text: str, steps: tuple[tuple[int, int], ...]) -> int:
+    """Font size for a title: shrunk for long text so it never spills onto the next placeholder."""
+    return next((pt for limit, pt in steps if len(text) <= limit), steps[-1][1])
+
+
+def _title(text: str, steps: tuple[tuple[int, int], ...], ph: str = '<p:ph type="title"/>') -> str:
+    return pptx_xml.placeholder(2, "Title 1", ph, pptx_xml.paragraphs(text, _title_size(text, steps)))
+
+
+def _table_cells(table: Table) -> tuple[list[list[str]], int]:
     rows = table.rows[:14]
     ncols = max([len(table.columns), *(len(r) for r in rows)]) or 1
-    left, top, width, height = box
-    shape = slide.shapes.add_table(len(rows) + 1, ncols, left, top, width, Emu(min(height, 370840 * (len(rows) + 1))))
-    grid = shape.table
-    for j, name in enumerate(table.columns):
-        grid.cell(0, j).text = str(name)
-    for i, row in enumerate(rows, start=1):
-        for j, value in enumerate(row[:ncols]):
-            grid.cell(i, j).text = text_value(value)
-    size = Pt(14 if len(rows) <= 6 else 11)
-    for r in grid.rows:
-        for cell in r.cells:
-            for p in cell.text_frame.paragraphs:
-                p.font.size = size
+    head = [str(c) for c in table.columns[:ncols]] + [""] * (ncols - len(table.columns[:ncols]))
+    body = [[text_value(v) for v in r[:ncols]] + [""] * (ncols - len(r[:ncols])) for r in rows]
+    return [head, *body], 14 if len(rows) <= 6 else 11
 
 
-def _chart(slide: Any, chart: Chart, box: tuple[int, int, int, int]) -> None:
+def _chart_part(deck: _Deck, chart: Chart) -> str:
+    """Chart and embedded workbook parts (python-pptx's chart XML); returns the chart part's name."""
     chart = clean_chart(chart)
     data = CategoryChartData()
     data.categories = chart.categories
     for s in chart.series[:1] if chart.kind == "pie" else chart.series:
         data.add_series(s.name, s.values)
-    frame = slide.shapes.add_chart(CHART_TYPES[chart.kind], *box, data)
-    native = frame.chart
+    space = parse_xml(ChartXmlWriter(CHART_TYPES[chart.kind], data).xml.encode())
+    native = NativeChart(space, None)
     native.has_title = True
     native.chart_title.text_frame.text = chart.title
     native.has_legend = chart.kind == "pie" or len(chart.series) > 1
     if native.has_legend:
         native.legend.position = XL_LEGEND_POSITION.BOTTOM
         native.legend.include_in_layout = False
+    space.get_or_add_externalData().rId = "rId1"
+    deck.charts += 1
+    n = deck.charts
+    name, book = f"ppt/charts/chart{n}.xml", f"ppt/embeddings/Microsoft_Excel_Sheet{n}.xlsx"
+    deck.parts += [(name, etree.tostring(space, encoding="UTF-8", standalone=True)),
+                   (f"ppt/charts/_rels/chart{n}.xml.rels", pptx_xml.rels([("package", f"../embeddings/{book[15:]}")])),
+                   (book, data.xlsx_blob)]
+    deck.overrides.append((name, "application/vnd.openxmlformats-officedocument.drawingml.chart+xml"))
+    return name
 
 
-def _bullets(placeholder: Any, items: list[str]) -> None:
-    tf = placeholder.text_frame
-    tf.text = items[0] if items else ""
-    for item in items[1:]:
-        tf.add_paragraph().text = item
-
-
-def _set_title(shape: Any, text: str, steps: tuple[tuple[int, int], ...]) -> None:
-    """Set a title and shrink its font for long text, so it never spills onto the next placeholder."""
-    shape.text = text
-    size = next((pt for limit, pt in steps if len(text) <= limit), steps[-1][1])
-    if size:
-        for para in shape.text_frame.paragraphs:
-            for run in para.runs:
-                run.font.size = Pt(size)
-
-
-TITLE_STEPS = ((36, 0), (60, 34), (90, 28), (10_000, 24))  # (max characters, point size; 0 = layout default)
-HEADING_STEPS = ((32, 0), (52, 30), (10_000, 24))
-
-
-def _content_slide(prs: Any, spec: Slide) -> Any:
-    visual = spec.table is not None or spec.chart is not None
-    slide = prs.slides.add_slide(prs.slide_layouts[TITLE_ONLY if visual else CONTENT])
-    _set_title(slide.shapes.title, spec.title, HEADING_STEPS)
-    if not visual:
-        _bullets(slide.placeholders[1], spec.bullets or ([spec.subtitle] if spec.subtitle else []))
-        return slide
-    top, margin = Inches(1.6), Inches(0.6)
+def _visuals(deck: _Deck, spec: Slide, rels: list[tuple[str, str]]) -> list[str]:
+    """Shapes of a title-only slide: optional bullet text box, then table and/or chart."""
+    shapes, top, margin = [], Inches(1.6), Inches(0.6)
     left, width = margin, W - 2 * margin
     if spec.bullets:
-        box = slide.shapes.add_textbox(margin, top, Inches(4.4), H - top - margin)
-        box.text_frame.word_wrap = True
-        _bullets(box, ["• " + b for b in spec.bullets])
+        box = (margin, top, Inches(4.4), H - top - margin)
+        shapes.append(pptx_xml.textbox(3, box, pptx_xml.items(["• " + b for b in spec.bullets])))
         left, width = Inches(5.3), W - Inches(5.3) - margin
     height = H - top - margin
+    boxes = []
     if spec.table is not None and spec.chart is not None:
         half = (height - Inches(0.2)) // 2
-        _table(slide, spec.table, (left, top, width, half))
-        _chart(slide, spec.chart, (left, top + half + Inches(0.2), width, half))
+        boxes = [("table", (left, top, width, half)), ("chart", (left, top + half + Inches(0.2), width, half))]
     elif spec.table is not None:
-        _table(slide, spec.table, (left, top, width, height))
+        boxes = [("table", (left, top, width, height))]
     elif spec.chart is not None:
-        _chart(slide, spec.chart, (left, top, width, height))
-    return slide
+        boxes = [("chart", (left, top, width, height))]
+    for kind, (x, y, cx, cy) in boxes:
+        shape_id = 3 + len(shapes)
+        if kind == "table" and spec.table is not None:
+            cells, size = _table_cells(spec.table)
+            shapes.append(pptx_xml.table(shape_id, (x, y, cx, Emu(min(cy, 370840 * len(cells)))), cells, size))
+        elif spec.chart is not None:
+            name = _chart_part(deck, spec.chart)
+            rels.append(("chart", "../" + name[4:]))
+            shapes.append(pptx_xml.chart_frame(shape_id, (x, y, cx, cy), f"rId{len(rels)}"))
+    return shapes
 
 
-class _FastNames:
-    """``package.next_partname`` without walking every part per call (quadratic in slides): parts are only
-    ever added here, so the next free number of a name template is one more than the last one given."""
-
-    def __init__(self, package: Any) -> None:
-        self.package, self.last = package, {}  # type: Any, dict[str, int]
-        self.slow = package.next_partname
-
-    def __call__(self, tmpl: str) -> PackURI:
-        if tmpl not in self.last:
-            name = self.slow(tmpl)
-            self.last[tmpl] = int(re.findall(r"\d+", name)[-1])
-            return name
-        self.last[tmpl] += 1
-        return PackURI(tmpl % self.last[tmpl])
-
-
-def _notes(prs: Any, slide: Any, text: str, blank: dict[str, Any]) -> None:
-    """Speaker notes. python-pptx clones the notes master's placeholders for every notes slide; the
-    result is the same blank page each time, so the first one is kept and copied."""
-    if "element" not in blank:
-        part = slide.notes_slide.part
-        blank["element"] = copy.deepcopy(part._element)
-        blank["master"] = part.part_related_by(RT.NOTES_MASTER)
-    else:
-        package = prs.part.package
-        part = NotesSlidePart(package.next_partname("/ppt/notesSlides/notesSlide%d.xml"), CT.PML_NOTES_SLIDE,
-                              package, copy.deepcopy(blank["element"]))
-        part.relate_to(blank["master"], RT.NOTES_MASTER)
-        part.relate_to(slide.part, RT.SLIDE)
-        slide.part.relate_to(part, RT.NOTES_SLIDE)
-    part.notes_slide.notes_text_frame.text = text
-
-
-def _add_slide(prs: Any, spec: Slide, blank: dict[str, Any]) -> None:
+def _add_slide(deck: _Deck, spec: Slide) -> None:
+    n = len(deck.slide_rids) + 1
+    tpl = deck.tpl
     if spec.layout == "title":
-        slide = prs.slides.add_slide(prs.slide_layouts[TITLE])
-        _set_title(slide.shapes.title, spec.title, TITLE_STEPS)
-        slide.placeholders[1].text = spec.subtitle
+        layout = TITLE
+        shapes = [_title(spec.title, TITLE_STEPS, '<p:ph type="ctrTitle"/>'),
+                  pptx_xml.placeholder(3, "Subtitle 2", '<p:ph type="subTitle" idx="1"/>',
+                                       pptx_xml.paragraphs(spec.subtitle))]
+        rels = [("slideLayout", "../" + tpl.layouts[TITLE][4:])]
     else:
-        slide = _content_slide(prs, spec)
+        visual = spec.table is not None or spec.chart is not None
+        layout = TITLE_ONLY if visual else CONTENT
+        rels = [("slideLayout", "../" + tpl.layouts[layout][4:])]
+        shapes = [_title(spec.title, HEADING_STEPS)]
+        if visual:
+            shapes += _visuals(deck, spec, rels)
+        else:
+            body = pptx_xml.items(spec.bullets or ([spec.subtitle] if spec.subtitle else []))
+            shapes.append(pptx_xml.placeholder(3, "Content Placeholder 2", '<p:ph idx="1"/>', body))
+    name = f"ppt/slides/slide{n}.xml"
     if spec.notes:
-        _notes(prs, slide, spec.notes, blank)
+        deck.notes += 1
+        notes = f"ppt/notesSlides/notesSlide{deck.notes}.xml"
+        rels.append(("notesSlide", "../" + notes[4:]))
+        xml = tpl.notes.replace(_NOTES_BODY + "<a:p/>", _NOTES_BODY + pptx_xml.paragraphs(spec.notes), 1)
+        deck.parts += [(notes, (pptx_xml.HEAD + xml).encode()),
+                       (f"ppt/notesSlides/_rels/notesSlide{deck.notes}.xml.rels",
+                        pptx_xml.rels([("notesMaster", "../notesMasters/notesMaster1.xml"), ("slide", f"../slides/slide{n}.xml")]))]
+        deck.overrides.append((notes, f"{_CT}.presentationml.notesSlide+xml"))
+    deck.parts += [(name, pptx_xml.slide(shapes)), (f"ppt/slides/_rels/slide{n}.xml.rels", pptx_xml.rels(rels))]
+    deck.overrides.append((name, f"{_CT}.presentationml.slide+xml"))
+    deck.slide_rids.append(f"rId{tpl.next_rid + n - 1}")
 
 
 def _fix_embedded(entries: list[tuple[str, bytes]], when: tuple[int, ...], stamp: str) -> list[tuple[str, bytes]]:
@@ -224,18 +227,36 @@ def _app_xml(blob: bytes, slides: int, notes: int) -> bytes:
     return re.sub(rb"<Notes>\d+</Notes>", b"<Notes>%d</Notes>" % notes, blob)
 
 
+def _package_parts(deck: _Deck, specs: list[Slide]) -> dict[str, bytes]:
+    """The template's parts with the deck's slides listed in presentation.xml, its rels and content types."""
+    tpl, entries = deck.tpl, dict(deck.tpl.entries)
+    ids = "".join(f'<p:sldId id="{256 + i}" r:id="{rid}"/>' for i, rid in enumerate(deck.slide_rids))
+    pres = tpl.pres.replace("<p:sldIdLst/>", "")
+    cut = pres.index("</p:sldMasterIdLst>") + len("</p:sldMasterIdLst>")
+    if "<p:notesMasterIdLst>" in pres[cut:cut + 200]:
+        cut = pres.index("</p:notesMasterIdLst>") + len("</p:notesMasterIdLst>")
+    entries[PRES] = (pres[:cut] + (f"<p:sldIdLst>{ids}</p:sldIdLst>" if ids else "") + pres[cut:]).encode()
+    slide_rels = "".join(f'<Relationship Id="{rid}" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+                         f'relationships/slide" Target="slides/slide{i}.xml"/>'
+                         for i, rid in enumerate(deck.slide_rids, start=1))
+    entries[PRES_RELS] = tpl.rels.replace("</Relationships>", slide_rels + "</Relationships>").encode()
+    types = entries[TYPES].decode()
+    extra = "".join(f'<Override PartName="/{escape(n)}" ContentType="{ct}"/>' for n, ct in deck.overrides)
+    if deck.charts and 'Extension="xlsx"' not in types:
+        extra = f'<Default Extension="xlsx" ContentType="{_CT}.spreadsheetml.sheet"/>' + extra
+    entries[TYPES] = types.replace("</Types>", extra + "</Types>").encode()
+    entries["docProps/app.xml"] = _app_xml(entries["docProps/app.xml"], len(specs), sum(bool(s.notes) for s in specs))
+    entries.update(deck.parts)
+    return entries
+
+
 def render_pptx(file: FileSpec, ctx: RenderContext) -> bytes:
-    prs = Presentation(io.BytesIO(template()))
-    prs.part.package.next_partname = _FastNames(prs.part.package)
+    deck = _Deck(template())
     specs = slides_of(file)
-    blank: dict[str, Any] = {}
     for spec in specs:
-        _add_slide(prs, spec, blank)
-    prs.core_properties.title = file.content.title
+        _add_slide(deck, spec)
     tz = ctx.spec.profile.timezone
     when = times.zip_time(file.modified, tz)
     stamp = times.utc(file.modified, tz).strftime("%Y-%m-%dT%H:%M:%SZ")
-    notes = sum(bool(s.notes) for s in specs)
-    entries = [(n, _app_xml(b, len(specs), notes) if n == "docProps/app.xml" else b)
-               for n, b in _fix_embedded(ooxml.pptx_entries(prs), when, stamp)]
+    entries = _fix_embedded(list(_package_parts(deck, specs).items()), when, stamp)
     return ooxml.package_zip(entries, file, ctx.spec)

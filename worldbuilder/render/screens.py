@@ -9,13 +9,16 @@ import textwrap
 from functools import lru_cache
 from typing import Any
 
-from PIL import Image, ImageDraw, ImageFilter, ImageFont
+import numpy as np
+from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont
 
 from worldbuilder.render.base import RenderContext, document_blocks, text_value
-from worldbuilder.render.media import photo_image
+from worldbuilder.render.media import grain, photo_image
 from worldbuilder.spec import Bullets, FileSpec, Heading, Paragraph, Table
 
 SCREEN = (1920, 1080)
+SCAN_GRAIN = 0.22  # paper texture and sensor noise: they carry a scan's bytes
+SCAN_BYTES_PER_PIXEL = 0.3  # a page of text with SCAN_GRAIN at quality 75 (measured: benchmarks/media_bench.py)
 WALLPAPERS = ((32, 62, 102), (54, 84, 64), (90, 60, 96), (40, 44, 52))
 
 
@@ -24,10 +27,13 @@ def font(size: int) -> Any:
     return ImageFont.load_default(size=size)
 
 
-def doc_lines(file: FileSpec, width: int = 90) -> list[tuple[str, int]]:
-    """(text, style) lines of a file as a viewer would show them: 2 title, 1 heading, 0 body."""
+def doc_lines(file: FileSpec, width: int = 90, limit: int = 1 << 30) -> list[tuple[str, int]]:
+    """(text, style) lines of a file as a viewer would show them: 2 title, 1 heading, 0 body; the
+    document's blocks stop being wrapped once ``limit`` lines are there (a window or a thumbnail shows no more)."""
     out: list[tuple[str, int]] = []
     for b in document_blocks(file):
+        if len(out) >= limit:
+            break
         if isinstance(b, Heading):
             out.append((b.text, 2 if b.level <= 1 else 1))
         elif isinstance(b, Paragraph):
@@ -45,7 +51,51 @@ def doc_lines(file: FileSpec, width: int = 90) -> list[tuple[str, int]]:
         out += [(sl.title, 2)] + [(x, 0) for x in sl.bullets]
     if file.content.text and not out:
         out = [(ln[:width], 0) for ln in file.content.text.splitlines()[:60]]
-    return out or [(file.content.title, 2)]
+    return out[:limit] or [(file.content.title, 2)]
+
+
+@lru_cache(maxsize=4096)
+def _glyph(size: int, char: str) -> tuple[np.ndarray, int, int, float]:
+    """(mask, left, top, advance) of ``char`` in the default font at ``size``, rendered once per process."""
+    f = font(size)
+    left, top, right, bottom = (int(v) for v in f.getbbox(char))
+    mask = Image.new("L", (max(1, right - left), max(1, bottom - top)))
+    ImageDraw.Draw(mask).text((-left, -top), char, fill=255, font=f)
+    return np.asarray(mask), left, top, f.getlength(char)
+
+
+@lru_cache(maxsize=8192)
+def _word(size: int, word: str) -> tuple[Image.Image | None, int, int, float]:
+    """(mask, left, top, advance) of a word (or a line) composed from its glyphs' masks."""
+    placed, pen = [], 0.0
+    for char in word:
+        mask, left, top, advance = _glyph(size, char)
+        if char != " ":
+            placed.append((round(pen) + left, top, mask))
+        pen += advance
+    if not placed:
+        return None, 0, 0, pen
+    x0, y0 = min(p[0] for p in placed), min(p[1] for p in placed)
+    out = np.zeros((max(p[1] + p[2].shape[0] for p in placed) - y0, max(p[0] + p[2].shape[1] for p in placed) - x0),
+                   np.uint8)
+    for x, y, mask in placed:
+        region = out[y - y0:y - y0 + mask.shape[0], x - x0:x - x0 + mask.shape[1]]
+        np.maximum(region, mask, out=region)
+    return Image.fromarray(out), x0, y0, pen
+
+
+def draw_line(draw: ImageDraw.ImageDraw, xy: tuple[int, int], text: str, fill: Any, size: int) -> None:
+    """``draw.text`` for a line of page text from cached masks of its words, composed from cached glyphs:
+    FreeType loads and rasterises every glyph on every ``draw.text`` call (about 25 us a glyph), whereas
+    pages repeat a few dozen characters and many words."""
+    pen, space = 0.0, _glyph(size, " ")[3]
+    for word in text.split(" "):
+        if word:
+            mask, left, top, advance = _word(size, word)
+            if mask is not None:
+                draw.bitmap((xy[0] + round(pen) + left, xy[1] + top), mask, fill=fill)
+            pen += advance
+        pen += space
 
 
 def _page(draw: ImageDraw.ImageDraw, box: tuple[int, int, int, int], lines: list[tuple[str, int]], scale: float,
@@ -55,7 +105,7 @@ def _page(draw: ImageDraw.ImageDraw, box: tuple[int, int, int, int], lines: list
     y = y0 + int(30 * scale)
     for text, style in lines:
         size = int((22 if style == 2 else 17 if style == 1 else 14) * scale)
-        draw.text((x0 + int(40 * scale), y), text, fill=dark if style else mid, font=font(max(6, size)))
+        draw_line(draw, (x0 + int(40 * scale), y), text, dark if style else mid, max(6, size))
         y += int(size * 1.45) or 1
         if y > y1 - 30 * scale:
             break
@@ -85,7 +135,7 @@ def screenshot(file: FileSpec, ctx: RenderContext) -> bytes:
         d.text((wx0 + 14 + 64 * i, wy0 + 46), label, fill=(40, 40, 40), font=font(14))
     px0, px1 = (wx0 + wx1) // 2 - 420, (wx0 + wx1) // 2 + 420
     d.rectangle((px0, wy0 + 90, px1, wy1 - 10), fill=(255, 255, 255), outline=(200, 200, 200))
-    _page(d, (px0, wy0 + 90, px1, wy1 - 10), doc_lines(source, 100), 1.0)
+    _page(d, (px0, wy0 + 90, px1, wy1 - 10), doc_lines(source, 100, 80), 1.0)
     buf = io.BytesIO()
     img.save(buf, "PNG", optimize=False, compress_level=1)
     return buf.getvalue()
@@ -101,16 +151,16 @@ def thumbnail(file: FileSpec, ctx: RenderContext) -> bytes:
         img = Image.new("RGB", (96, 128), (255, 255, 255))
         d = ImageDraw.Draw(img)
         y = 8
-        for text, style in (doc_lines(src, 60) if src else [])[:40]:  # text lines as grey strokes
+        for text, style in doc_lines(src, 60, 40) if src else []:  # text lines as grey strokes
             if text:
                 d.line((8, y, 8 + min(80, len(text)), y), fill=(60, 60, 60) if style else (150, 150, 150), width=2 if style else 1)
             y += 4 if style == 0 else 6
             if y > 120:
                 break
-        grain = Image.frombytes("L", (96, 128), random.Random(file.path).randbytes(96 * 128)).convert("RGB")
-        img = Image.blend(img, grain, 0.12)  # scanner/screen noise, as real thumbnails of pages have
+        noise = grain(np.random.default_rng(random.Random(file.path).getrandbits(64)), 96, 128, 1.0)
+        img = Image.blend(img, Image.merge("RGB", (noise, noise, noise)), 0.12)  # screen noise, as real thumbnails have
     buf = io.BytesIO()
-    img.save(buf, "PNG")
+    img.save(buf, "PNG", compress_level=1)  # level 6 is 4x the time for noisy pixels, and no smaller
     return buf.getvalue()
 
 
@@ -121,16 +171,19 @@ def scan_pages(file: FileSpec, pages: int, dpi: int, quality: int) -> list[bytes
     w, h = int(8.27 * dpi), int(11.69 * dpi)
     per = max(1, (len(lines) + pages - 1) // pages)
     out = []
+    gen = np.random.default_rng(rng.getrandbits(64))
     for i in range(pages):
         chunk = lines[i * per:(i + 1) * per] or [("", 0)]
-        img = Image.new("L", (w, h), 244)
+        img = Image.new("L", (w, h), 232)
         d = ImageDraw.Draw(img)
         _page(d, (int(0.6 * dpi), int(0.5 * dpi), w, h), [(t, s) for t, s in chunk], dpi / 110, grey=True)
-        grain = Image.frombytes("L", (w, h), rng.randbytes(w * h))
+        if rng.random() < 0.5:
+            img = img.filter(ImageFilter.SMOOTH)  # a softer scanner: blurs the print (the sensor noise comes after)
+        noise = grain(gen, w, h, SCAN_GRAIN)  # zero-mean around the paper's grey: paper stays light
+        img = ImageChops.add(img, noise, offset=-int(255 * SCAN_GRAIN) // 2)
         # nearest-neighbour rotation: the slightly stepped glyph edges of a cheap scanner, at a fifth of the
         # cost of bilinear (a quarter of a scan PDF's time)
-        img = Image.blend(img, grain, 0.07).rotate(rng.uniform(-0.8, 0.8), fillcolor=235, resample=Image.NEAREST)
-        img = img.filter(ImageFilter.SMOOTH) if rng.random() < 0.5 else img
+        img = img.rotate(rng.uniform(-0.8, 0.8), fillcolor=235, resample=Image.NEAREST)
         buf = io.BytesIO()
         img.save(buf, "JPEG", quality=quality)
         out.append(buf.getvalue())

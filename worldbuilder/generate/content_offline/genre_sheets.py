@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from worldbuilder.generate.content_offline.grammar import domain_of
 from worldbuilder.generate.content_offline.prose import Writer
 from worldbuilder.generate.content_offline.tables import col_letter
-from worldbuilder.generate.fill import CURRENCY
+from worldbuilder.generate.fill import money_number_format
 from worldbuilder.spec import Cell, Sheet
 
 BYTES_PER_CELL = 9.0
@@ -39,8 +39,7 @@ LEDGER_PAIRS = ((("6000", "Rent"), ("1000", "Cash at bank")), (("1100", "Account
 
 
 def money_format(currency: str, decimals: int = 2) -> str:
-    sym = CURRENCY.get(currency, "$").replace('"', "")
-    return f'"{sym}"#,##0' + ("." + "0" * decimals if decimals else "")
+    return money_number_format(currency, decimals)
 
 
 def rows_for(w: Writer, ncols: int, lo: int = 4, hi: int = 3000) -> int:

@@ -10,7 +10,8 @@ from worldbuilder.generate.base import FilePlan
 from worldbuilder.generate.content_offline.prose import Writer
 from worldbuilder.generate.tree_shape import CAMERAS, PHONES
 from worldbuilder.render.media import FRAME_BYTES, FRAME_SECONDS, QUALITY, TEXTURE, jpg_size_for
-from worldbuilder.render.media_video import VIDEO_FPS, VIDEO_FRAME_BYTES, heic_size_for
+from worldbuilder.render.media_video import heic_size_for, video_plan
+from worldbuilder.render.screens import SCAN_BYTES_PER_PIXEL
 
 MAX_VIDEO_SECONDS = 8  # encoding costs CPU per frame: clips stay short (most phone clips are)
 
@@ -60,11 +61,11 @@ def phone_photo(w: Writer) -> dict:
 
 
 def video(w: Writer) -> dict:
-    """A clip whose length brings it near its target (capped: encoding costs CPU per frame)."""
-    seconds = (w.plan.target_bytes or 1_000_000) / (VIDEO_FRAME_BYTES * VIDEO_FPS)
+    """A clip whose length and bitrate bring it to its target (length capped: encoding costs CPU per frame)."""
+    seconds, bitrate = video_plan(w.plan.target_bytes or 1_000_000, MAX_VIDEO_SECONDS)
     make, model = _pick(PHONES, w.plan.path)
-    return {"seconds": round(max(2.0, min(MAX_VIDEO_SECONDS, seconds)), 1), "make": make, "model": model,
-            "taken": f"{w.plan.created:%Y:%m:%d %H:%M:%S}", "crf": 18}
+    return {"seconds": seconds, "bitrate": bitrate, "make": make, "model": model,
+            "taken": f"{w.plan.created:%Y:%m:%d %H:%M:%S}"}
 
 
 def contact_cards(w: Writer) -> list[dict]:
@@ -85,11 +86,11 @@ def screenshot(w: Writer, files: list[FilePlan]) -> dict:
 
 
 def scan(w: Writer) -> dict:
-    """Pages and resolution so the scan lands near its target (about 0.3 byte/pixel of grey JPEG)."""
+    """Pages and resolution so the scan lands near its target (``SCAN_BYTES_PER_PIXEL`` of grey JPEG)."""
     target = w.plan.target_bytes or 400_000
     dpi = w.rng.choice((150, 150, 200))
-    per_page = 8.27 * 11.69 * dpi * dpi * 0.32
+    per_page = 8.27 * 11.69 * dpi * dpi * SCAN_BYTES_PER_PIXEL
     pages = max(1, min(12, round(target / per_page)))
     if target / per_page < 0.7:
-        dpi = max(72, int(dpi * (target / per_page / 0.7) ** 0.5))
+        dpi = max(72, int(dpi * (target / per_page) ** 0.5))  # one page, at the resolution that fills it
     return {"scan": {"pages": pages, "dpi": dpi, "quality": 75, "scanner": w.rng.choice(SCANNERS)}}

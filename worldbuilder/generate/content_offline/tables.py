@@ -6,7 +6,7 @@ from worldbuilder.generate.content_offline.columns import MONEYISH, Col, infer
 from worldbuilder.generate.content_offline.guard import safe_rows
 from worldbuilder.generate.content_offline.prose import Writer
 from worldbuilder.generate.content_offline.rows import RowMaker
-from worldbuilder.generate.fill import CURRENCY, money
+from worldbuilder.generate.fill import CURRENCY, money, money_number_format
 from worldbuilder.generate.occupation import topics_for
 from worldbuilder.spec import Cell, Chart, Fact, Series, Sheet, Table
 
@@ -18,8 +18,7 @@ NUMBER_FORMATS = {"money": '"$"#,##0', "money2": '"$"#,##0.00', "pct": '0.0"%"',
 def number_format(unit: str, currency: str = "USD") -> str:
     """The xlsx number format of a column's unit, money in the computer's currency."""
     if unit.startswith("money"):
-        sym = CURRENCY.get(currency, "$").strip().replace('"', "")
-        return f'"{sym}"#,##0.00' if unit == "money2" else f'"{sym}"#,##0'
+        return money_number_format(currency, 2 if unit == "money2" else 0)
     return NUMBER_FORMATS[unit]
 
 
