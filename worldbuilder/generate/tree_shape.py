@@ -41,7 +41,7 @@ KIND_LN: dict[str, tuple[float, float]] = {
 # layouts, a chart PNG); above its ceiling its content cannot grow (a workbook of typed rows, a deck of text
 # slides, a message, a calendar invite, a config of fixed keys). Drawn sizes go to files that can be that size.
 FLOOR_LN: dict[str, float] = {
-    "docx": 9.45, "pptx": 10.8, "xlsx": 8.75, "pdf": 7.6, "png": 9.5, "jpg": 10.9, "heic": 12.4, "mp3": 11.25,
+    "docx": 9.45, "pptx": 10.8, "xlsx": 8.75, "pdf": 7.6, "png": 9.5, "jpg": 10.9, "heic": 12.6, "mp3": 11.25,
     "mp4": 12.95, "zip": 8.5, "eml": 6.65, "ics": 7.4, "json": 7.2, "jsonl": 7.2, "md": 6.5, "csv": 5.45,
     "vcf": 5.2, "toml": 4.9, "py": 4.5, "txt": 4.0}
 REACH_LN: dict[str, float] = {"png": 9.8, "xlsx": 10.8, "pptx": 11.3, "md": 10.0, "txt": 10.2, "eml": 10.0,
