@@ -170,3 +170,28 @@ def test_media_bytes_do_not_depend_on_what_the_process_rendered_before() -> None
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert json.loads(out) == here
     assert _render(_jpg("Pictures/2024/DSC_0421.jpg", 900_000)) != CASES["jpg"]()  # pixels come from the path
+
+
+def test_hostile_media_parameters_are_clamped_not_allocated():
+    """A spec asking for an absurd clip or photo (LLM typo, hostile spec) renders a bounded file, no crash."""
+    import io
+    from datetime import datetime
+
+    import av
+    from PIL import Image
+
+    from worldbuilder.render import media, media_video
+    from worldbuilder.spec import FileSpec
+
+    t = datetime(2024, 1, 1)
+
+    def spec(typ: str, data: dict) -> FileSpec:
+        return FileSpec(path=f"Videos/x.{typ}", type=typ, created=t, modified=t,
+                        content={"kind": "photo", "title": "x", "data": data})
+
+    clip = media_video.render_mp4(spec("mp4", {"seconds": 1e9, "bitrate": 40, "size": [100000, "x"]}), None)
+    with av.open(io.BytesIO(clip)) as c:
+        assert c.streams.video[0].width <= 1280 and c.duration / 1e6 <= 30.5
+    photo = media.render_jpg(spec("jpg", {"width": 10**7, "height": -5, "quality": 1000}), None)
+    assert max(Image.open(io.BytesIO(photo)).size) <= media.MAX_SIDE
+    assert media.bounded({"a": float("nan")}, "a", 3, 0, 9) == 3 and media.bounded({"a": "x"}, "a", 2, 0, 9) == 2

@@ -26,6 +26,23 @@ TEXTURE, QUALITY = 0.4, 95
 GRAIN_SEED = 20240601
 
 
+MAX_SIDE = 8192  # pixels: a spec asking for more (an LLM's typo, a hostile spec) is clamped, not allocated
+
+
+def bounded(p: dict[str, Any], key: str, default: float, lo: float, hi: float) -> float:
+    """``p[key]`` as a number clamped to ``lo .. hi`` (``default`` when absent or not a number)."""
+    try:
+        value = float(p.get(key, default))
+    except (TypeError, ValueError):
+        value = default
+    return min(hi, max(lo, value)) if value == value else default  # NaN -> default
+
+
+def pixel_size(p: dict[str, Any], default: tuple[int, int]) -> tuple[int, int]:
+    """(width, height) from ``p``, each clamped to 16 .. MAX_SIDE."""
+    return int(bounded(p, "width", default[0], 16, MAX_SIDE)), int(bounded(p, "height", default[1], 16, MAX_SIDE))
+
+
 def _params(file: FileSpec) -> dict[str, Any]:
     return file.content.data if isinstance(file.content.data, dict) else {}
 
@@ -119,7 +136,7 @@ def block_jpeg(seed: str, width: int, height: int) -> bytes:
 def render_jpg(file: FileSpec, ctx: RenderContext) -> bytes:
     """A camera or phone photo with Make/Model/DateTimeOriginal EXIF tags."""
     p = _params(file)
-    width, height = int(p.get("width", 1600)), int(p.get("height", 1200))
+    width, height = pixel_size(p, (1600, 1200))
     img = photo_image(file.path, width, height, float(p.get("texture", TEXTURE)))
     exif = Image.Exif()
     taken = str(p.get("taken") or f"{file.created:%Y:%m:%d %H:%M:%S}")
@@ -133,7 +150,7 @@ def render_jpg(file: FileSpec, ctx: RenderContext) -> bytes:
     if p.get("lens"):
         ifd[0xA434] = str(p["lens"])  # LensModel
     buf = io.BytesIO()
-    img.save(buf, "JPEG", quality=int(p.get("quality", QUALITY)), exif=exif.tobytes())
+    img.save(buf, "JPEG", quality=int(bounded(p, "quality", QUALITY, 1, 100)), exif=exif.tobytes())
     return buf.getvalue()
 
 

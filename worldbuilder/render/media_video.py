@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from worldbuilder.render import media
 from worldbuilder.render.base import RenderContext
 from worldbuilder.render.media import photo_image
 from worldbuilder.spec import FileSpec
@@ -56,7 +57,7 @@ def render_heic(file: FileSpec, ctx: RenderContext) -> bytes:
     import pillow_heif
 
     p = _params(file)
-    width, height = int(p.get("width", 1008)), int(p.get("height", 756))
+    width, height = media.pixel_size(p, (1008, 756))
     img = photo_image(file.path, width, height, float(p.get("texture", HEIC_TEXTURE)))
     taken = str(p.get("taken") or f"{file.created:%Y:%m:%d %H:%M:%S}")
     exif = Image.Exif()
@@ -105,10 +106,14 @@ def render_mp4(file: FileSpec, ctx: RenderContext) -> bytes:
     import av
 
     p = _params(file)
-    width, height = (int(x) for x in p.get("size", VIDEO_SIZE))
-    seconds = float(p.get("seconds", 4.0))
+    size = p.get("size", VIDEO_SIZE)
+    size = size if isinstance(size, list | tuple) and len(size) == 2 else VIDEO_SIZE
+    # frames are windows of the noise tile, in multiples of 4 (4:2:0 planes); a hostile length would encode for hours
+    width, height = (int(media.bounded({"v": x}, "v", d, 32, hi)) // 4 * 4
+                     for x, d, hi in zip(size, VIDEO_SIZE, (1276, 716), strict=True))
+    seconds = media.bounded(p, "seconds", 4.0, 0.5, 30.0)
     frames = video_frames(seconds)
-    bitrate = int(p.get("bitrate") or VIDEO_BYTES_PER_SECOND * 8)
+    bitrate = int(media.bounded(p, "bitrate", VIDEO_BYTES_PER_SECOND * 8, 64_000, VIDEO_MAX_BITRATE))
     buf = io.BytesIO()
     out = av.open(buf, "w", format="mp4", options={"fflags": "+bitexact"})
     taken = str(p.get("taken") or f"{file.created:%Y-%m-%dT%H:%M:%S}")
