@@ -66,18 +66,7 @@ def test_pooled_mix_of_the_builtin_personas_is_the_papers() -> None:
 
 
 def test_size_targets_follow_the_size_model_and_big_draws_go_to_types_that_carry_them() -> None:
-    captured: list = []
-    real = tree_shape.assign_targets
-
-    def spy(files, rng):  # noqa: ANN001
-        real(files, rng)
-        captured.extend(files)
-
-    tree_shape.assign_targets = spy
-    try:
-        api.plan(SWE, seed=3)
-    finally:
-        tree_shape.assign_targets = real
+    captured = _planned(SWE, 3)
     targets = [math.log(f.target_bytes) for f in captured]
     assert ks(targets) <= 0.1
     for f in captured:  # a chart PNG or a workbook never gets a size its content cannot reach
