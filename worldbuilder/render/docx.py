@@ -31,7 +31,6 @@ _DROP_RELS = ("stylesWithEffects", "customXml", "thumbnail")
 _BREAKS = re.compile(r"(\t|\r|\n)")
 DOCUMENT, NUMBERING, RELS, TYPES = ("word/document.xml", "word/numbering.xml", "word/_rels/document.xml.rels",
                                     "[Content_Types].xml")
-_IMAGE_RT = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/image"
 _MEDIA_TYPES = {"png": "image/png", "jpg": "image/jpeg"}
 
 
@@ -72,7 +71,7 @@ class _Template:
         self.doc_head, self.doc_tail = doc[:cut], doc[cut:]
         rels = self.entries[RELS].decode()
         self.rels = rels
-        self.next_rid = max(int(n) for n in re.findall(r'Id="rId(\d+)"', rels)) + 1
+        self.next_rid = ooxml.next_rid(rels)
         numbering = self.entries[NUMBERING].decode()
         self.numbering = numbering
         self.next_num = max(int(n) for n in re.findall(r'<w:num w:numId="(\d+)"', numbering)) + 1
@@ -244,9 +243,7 @@ def _package(doc: _Doc, file: FileSpec, ctx: RenderContext) -> bytes:
         entries[NUMBERING] = tpl.numbering.replace("</w:numbering>", "".join(doc.nums) + "</w:numbering>").encode()
     _header_footer(entries, c.header, c.footer)
     if doc.media:
-        rels = "".join(f'<Relationship Id="{rid}" Type="{_IMAGE_RT}" Target="{name[5:]}"/>'
-                       for name, rid in doc.media.values())
-        entries[RELS] = tpl.rels.replace("</Relationships>", rels + "</Relationships>").encode()
+        entries[RELS] = ooxml.add_relationships(tpl.rels, [(rid, "image", name[5:]) for name, rid in doc.media.values()])
         exts = sorted({name.rsplit(".", 1)[1] for name, _ in doc.media.values()})
         types = entries[TYPES].decode()
         defaults = "".join(f'<Default Extension="{e}" ContentType="{_MEDIA_TYPES[e]}"/>' for e in exts)

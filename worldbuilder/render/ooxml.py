@@ -1,12 +1,14 @@
 """Office Open XML helpers shared by the docx/xlsx/pptx renderers.
 
 * :func:`core_xml` writes ``docProps/core.xml`` from the FileSpec (never "now").
+* :func:`next_rid` / :func:`add_relationships` extend a template's relationships part as text.
 * :func:`opc_entries` serialises a python-docx / python-pptx package without zipping it, so the
   zip is written once, deterministically, by :mod:`zipfix`.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from xml.sax.saxutils import escape
 
@@ -14,6 +16,19 @@ from worldbuilder.render import times, zipfix
 from worldbuilder.spec import ComputerSpec, FileSpec
 
 CORE = "docProps/core.xml"
+DOC_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+def next_rid(rels: str) -> int:
+    """The first free ``rIdN`` number of a relationships part."""
+    return max(int(n) for n in re.findall(r'Id="rId(\d+)"', rels)) + 1
+
+
+def add_relationships(rels: str, items: list[tuple[str, str, str]]) -> bytes:
+    """``rels`` (a relationships part) with (id, type suffix, target) relationships appended."""
+    extra = "".join(f'<Relationship Id="{rid}" Type="{DOC_REL}/{kind}" Target="{target}"/>'
+                    for rid, kind, target in items)
+    return rels.replace("</Relationships>", extra + "</Relationships>").encode()
 
 
 def core_xml(file: FileSpec, spec: ComputerSpec, revision: int = 1) -> bytes:

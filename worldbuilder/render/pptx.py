@@ -61,8 +61,7 @@ def template() -> _Template:
     scratch = Presentation()
     notes = etree.tostring(scratch.slides.add_slide(scratch.slide_layouts[0]).notes_slide._element, encoding="unicode")
     pres_rels = entries[PRES_RELS].decode()
-    next_rid = max(int(n) for n in re.findall(r'Id="rId(\d+)"', pres_rels)) + 1
-    return _Template(entries, layouts, notes, next_rid, entries[PRES].decode(), pres_rels)
+    return _Template(entries, layouts, notes, ooxml.next_rid(pres_rels), entries[PRES].decode(), pres_rels)
 
 
 def slides_of(file: FileSpec) -> list[Slide]:
@@ -236,10 +235,8 @@ def _package_parts(deck: _Deck, specs: list[Slide]) -> dict[str, bytes]:
     if "<p:notesMasterIdLst>" in pres[cut:cut + 200]:
         cut = pres.index("</p:notesMasterIdLst>") + len("</p:notesMasterIdLst>")
     entries[PRES] = (pres[:cut] + (f"<p:sldIdLst>{ids}</p:sldIdLst>" if ids else "") + pres[cut:]).encode()
-    slide_rels = "".join(f'<Relationship Id="{rid}" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
-                         f'relationships/slide" Target="slides/slide{i}.xml"/>'
-                         for i, rid in enumerate(deck.slide_rids, start=1))
-    entries[PRES_RELS] = tpl.rels.replace("</Relationships>", slide_rels + "</Relationships>").encode()
+    entries[PRES_RELS] = ooxml.add_relationships(
+        tpl.rels, [(rid, "slide", f"slides/slide{i}.xml") for i, rid in enumerate(deck.slide_rids, start=1)])
     types = entries[TYPES].decode()
     extra = "".join(f'<Override PartName="/{escape(n)}" ContentType="{ct}"/>' for n, ct in deck.overrides)
     if deck.charts and 'Extension="xlsx"' not in types:
