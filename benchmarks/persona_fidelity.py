@@ -76,6 +76,8 @@ def word_share(persona: str, texts: list[str], drop: set[str] | None = None) -> 
 def money_ok(spec: ComputerSpec, texts: list[str]) -> tuple[bool, str]:
     symbol = CURRENCY.get(spec.profile.currency, spec.profile.currency)
     for text in texts:
+        if "/.git/" in text.partition("\n")[0]:
+            continue  # git's shell hooks: "$1", "$0" are positional parameters, not money
         for m in _MONEY.finditer(text):
             if m.group(1).strip() != symbol.strip():
                 return False, f"{m.group(0)!r} (want {symbol})"
