@@ -153,3 +153,22 @@ def test_gazetteer_places_do_not_depend_on_the_hash_seed() -> None:
     outs = {subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
                            env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2")}
     assert len(outs) == 1 and "country='RU'" in next(iter(outs)).splitlines()[0]
+
+
+def test_countries_without_a_pack_scale_money_to_their_currency() -> None:
+    from pathlib import Path
+
+    from worldbuilder.generate.locale import _rates, currency_per_usd, locale_pack
+
+    countries = Path(__file__).parent.parent / "worldbuilder/generate/locales/gazetteer_countries.tsv"
+    currencies = {line.split("\t")[3] for line in countries.read_text().splitlines() if not line.startswith("#")}
+    assert currencies <= set(_rates())  # every currency the gazetteer can hand out has a rate
+    assert locale_pack("LK").usd_rate == currency_per_usd("lkr") == 300 and locale_pack("GH").from_usd(50_000) == 750_000
+    assert locale_pack("GB").usd_rate == 0.79 and currency_per_usd("XYZ") == 1.0  # a pack's own rate; unknown code
+    import re
+
+    kandy = plan_computer("a tea exporter in Kandy, Sri Lanka", seed=0, size="small").to_json()
+    denver = plan_computer("a tea exporter in Denver", seed=0, size="small").to_json()
+    lkr = max(int(m.replace(",", "")) for m in re.findall(r"(\d[\d,]{3,}) LKR", kandy))
+    usd = max(int(m.replace(",", "")) for m in re.findall(r"\$(\d[\d,]{3,})", denver))
+    assert 100 * usd < lkr < 1000 * usd  # rupee magnitudes, not dollar ones (the rate was 1.0 before)

@@ -88,9 +88,22 @@ def locale_pack(code: str) -> LocalePack:
         currency = COUNTRY_CURRENCY.get(code) or (world.currency if world else "USD")
         dial = DIAL_CODES.get(code) or (world.dial_code if world and world.dial_code else "00")
         data = _raw("_intl") | {"country": code, "name": name, "timezone": tz, "faker_locale": faker_locale,
-                                "currency": currency, "phone_formats": [f"+{dial} ### ### ####"]}
+                                "currency": currency, "usd_rate": currency_per_usd(currency),
+                                "phone_formats": [f"+{dial} ### ### ####"]}
         data.pop("inherits", None)
         return LocalePack.model_validate(data)
+
+
+@lru_cache(maxsize=1)
+def _rates() -> dict[str, float]:
+    text = resources.files(LOCALE_PACKAGE).joinpath("currency_rates.tsv").read_text(encoding="utf-8")
+    rows = (line.split("\t") for line in text.splitlines() if line and not line.startswith("#"))
+    return {code: float(rate) for code, rate in rows}
+
+
+def currency_per_usd(currency: str) -> float:
+    """Rough units of ``currency`` per US dollar (``currency_rates.tsv``); 1.0 for a code it lacks."""
+    return _rates().get(currency.upper(), 1.0)
 
 
 def pack_codes() -> list[str]:
