@@ -172,3 +172,18 @@ def test_countries_without_a_pack_scale_money_to_their_currency() -> None:
     lkr = max(int(m.replace(",", "")) for m in re.findall(r"(\d[\d,]{3,}) LKR", kandy))
     usd = max(int(m.replace(",", "")) for m in re.findall(r"\$(\d[\d,]{3,})", denver))
     assert 100 * usd < lkr < 1000 * usd  # rupee magnitudes, not dollar ones (the rate was 1.0 before)
+
+
+@pytest.mark.parametrize(("persona", "country", "tz"), [
+    ("a lace maker in Bruges", "BE", "Europe/Brussels"),
+    ("a riad owner in Marrakech", "MA", "Africa/Casablanca"),
+    ("a tour guide in Saigon", "VN", "Asia/Ho_Chi_Minh"),
+    ("a textile buyer from Bombay", "IN", "Asia/Kolkata"),
+    ("a port agent in Oporto", "PT", "Europe/Lisbon"),
+    ("a mining analyst in Ulaanbaatar", "MN", "Asia/Ulaanbaatar"),
+])
+def test_english_exonyms_find_the_geonames_city(persona: str, country: str, tz: str) -> None:
+    place = place_of(persona)
+    assert place is not None and (place.country, place.timezone) == (country, tz)
+    assert place.city in persona  # the persona's spelling, not GeoNames' (Brugge, Marrakesh)
+    assert place_of("a tailor who sells madras shirts") is None  # no place cue: the fabric, not the city

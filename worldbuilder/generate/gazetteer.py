@@ -51,6 +51,14 @@ class WorldCountry:
     faker_locale: str  # a Latin-script Faker locale (en_US when Faker has none)
 
 
+# English exonyms and former names GeoNames does not list as a city's name (its own spelling is the key)
+EXONYMS = {"bruges": "brugge", "marrakech": "marrakesh", "mecca": "makkah", "ghent": "gent", "louvain": "leuven",
+           "oporto": "porto", "saragossa": "zaragoza", "corunna": "a coruna", "cracow": "krakow", "fez": "fes",
+           "peking": "beijing", "bombay": "mumbai", "madras": "chennai", "saigon": "ho chi minh city",
+           "rangoon": "yangon", "cochin": "kochi", "trivandrum": "thiruvananthapuram", "benares": "varanasi",
+           "poona": "pune", "ulaanbaatar": "ulan bator", "leghorn": "livorno", "salonica": "thessaloniki"}
+
+
 def key(text: str) -> str:
     """The lookup key of a name: ASCII, lower case, single spaces ("Tromsø" -> "tromso")."""
     text = text.translate(_TRANSLIT)
