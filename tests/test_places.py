@@ -181,6 +181,7 @@ def test_countries_without_a_pack_scale_money_to_their_currency() -> None:
     ("a textile buyer from Bombay", "IN", "Asia/Kolkata"),
     ("a port agent in Oporto", "PT", "Europe/Lisbon"),
     ("a mining analyst in Ulaanbaatar", "MN", "Asia/Ulaanbaatar"),
+    ("a nurse in Kiev", "UA", "Europe/Kyiv"),  # was Bila Tserkva: the main town of the Kiev region
 ])
 def test_english_exonyms_find_the_geonames_city(persona: str, country: str, tz: str) -> None:
     place = place_of(persona)

@@ -56,7 +56,11 @@ EXONYMS = {"bruges": "brugge", "marrakech": "marrakesh", "mecca": "makkah", "ghe
            "oporto": "porto", "saragossa": "zaragoza", "corunna": "a coruna", "cracow": "krakow", "fez": "fes",
            "peking": "beijing", "bombay": "mumbai", "madras": "chennai", "saigon": "ho chi minh city",
            "rangoon": "yangon", "cochin": "kochi", "trivandrum": "thiruvananthapuram", "benares": "varanasi",
-           "poona": "pune", "ulaanbaatar": "ulan bator", "leghorn": "livorno", "salonica": "thessaloniki"}
+           "poona": "pune", "ulaanbaatar": "ulan bator", "leghorn": "livorno", "salonica": "thessaloniki",
+           "kiev": "kyiv", "mangalore": "mangaluru", "allahabad": "prayagraj", "belgaum": "belagavi",
+           "basle": "basel", "berne": "bern", "simla": "shimla", "dacca": "dhaka", "tiflis": "tbilisi",
+           "nanking": "nanjing", "tientsin": "tianjin", "chungking": "chongqing", "constantinople": "istanbul",
+           "danzig": "gdansk", "breslau": "wroclaw", "lemberg": "lviv", "pressburg": "bratislava"}
 
 
 def key(text: str) -> str:
