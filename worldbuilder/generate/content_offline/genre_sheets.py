@@ -43,8 +43,10 @@ def money_format(currency: str, decimals: int = 2) -> str:
 
 
 def rows_for(w: Writer, ncols: int, lo: int = 4, hi: int = 3000) -> int:
+    """Rows that bring the sheet near its target size (a csv has no workbook skeleton to subtract)."""
     target = w.plan.target_bytes or 8000
-    return max(lo, min(hi, int((target - SHEET_BASE) / (BYTES_PER_CELL * max(1, ncols)))))
+    base = 0 if w.plan.path.lower().endswith(".csv") else SHEET_BASE
+    return max(lo, min(hi, int((target - base) / (BYTES_PER_CELL * max(1, ncols)))))
 
 
 def period(w: Writer) -> tuple[date, date]:
