@@ -31,15 +31,19 @@ def number(value: float, decimals: int) -> str:
 def money(value: float, currency: str = "USD", decimals: int = 0) -> str:
     """One money amount in the computer's currency: ``money(1200.5, "GBP", 2)`` -> ``£1,200.50``; a currency
     without a symbol here keeps its ISO code, as facts do (``money(1200, "PLN")`` -> ``1,200 PLN``)."""
-    known = currency in CURRENCY or re.fullmatch(r"[A-Z]{3}", currency or "")
-    return display(value, currency if known else "USD", decimals)
+    return display(value, currency if currency in CURRENCY or _iso_code(currency) else "USD", decimals)
+
+
+def _iso_code(currency: str | None) -> bool:
+    """An ISO 4217-shaped code (written after the number when it has no symbol here)."""
+    return bool(re.fullmatch(r"[A-Z]{3}", currency or ""))
 
 
 def money_number_format(currency: str, decimals: int = 2) -> str:
     """The xlsx number format of an amount in ``currency``: its symbol first when there is one, else its ISO code
     after the number (``#,##0.00" LKR"``), as :func:`money` writes it."""
     zeros = "." + "0" * decimals if decimals else ""
-    if currency in CURRENCY or not re.fullmatch(r"[A-Z]{3}", currency or ""):
+    if currency in CURRENCY or not _iso_code(currency):
         sym = CURRENCY.get(currency, "$").strip().replace('"', "")
         return f'"{sym}"#,##0{zeros}'
     return f'#,##0{zeros}" {currency}"'

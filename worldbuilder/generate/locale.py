@@ -85,8 +85,8 @@ def locale_pack(code: str) -> LocalePack:
     except GenerationError:
         tz, faker_locale, name = country_defaults(code)
         world = world_country(code)  # the gazetteer's country file: currency and dial code of any country
-        currency = COUNTRY_CURRENCY.get(code) or (world.currency if world else "USD")
-        dial = DIAL_CODES.get(code) or (world.dial_code if world and world.dial_code else "00")
+        currency = world.currency if world else "USD"
+        dial = world.dial_code if world and world.dial_code else "00"
         data = _raw("_intl") | {"country": code, "name": name, "timezone": tz, "faker_locale": faker_locale,
                                 "currency": currency, "usd_rate": currency_per_usd(currency),
                                 "phone_formats": [f"+{dial} ### ### ####"]}
@@ -110,18 +110,6 @@ def pack_codes() -> list[str]:
     """ISO codes of every country with its own pack."""
     return sorted(p.name[:2] for p in resources.files(LOCALE_PACKAGE).iterdir()
                   if p.name.endswith(".yaml") and not p.name.startswith("_"))
-
-
-# currencies and dial codes of countries without a pack (they still get their own money and phones)
-COUNTRY_CURRENCY = {"AT": "EUR", "BE": "EUR", "FI": "EUR", "CH": "CHF", "AR": "ARS", "CL": "CLP", "CO": "COP",
-                    "DK": "DKK", "SE": "SEK", "NO": "NOK", "PL": "PLN", "CZ": "CZK", "RO": "RON", "TR": "TRY",
-                    "NG": "NGN", "KE": "KES", "GH": "GHS", "EG": "EGP", "PK": "PKR", "PH": "PHP", "MY": "MYR",
-                    "ID": "IDR", "VN": "VND", "KR": "KRW", "CN": "CNY", "HK": "HKD", "TW": "TWD", "AE": "AED",
-                    "IL": "ILS", "SA": "SAR"}
-DIAL_CODES = {"AT": "43", "BE": "32", "FI": "358", "CH": "41", "AR": "54", "CL": "56", "CO": "57", "DK": "45",
-              "SE": "46", "NO": "47", "PL": "48", "CZ": "420", "RO": "40", "TR": "90", "NG": "234", "KE": "254",
-              "GH": "233", "EG": "20", "PK": "92", "PH": "63", "MY": "60", "ID": "62", "VN": "84", "KR": "82",
-              "CN": "86", "HK": "852", "TW": "886", "AE": "971", "IL": "972", "SA": "966"}
 
 
 def _pattern(keys: list[str]) -> re.Pattern[str] | None:

@@ -321,7 +321,7 @@ def _world_cities(name: str) -> list[gaz.WorldCity]:
     variants = {gaz.key(re.sub(r"^(?:St\.?|Saint)\s+", prefix, name)) for prefix in ("St ", "St. ", "Saint ")}
     variants.add(gaz.key(name.replace("Aa", "Å").replace("aa", "å")))
     variants.add(gaz.EXONYMS.get(gaz.key(name), ""))  # "Bruges": GeoNames calls it Brugge
-    found = sorted({c for v in variants | {gaz.key(name)} for c in gaz.cities_named(v)},
+    found = sorted({c for v in variants for c in gaz.cities_named(v)},
                    key=lambda c: (-c.population, c.country, c.admin1, c.name))
     return found or gaz.cities_named(name + " City")
 

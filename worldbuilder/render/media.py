@@ -90,16 +90,14 @@ GRAIN_TILE = (6144, 320)  # wider than any picture the renderers make (photos ar
 @lru_cache(maxsize=4)
 def _grain_tile(texture: float) -> Image.Image:
     """Luminance grain in [0, 255 * texture] shared by the pictures of a process (fixed seed: deterministic)."""
-    noise = grain(np.random.default_rng(GRAIN_SEED), *GRAIN_TILE, texture)
-    return Image.merge("RGB", (noise, noise, noise))
+    return grain_rgb(np.random.default_rng(GRAIN_SEED), *GRAIN_TILE, texture)
 
 
 def _grain_window(rng: random.Random, texture: float, width: int, rows: int) -> Image.Image:
     """``width`` x ``rows`` of grain at a seeded place in the tile (fresh noise for small pictures, which
     need no tile, and for pictures wider than the tile)."""
     if width * rows < 1 << 16 or width > GRAIN_TILE[0] or rows > GRAIN_TILE[1]:
-        noise = grain(np.random.default_rng(rng.getrandbits(64)), width, rows, texture)
-        return Image.merge("RGB", (noise, noise, noise))
+        return grain_rgb(np.random.default_rng(rng.getrandbits(64)), width, rows, texture)
     tile = _grain_tile(texture)
     x, y = rng.randrange(tile.width - width + 1), rng.randrange(tile.height - rows + 1)
     return tile.crop((x, y, x + width, y + rows))
@@ -108,6 +106,12 @@ def _grain_window(rng: random.Random, texture: float, width: int, rows: int) -> 
 def grain(gen: np.random.Generator, width: int, height: int, texture: float) -> Image.Image:
     """Uniform noise in ``[0, 255 * texture]`` as an "L" image (sensor grain, scanner noise)."""
     return Image.frombytes("L", (width, height), gen.bytes(width * height)).point(_scale_lut(int(255 * texture)))
+
+
+def grain_rgb(gen: np.random.Generator, width: int, height: int, texture: float) -> Image.Image:
+    """:func:`grain` as a grey "RGB" image (luminance noise to blend into colour pictures)."""
+    noise = grain(gen, width, height, texture)
+    return Image.merge("RGB", (noise, noise, noise))
 
 
 @lru_cache(maxsize=16)

@@ -13,7 +13,7 @@ import numpy as np
 from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont
 
 from worldbuilder.render.base import RenderContext, document_blocks, text_value
-from worldbuilder.render.media import grain, photo_image
+from worldbuilder.render.media import grain, grain_rgb, photo_image
 from worldbuilder.spec import Bullets, FileSpec, Heading, Paragraph, Table
 
 SCREEN = (1920, 1080)
@@ -157,8 +157,8 @@ def thumbnail(file: FileSpec, ctx: RenderContext) -> bytes:
             y += 4 if style == 0 else 6
             if y > 120:
                 break
-        noise = grain(np.random.default_rng(random.Random(file.path).getrandbits(64)), 96, 128, 1.0)
-        img = Image.blend(img, Image.merge("RGB", (noise, noise, noise)), 0.12)  # screen noise, as real thumbnails have
+        noise = grain_rgb(np.random.default_rng(random.Random(file.path).getrandbits(64)), 96, 128, 1.0)
+        img = Image.blend(img, noise, 0.12)  # screen noise, as real thumbnails have
     buf = io.BytesIO()
     img.save(buf, "PNG", compress_level=1)  # level 6 is 4x the time for noisy pixels, and no smaller
     return buf.getvalue()
