@@ -194,4 +194,7 @@ def test_hostile_media_parameters_are_clamped_not_allocated():
         assert c.streams.video[0].width <= 1280 and c.duration / 1e6 <= 30.5
     photo = media.render_jpg(spec("jpg", {"width": 10**7, "height": -5, "quality": 1000}), None)
     assert max(Image.open(io.BytesIO(photo)).size) <= media.MAX_SIDE
+    assert Image.open(io.BytesIO(media.render_jpg(spec("jpg", {"texture": "rough", "width": 64}), None))).width == 64
+    heic = media_video.render_heic(spec("heic", {"quality": "high", "texture": None, "width": 10**6, "height": 48}), None)
+    assert heic[4:12] == b"ftypheic"  # non-numbers fall back to the defaults, the size is clamped
     assert media.bounded({"a": float("nan")}, "a", 3, 0, 9) == 3 and media.bounded({"a": "x"}, "a", 2, 0, 9) == 2

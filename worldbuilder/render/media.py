@@ -141,7 +141,7 @@ def render_jpg(file: FileSpec, ctx: RenderContext) -> bytes:
     """A camera or phone photo with Make/Model/DateTimeOriginal EXIF tags."""
     p = _params(file)
     width, height = pixel_size(p, (1600, 1200))
-    img = photo_image(file.path, width, height, float(p.get("texture", TEXTURE)))
+    img = photo_image(file.path, width, height, bounded(p, "texture", TEXTURE, 0.0, 1.0))
     exif = Image.Exif()
     taken = str(p.get("taken") or f"{file.created:%Y:%m:%d %H:%M:%S}")
     exif[0x010F] = str(p.get("make", "Canon"))

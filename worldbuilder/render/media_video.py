@@ -57,8 +57,13 @@ def render_heic(file: FileSpec, ctx: RenderContext) -> bytes:
     import pillow_heif
 
     p = _params(file)
+    # x265 refuses frames much beyond a reduced-size export with these settings (2048x2048 fails): the long
+    # side stays within HEIC_MAX's long side, the short side within its short side (portraits are swapped)
     width, height = media.pixel_size(p, (1008, 756))
-    img = photo_image(file.path, width, height, float(p.get("texture", HEIC_TEXTURE)))
+    long_side, short_side = max(HEIC_MAX), min(HEIC_MAX)
+    width, height = (min(width, long_side), min(height, short_side)) if width >= height else \
+        (min(width, short_side), min(height, long_side))
+    img = photo_image(file.path, width, height, media.bounded(p, "texture", HEIC_TEXTURE, 0.0, 1.0))
     taken = str(p.get("taken") or f"{file.created:%Y:%m:%d %H:%M:%S}")
     exif = Image.Exif()
     exif[0x010F] = str(p.get("make", "Apple"))
@@ -70,7 +75,8 @@ def render_heic(file: FileSpec, ctx: RenderContext) -> bytes:
     ifd[0x9004] = taken
     heif = pillow_heif.from_pillow(img)
     buf = io.BytesIO()
-    heif.save(buf, quality=int(p.get("quality", HEIC_QUALITY)), exif=exif.tobytes(), enc_params=HEIC_ENCODER)
+    quality = int(media.bounded(p, "quality", HEIC_QUALITY, 1, 100))
+    heif.save(buf, quality=quality, exif=exif.tobytes(), enc_params=HEIC_ENCODER)
     return buf.getvalue()
 
 
